@@ -1,0 +1,19 @@
+"""The JSON API under /api/v1: one blueprint per feature, registered here."""
+
+from flask import Blueprint, Flask, jsonify
+
+from field_app.api import caregivers, visits
+from field_app.api.openapi import build_spec
+
+
+def register(app: Flask) -> None:
+    api = Blueprint("api", __name__, url_prefix="/api/v1")
+    api.register_blueprint(visits.bp)
+    api.register_blueprint(caregivers.bp)
+
+    @api.get("/openapi.json")
+    def openapi():
+        """The OpenAPI 3.1 description of this API."""
+        return jsonify(build_spec(app))
+
+    app.register_blueprint(api)

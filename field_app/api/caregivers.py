@@ -1,0 +1,31 @@
+"""Caregiver endpoints: face enrolment."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify
+
+from field_app.api import responses as out
+from field_app.api.openapi import documented
+from field_app.api.parsing import parse_body
+from field_app.api.schemas import EnrolmentIn
+from field_app.api.serializers import enrolment_json
+from field_app.extensions import db
+from field_app.services.checks import face_settings
+from field_app.services.enrolment import enrol
+from field_app.services.lookup import caregiver_or_404
+
+bp = Blueprint("caregivers", __name__)
+
+
+@bp.post("/caregivers/<int:caregiver_id>/face-enrolments")
+@documented("Enrol a caregiver's face from one or more photos", body=EnrolmentIn,
+            responses={201: out.EnrolmentOut}, errors=(404, 413, 415))
+def enrol_face(caregiver_id: int):
+    """Each photo must show exactly one face large enough to trust; one bad photo stores nothing."""
+    body = parse_body(EnrolmentIn)
+    caregiver = caregiver_or_404(caregiver_id)
+    created = enrol(caregiver, body.photos, face_settings(current_app.config),
+                    current_app.extensions.get("face_engine"))
+    db.session.commit()
+    return jsonify({"caregiver_id": caregiver.id, "enrolments": [enrolment_json(e) for e in created],
+                    "total": len(caregiver.enrolments)}), 201

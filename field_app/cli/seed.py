@@ -1,0 +1,31 @@
+"""``flask seed-demo``: the demo world on an empty database."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from field_app.api.context import verifier
+from field_app.demo.seed import seed_demo as build_demo
+from field_app.extensions import db
+from field_app.timeutil import local_date, now_utc
+
+
+@click.command("seed-demo")
+@click.option("--day", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Local day of the demo visits (default: yesterday).")
+@with_appcontext
+def seed_demo(day) -> None:
+    """Load the catalogue, two agencies, caregivers with real faces, clients and a day of visits."""
+    tz = current_app.config["TIMEZONE"]
+    the_day = day.date() if day else local_date(now_utc(), tz) - timedelta(days=1)
+    summary = build_demo(the_day, tz, verifier())
+    db.session.commit()
+    if summary.faces_from == "already seeded":
+        click.echo("The database already holds data; nothing seeded.")
+        return
+    click.echo(f"Seeded {summary.agencies} agencies, {summary.caregivers} caregivers (faces from "
+               f"{summary.faces_from}), {summary.clients} clients and {summary.visits} visits on {the_day}.")

@@ -1,0 +1,103 @@
+"""Configuration from environment variables: the only module that reads ``os.environ``.
+
+Every setting is ``FIELD_APP_<NAME>``; ``DATABASE_URL`` is also read unprefixed because that is the
+convention hosting tools follow. Values are parsed strictly: a malformed number stops the start-up
+with a message naming the variable instead of running with a surprise.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+PREFIX = "FIELD_APP_"
+DEFAULT_SECRET = "dev-only-not-secret"
+
+
+def _bool(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"expected true/false, got {text!r}")
+
+
+#: name -> (parser, default). Defaults are safe for a laptop; production overrides by environment.
+SETTINGS: dict[str, tuple[Callable[[str], Any], Any]] = {
+    "ENV": (str, "development"),  # "production" refuses default secrets
+    "SECRET_KEY": (str, DEFAULT_SECRET),
+    "TIMEZONE": (str, "Asia/Shanghai"),  # clock face for service hours and calendar days
+    # Face check (see verification.face for why 0.5 and not the library's 0.6).
+    "FACE_MATCH_THRESHOLD": (float, 0.5),
+    "FACE_MAX_ATTEMPTS": (int, 3),  # per visit end (check-in / check-out), retries included
+    "FACE_MIN_PX": (int, 0),  # 0 = the engine's default
+    "IMAGE_MAX_BYTES": (int, 8 * 1024 * 1024),
+    "IMAGE_MAX_PIXELS": (int, 50_000_000),
+    # Geofence: Android's accuracy is a 68 % radius; a factor > 1 widens it towards 95 %.
+    "GEOFENCE_DEFAULT_RADIUS_M": (float, 100.0),
+    "GEOFENCE_ACCURACY_FACTOR": (float, 1.0),
+    # Time checks.
+    "VISIT_MAX_MINUTES": (int, 240),
+    "FUTURE_TOLERANCE_SECONDS": (int, 300),  # a fix time further ahead than this is refused
+    "PAST_LIMIT_DAYS": (int, 30),  # offline uploads older than this are refused
+    "TRAIL_GRACE_HOURS": (float, 48.0),  # late trail uploads accepted this long after check-out
+    "TRAIL_MAX_BATCH": (int, 1000),
+    # Rule library and scheduler.
+    "RULES_FILE": (str, ""),  # JSON {"F01": {"max_mismatches": 2}, "disabled": ["T05"]}
+    "SCAN_INTERVAL_SECONDS": (int, 60),
+    "FULL_SCAN_HOUR": (int, 2),  # local hour of the nightly full scan
+    "FULL_SCAN_DAYS": (int, 7),
+    "SCAN_LOCK_SECONDS": (int, 600),  # a scheduler that dies frees its lock after this
+    "SCAN_CONTEXT_DAYS": (int, 30),  # history loaded around scanned days (patterns, re-used selfies)
+}
+
+
+def _database_url(environ: Mapping[str, str], instance_path: str) -> str:
+    url = environ.get(PREFIX + "DATABASE_URL") or environ.get("DATABASE_URL")
+    if url:
+        # SQLAlchemy names the psycopg 3 driver explicitly.
+        for old in ("postgres://", "postgresql://"):
+            if url.startswith(old):
+                return "postgresql+psycopg://" + url[len(old):]
+        return url
+    return "sqlite:///" + str(Path(instance_path) / "field_app.sqlite")
+
+
+def load_config(instance_path: str, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Build the Flask config dict from the environment."""
+    environ = os.environ if environ is None else environ
+    config: dict[str, Any] = {}
+    for name, (parse, default) in SETTINGS.items():
+        raw = environ.get(PREFIX + name)
+        try:
+            config[name] = default if raw is None or raw == "" else parse(raw)
+        except ValueError as exc:
+            raise RuntimeError(f"{PREFIX}{name}: {exc}") from exc
+    config["SQLALCHEMY_DATABASE_URI"] = _database_url(environ, instance_path)
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
+    # base64 inflates a selfie by 4/3; leave room for the JSON around it.
+    config["MAX_CONTENT_LENGTH"] = config["IMAGE_MAX_BYTES"] * 4 // 3 + 256 * 1024
+    config["RULE_OVERRIDES"] = load_rule_overrides(config["RULES_FILE"])
+    return config
+
+
+def load_rule_overrides(path: str) -> dict[str, Any]:
+    """Thresholds from the rules file: {code: {param: value}, "disabled": [codes]}."""
+    if not path:
+        return {}
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise RuntimeError(f"{PREFIX}RULES_FILE {path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise RuntimeError(f"{PREFIX}RULES_FILE {path}: expected a JSON object")
+    return data
+
+
+def check_production_safety(config: Mapping[str, Any]) -> None:
+    """Refuse to run in production with the development secret."""
+    if config.get("ENV") == "production" and config.get("SECRET_KEY") in (DEFAULT_SECRET, "", None):
+        raise RuntimeError(f"{PREFIX}SECRET_KEY must be set to a real secret when {PREFIX}ENV=production")

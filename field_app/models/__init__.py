@@ -1,0 +1,16 @@
+"""Database models, one module per aggregate."""
+
+from field_app.models.agency import Agency
+from field_app.models.alert import Alert, ScanLock, ScanRun, alert_visits
+from field_app.models.audit import AuditEntry
+from field_app.models.caregiver import Caregiver, Device, FaceEnrolment
+from field_app.models.catalogue import ServiceItem
+from field_app.models.client import CarePlan, Client, care_plan_items
+from field_app.models.registry import CertificateRecord, DeathRecord, GradeChange, HospitalStay
+from field_app.models.visit import PerformedItem, TrailPoint, Visit, VisitAttempt
+
+__all__ = [
+    "Agency", "Alert", "AuditEntry", "CarePlan", "Caregiver", "CertificateRecord", "Client", "DeathRecord",
+    "Device", "FaceEnrolment", "GradeChange", "HospitalStay", "PerformedItem", "ScanLock", "ScanRun",
+    "ServiceItem", "TrailPoint", "Visit", "VisitAttempt", "alert_visits", "care_plan_items",
+]

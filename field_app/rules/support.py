@@ -1,0 +1,94 @@
+"""Small helpers shared by every rule module (pure: no I/O, no Flask, ``now`` always passed in).
+
+- ``local_day`` / ``local_time``: the clock face in the scheme's time zone (Asia/Shanghai).
+- ``iso``: a datetime as an ISO string for evidence (``None`` stays ``None``).
+- ``visit_finding``: a ``Finding`` about one visit, with the ids filled in from the visit.
+- ``pairs``: consecutive pairs of a sequence.
+- ``visit_end``: check-out time, or ``now`` for an open visit.
+- ``ordered_attempts`` / ``final_attempt``: attempts in arrival order, the last one of a kind.
+- ``timed_fixes``: every fix of a visit (attempts and trail points) in time order, with a reference
+  (``{"attempt_id": 101}`` or ``{"point_index": 3}``) that evidence can quote.
+- ``KIND_LABEL``: "check_in" -> "Check-in", for messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import date, datetime, time
+from itertools import pairwise
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from field_app.rules.base import HIT, Finding
+from field_app.rules.facts import Attempt, Fix, Visit
+
+T = TypeVar("T")
+
+KIND_LABEL = {"check_in": "Check-in", "check_out": "Check-out"}
+
+
+def local_day(dt: datetime, tz_name: str) -> date:
+    """The calendar day of an aware datetime on the clock face of ``tz_name``."""
+    return dt.astimezone(ZoneInfo(tz_name)).date()
+
+
+def local_time(dt: datetime, tz_name: str) -> time:
+    """The wall-clock time (no tzinfo) of an aware datetime in ``tz_name``."""
+    return dt.astimezone(ZoneInfo(tz_name)).time()
+
+
+def iso(dt: datetime | None) -> str | None:
+    """ISO 8601 text for evidence, seconds precision."""
+    return None if dt is None else dt.isoformat(timespec="seconds")
+
+
+def visit_finding(
+    visit: Visit,
+    message: str,
+    evidence: Mapping[str, Any],
+    *,
+    occurred_at: datetime | None = None,
+    outcome: str = HIT,
+) -> Finding:
+    """A finding about one visit (subject ``visit:<id>``); ``occurred_at`` defaults to the check-in."""
+    return Finding(
+        subject_type="visit",
+        subject_key=f"visit:{visit.id}",
+        message=message,
+        evidence=dict(evidence),
+        visit_ids=(visit.id,),
+        caregiver_id=visit.caregiver_id,
+        client_id=visit.client_id,
+        agency_id=visit.agency_id,
+        occurred_at=occurred_at or visit.check_in_at,
+        outcome=outcome,
+    )
+
+
+def pairs(seq: Iterable[T]) -> Iterator[tuple[T, T]]:
+    """Consecutive pairs: ``[a, b, c]`` -> ``(a, b), (b, c)``."""
+    return pairwise(seq)
+
+
+def visit_end(visit: Visit, now: datetime) -> datetime:
+    """When the visit ended: its check-out, or ``now`` while it is still open."""
+    return visit.check_out_at if visit.check_out_at is not None else now
+
+
+def ordered_attempts(attempts: Sequence[Attempt]) -> list[Attempt]:
+    """Attempts in the order the server received them (ties by id)."""
+    return sorted(attempts, key=lambda a: (a.received_at, a.id))
+
+
+def final_attempt(visit: Visit, kind: str) -> Attempt | None:
+    """The last attempt of ``kind`` ("check_in" / "check_out") the server received, if any."""
+    attempts = ordered_attempts(visit.attempts_of(kind))
+    return attempts[-1] if attempts else None
+
+
+def timed_fixes(visit: Visit) -> list[tuple[dict[str, int], Fix]]:
+    """Attempt fixes and trail points merged in fix-time order (stable: attempts first on ties)."""
+    fixes: list[tuple[dict[str, int], Fix]] = [({"attempt_id": a.id}, a.fix) for a in visit.attempts]
+    fixes += [({"point_index": i}, p.fix) for i, p in enumerate(visit.points)]
+    fixes.sort(key=lambda rf: rf[1].at)
+    return fixes

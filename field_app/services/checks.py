@@ -1,0 +1,88 @@
+"""Run the face and geofence checks of one attempt and turn their outcomes into plain values.
+
+The expensive face step runs before anything is written, so a refused request stores nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any, Mapping
+
+import numpy as np
+
+from field_app.api.schemas import FixIn
+from field_app.errors import ApiError
+from field_app.models import Client
+from field_app.rules.facts import FACE_MATCHED, FACE_MISMATCH
+from field_app.verification.datum import to_wgs84
+from field_app.verification.face import FaceError, FaceSettings, analyse_selfie, match_face
+from field_app.verification.geofence import Fence, FenceResult, check_fix
+from field_app.verification.images import ImageError, ImageLimits
+
+#: ImageError code -> HTTP status
+IMAGE_STATUS = {"image_invalid": 422, "image_too_large": 413, "image_unsupported": 415}
+
+
+@dataclass(frozen=True)
+class FaceOutcome:
+    """What the face check concluded about one selfie."""
+
+    status: str  #: rules.facts FACE_* value
+    threshold: float
+    distance: float | None = None
+    encoding: np.ndarray | None = None
+    image_hash: str | None = None
+    error: ApiError | None = None  #: no face / several faces / too small: stored, then answered 422
+
+    @property
+    def matched(self) -> bool:
+        return self.status == FACE_MATCHED
+
+
+@dataclass(frozen=True)
+class PlacedFix:
+    """A fix converted to WGS-84 with its geofence result."""
+
+    lat_wgs84: float
+    lng_wgs84: float
+    fence: FenceResult
+
+
+def face_settings(config: Mapping[str, Any]) -> FaceSettings:
+    """The face engine's settings from the app config."""
+    base = FaceSettings()
+    limits = replace(base.limits, max_bytes=config["IMAGE_MAX_BYTES"], max_pixels=config["IMAGE_MAX_PIXELS"])
+    settings = replace(base, match_threshold=config["FACE_MATCH_THRESHOLD"], limits=limits)
+    if config.get("FACE_MIN_PX"):
+        settings = replace(settings, min_face_px=config["FACE_MIN_PX"])
+    return settings
+
+
+def check_face(photo: bytes, enrolments: list[np.ndarray], settings: FaceSettings, engine=None) -> FaceOutcome:
+    """Analyse a selfie and compare it with the caregiver's enrolments; a bad image is refused outright."""
+    threshold = settings.match_threshold
+    try:
+        sample = analyse_selfie(photo, settings, engine)
+    except ImageError as exc:
+        raise ApiError(IMAGE_STATUS.get(exc.code, 422), exc.code, exc.message, "selfie") from None
+    except FaceError as exc:
+        return FaceOutcome(exc.code, threshold, error=ApiError(422, exc.code, exc.message, "selfie"))
+    match = match_face(sample.encoding, enrolments, threshold)
+    status = FACE_MATCHED if match.matched else FACE_MISMATCH
+    return FaceOutcome(status, threshold, float(match.distance), sample.encoding, sample.image_hash)
+
+
+def client_fence(client: Client) -> Fence:
+    """The client's home geofence in WGS-84."""
+    polygon = tuple(tuple(p) for p in client.fence_polygon_wgs84) if client.fence_polygon_wgs84 else None
+    return Fence(client.home_lat_wgs84, client.home_lng_wgs84, client.fence_radius_m, polygon)
+
+
+def place_fix(fix: FixIn, fence: Fence, accuracy_factor: float) -> PlacedFix:
+    """Convert the fix to WGS-84 (the datum trap: ~490 m in Jiaxing) and test it against the fence."""
+    lat, lng = to_wgs84(fix.lat, fix.lng, fix.datum)
+    return PlacedFix(lat, lng, check_fix(fence, lat, lng, fix.accuracy_m, accuracy_factor))
+
+
+def image_limits(config: Mapping[str, Any]) -> ImageLimits:
+    return face_settings(config).limits

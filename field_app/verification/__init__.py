@@ -1,0 +1,1 @@
+"""Verification of check-ins and visits: datums, geofences, durations, faces (pure, no Flask)."""

@@ -1,0 +1,104 @@
+"""Model factories and request builders for tests. Faces are real: encodings come from the dlib engine."""
+
+from __future__ import annotations
+
+import base64
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from functools import cache
+from types import SimpleNamespace
+
+from sqlalchemy import select
+
+from field_app.demo.faces import astronaut_jpeg, shared_people
+from field_app.extensions import db
+from field_app.models import Agency, CarePlan, Caregiver, Client, Device, FaceEnrolment, ServiceItem
+from field_app.services.catalogue import load_catalogue
+from field_app.verification.datum import to_wgs84
+from field_app.verification.face import FaceSettings, analyse_selfie
+
+HOME = (30.75, 120.75)  # Jiaxing, WGS-84
+
+
+@cache
+def encoding_of(photo: bytes):
+    """The real engine's encoding of a photo, computed once per test session."""
+    return analyse_selfie(photo, FaceSettings())
+
+
+@cache
+def photo(person: str, n: int = 0) -> bytes:
+    """Photo n of a person in ../shared/faces, or the packaged astronaut (any person, when absent)."""
+    people = shared_people()
+    if not people:
+        return astronaut_jpeg(12 * n)
+    return people[person][n].read_bytes()
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def add_agency(code: str = "A1") -> Agency:
+    agency = Agency(code=code, name=f"Agency {code}")
+    db.session.add(agency)
+    db.session.flush()
+    return agency
+
+
+def add_caregiver(agency: Agency, code: str = "CG1", enrol_photo: bytes | None = None, is_nurse: bool = False,
+                  device_id: str = "phone-1") -> Caregiver:
+    caregiver = Caregiver(agency_id=agency.id, code=code, name=code, is_nurse=is_nurse,
+                          certificate_no=f"C-{code}", certificate_expires_on=date(2030, 1, 1))
+    caregiver.devices.append(Device(device_id=device_id))
+    if enrol_photo is not None:
+        sample = encoding_of(enrol_photo)
+        caregiver.enrolments.append(FaceEnrolment(encoding=sample.encoding, image_hash=sample.image_hash))
+    db.session.add(caregiver)
+    db.session.flush()
+    return caregiver
+
+
+def add_client(agency: Agency, insured_id: str = "330400000001", home=HOME, datum: str = "WGS84",
+               radius_m: float = 100.0, plan_codes: list[str] | None = None, visits_per_week: int = 3,
+               trail_consent: bool = True, polygon_wgs84: list | None = None) -> Client:
+    lat, lng = to_wgs84(home[0], home[1], datum)
+    client = Client(agency_id=agency.id, insured_id=insured_id, name=insured_id, grade="severe_2",
+                    home_lat=home[0], home_lng=home[1], home_datum=datum, home_lat_wgs84=lat, home_lng_wgs84=lng,
+                    fence_radius_m=radius_m, fence_polygon_wgs84=polygon_wgs84, trail_consent=trail_consent)
+    codes = plan_codes if plan_codes is not None else [f"L{n:02d}" for n in range(1, 17)]
+    items = db.session.scalars(select(ServiceItem).where(ServiceItem.code.in_(codes))).all()
+    client.care_plans.append(CarePlan(visits_per_week=visits_per_week, monthly_cap_yuan=Decimal("1500"),
+                                      fund_share=Decimal("0.8"), valid_from=date(2020, 1, 1), items=items))
+    db.session.add(client)
+    db.session.flush()
+    return client
+
+
+def world(app, enrol_photo: bytes | None = None, **client_kw) -> SimpleNamespace:
+    """Catalogue, one agency, one enrolled caregiver, one client at the Jiaxing home; returns ids."""
+    with app.app_context():
+        load_catalogue()
+        agency = add_agency()
+        caregiver = add_caregiver(agency, enrol_photo=enrol_photo or photo("obama", 0))
+        client = add_client(agency, **client_kw)
+        db.session.commit()
+        return SimpleNamespace(agency_id=agency.id, caregiver_id=caregiver.id, client_id=client.id)
+
+
+def fix(at: datetime, lat: float = HOME[0], lng: float = HOME[1], accuracy_m: float = 10.0,
+        datum: str = "WGS84", **extra) -> dict:
+    return {"lat": lat, "lng": lng, "accuracy_m": accuracy_m, "datum": datum, "time": at.isoformat(), **extra}
+
+
+def attempt_body(w: SimpleNamespace, attempt_id: str, selfie: bytes, at: datetime, with_client: bool = True,
+                 **fix_kw) -> dict:
+    body = {"attempt_id": attempt_id, "caregiver_id": w.caregiver_id, "device_id": "phone-1",
+            "device_time": at.isoformat(), "fix": fix(at, **fix_kw), "selfie": b64(selfie)}
+    if with_client:
+        body["client_id"] = w.client_id
+    return body
+
+
+def minutes_ago(n: float, now: datetime) -> datetime:
+    return now - timedelta(minutes=n)
