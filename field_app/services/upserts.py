@@ -16,4 +16,5 @@ def insert_ignoring_duplicates(model, rows: list[dict[str, Any]], unique_cols: l
     dialect = db.session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
     stmt = module.insert(model).values(rows).on_conflict_do_nothing(index_elements=unique_cols)
-    return db.session.execute(stmt).rowcount
+    # RETURNING counts what was inserted on both databases (psycopg's rowcount is -1 here).
+    return len(db.session.execute(stmt.returning(model.id)).all())

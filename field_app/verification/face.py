@@ -5,11 +5,13 @@ The engine is dlib's HOG detector and ResNet encoder through ``face_recognition`
 than 0.6 in Euclidean distance (the library's default threshold).
 
 Measured on the shared test photos (six people, 16 photos, detection at 800 px, HOG, no upsampling):
-same-person distances 0.21-0.44, different-person distances 0.69-0.88. The default threshold is
-0.5, not 0.6: the library's own README warns that 0.6 mixes up children and is looser on Asian faces
-(our caregivers are Chinese), and here a false accept pays a fraudulent visit while a false reject
-only costs a retry. 0.5 keeps a 0.06 margin over the worst same-person pair seen and 0.19 under the
-closest different-person pair; re-check it with a dry run on real enrolments before tightening.
+same-person distances 0.32-0.44 between different shots (0.06-0.08 between crops of one portrait),
+different-person distances 0.70-1.03. The default threshold is 0.5, not 0.6: face_recognition's
+README warns that 0.6 mixes up children and that accuracy varies between ethnic groups (its wiki:
+lower with Asian faces, and our caregivers are Chinese), and here a false accept pays a fraudulent
+visit while a false reject only costs a retry. 0.5 keeps a 0.06 margin over the worst same-person
+pair seen and 0.20 under the closest different-person pair. The test photos are six Western public
+figures, not Chinese care workers: re-check the threshold with a dry run on real enrolments.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ class FaceSettings:
     #: full size (0.05-0.15 for 72 px and up), enough to push a genuine 0.43 pair past 0.5.
     #: Every shared test photo's face is 86 px or more at 800 px.
     min_face_px: int = 64
-    #: upsampling on the first detection pass; 0 is 4x cheaper than 1 (measured 45 vs 180 ms)
+    #: upsampling on the first detection pass; 0 is 4x cheaper than 1 (measured 53 vs 215 ms at 800 px)
     upsample: int = 0
     #: upsampling for one more pass when the first finds no face (0: no retry); it turns a far-away
     #: face into a precise "face_too_small" instead of "no_face", and costs ~0.2 s on that path only
@@ -158,7 +160,9 @@ def _single_face(rgb: np.ndarray, settings: FaceSettings, engine: FaceEngine) ->
     if not boxes:
         raise FaceError("no_face", "No face was found; take the selfie facing the camera in good light.")
     if len(boxes) > 1:
-        raise FaceError("multiple_faces", f"{len(boxes)} faces were found; only the caregiver may be in the selfie.")
+        raise FaceError(
+            "multiple_faces", f"{len(boxes)} faces were found; only the caregiver may be in the selfie."
+        )
     side = _box_side(boxes[0])
     if side < settings.min_face_px:
         raise FaceError(
@@ -205,7 +209,9 @@ def _distances(encoding: np.ndarray, enrolments: Sequence[np.ndarray]) -> np.nda
     probe = _as_encoding(encoding, "encoding")
     matrix = np.asarray(enrolments, dtype=np.float64)
     if matrix.ndim != 2 or matrix.shape[1] != ENCODING_SIZE:
-        raise ValueError(f"enrolments must be {ENCODING_SIZE}-d vectors, got an array of shape {matrix.shape}")
+        raise ValueError(
+            f"enrolments must be {ENCODING_SIZE}-d vectors, got an array of shape {matrix.shape}"
+        )
     return np.linalg.norm(matrix - probe, axis=1)
 
 

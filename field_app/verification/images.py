@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import math
+import struct
 import warnings
 from dataclasses import dataclass
 
@@ -59,7 +60,8 @@ def load_selfie(data: bytes, limits: ImageLimits) -> np.ndarray:
     """Decode an upload into an upright RGB uint8 array whose longest side is at most ``max_side``."""
     if len(data) > limits.max_bytes:
         raise ImageError(
-            "image_too_large", f"The photo is {len(data)} bytes; at most {limits.max_bytes} bytes are accepted."
+            "image_too_large",
+            f"The photo is {len(data)} bytes; at most {limits.max_bytes} bytes are accepted.",
         )
     image = _open(data, limits)
     try:
@@ -112,8 +114,11 @@ def _sniff_format(data: bytes) -> str | None:
     prefix = data[:16]
     for name in Image.ID:
         accept = Image.OPEN[name][1]
-        if accept is not None and accept(prefix):
-            return name
+        try:
+            if accept is not None and accept(prefix):
+                return name
+        except (IndexError, TypeError, struct.error):  # as Pillow's own open(): short prefixes
+            continue
     return None
 
 
@@ -129,6 +134,8 @@ def _to_rgb(image: Image.Image) -> Image.Image:
     """Convert any mode to RGB, putting transparent pixels on white as a viewer would show them."""
     if image.mode == "RGB":
         return image
+    if image.mode.startswith("I"):  # 16-bit greyscale PNG: convert("RGB") would clip at 255
+        image = image.convert("I").point(lambda value: value * (1 / 256))
     if "A" in image.mode or "transparency" in image.info:
         rgba = image.convert("RGBA")
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))

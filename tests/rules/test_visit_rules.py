@@ -15,7 +15,9 @@ from tests.rules import test_rule_cases
 from tests.rules.cases import load_case_files
 
 VISIT_MODULES = [name for name in registry.RULE_MODULES if name.startswith("visit.")]
-RULES = {m.RULE.code: m.RULE for m in (importlib.import_module(f"field_app.rules.{n}") for n in VISIT_MODULES)}
+RULES = {
+    m.RULE.code: m.RULE for m in (importlib.import_module(f"field_app.rules.{n}") for n in VISIT_MODULES)
+}
 CASES = [(i, c) for i, c in load_case_files() if c["rule"] in RULES]
 
 

@@ -26,10 +26,11 @@ def evaluate(visit, ctx, params):
     if day < client.death_date:
         return
     days_after = (day - client.death_date).days
+    when = "on the day of" if days_after == 0 else f"{days_after} day(s) after"
     yield visit_finding(
         visit,
-        f"Visit on {day} is {days_after} day(s) after client {client.id}'s recorded death on "
-        f"{client.death_date} (civil affairs record).",
+        f"Visit on {day} is {when} client {client.id}'s recorded death on {client.death_date} "
+        "(civil affairs record).",
         {"date": day.isoformat(), "death_date": client.death_date.isoformat(), "days_after_death": days_after,
          "on_day_of_death": days_after == 0},
     )

@@ -4,8 +4,8 @@ Flags: a spot (a check-in fix) within ``radius_m`` of which check-ins for at lea
 different clients were made on one local day, counting only check-ins whose client's home is itself
 further than ``radius_m`` from the spot. Fixes are the first check-in attempt of each visit; visits
 without one, or whose client is not in ``ctx.clients`` (home unknown, so the look-alike cannot be
-ruled out), are left out. One finding per spot: the spot with the most clients wins, and its check-
-ins cannot be the centre of another finding.
+ruled out), are left out. One finding per spot: the spot with the most clients wins, and no check-in
+within ``radius_m`` of it becomes the centre of another finding.
 Why: check-ins for clients who live elsewhere, made from one place (the agency office, a tea house,
 a caregiver's home), mean the caregivers were not at the homes: a coordinator clocking in a list of
 clients, or mock GPS that all lands on one default point.
@@ -51,7 +51,8 @@ def _grid(lat, lng, radius_m):
 
 
 def _spots_in_cell(centres, candidates, arrays, params):
-    """(centre row, member rows) of the cell's centres with enough distinct far-living clients."""
+    """(centre row, member rows, rows near the centre) of the cell's centres with enough distinct
+    far-living clients; members are the near rows less the clients who live at the spot."""
     lat, lng, home_lat, home_lng, clients = arrays
     r = params["radius_m"]
     c, k = np.asarray(centres)[:, None], np.asarray(candidates)[None, :]
@@ -61,7 +62,7 @@ def _spots_in_cell(centres, candidates, arrays, params):
     for i in np.flatnonzero(mask.sum(axis=1) >= params["min_clients"]):
         members = k[0][mask[i]]
         if len(set(clients[members].tolist())) >= params["min_clients"]:
-            yield int(c[i, 0]), members.tolist()
+            yield int(c[i, 0]), members.tolist(), k[0][near[i]].tolist()
 
 
 def _spots(rows, params):
@@ -76,13 +77,13 @@ def _spots(rows, params):
 
 
 def _distinct_spots(rows, params):
-    """Greedy: biggest spot first; a check-in already in a reported spot is not a new centre."""
+    """Greedy: biggest spot first; a check-in near a reported spot is not the centre of another."""
     found = sorted(_spots(rows, params),
                    key=lambda s: (-len({rows[m][0].client_id for m in s[1]}), rows[s[0]][1].fix.at, s[0]))
     used: set[int] = set()
-    for centre, members in found:
+    for centre, members, near in found:
         if centre not in used:
-            used.update(members)
+            used.update(near)
             yield centre, members
 
 

@@ -36,15 +36,18 @@ def _stack(enrolments):
         return stacked
     rows = [(cg, enc) for cg, encs in enrolments.items() for enc in encs if len(enc) == DIM]
     owners = np.asarray([cg for cg, _ in rows], dtype=np.int64)
-    matrix = np.asarray([enc for _, enc in rows], dtype=np.float64).reshape(len(rows), DIM)
+    matrix = np.asarray([enc for _, enc in rows], dtype=np.float32).reshape(len(rows), DIM)
     stacked = (owners, matrix, (matrix**2).sum(axis=1))
     _LAST[0] = (enrolments, len(enrolments), stacked)
     return stacked
 
 
 def _distances(encodings, matrix, norms):
-    """Euclidean distances, attempts × enrolments, in one matrix product."""
-    squared = norms[None, :] + (encodings**2).sum(axis=1)[:, None] - 2 * encodings @ matrix.T
+    """Euclidean distances, attempts × enrolments: one matrix-vector product per attempt, float32
+    (memory-bound over thousands of enrolments; float32 is ample for distances read to 0.001)."""
+    encodings = encodings.astype(np.float32)
+    products = (matrix @ encodings.T).T
+    squared = norms[None, :] + (encodings**2).sum(axis=1)[:, None] - 2 * products
     return np.sqrt(np.maximum(squared, 0.0))
 
 

@@ -43,9 +43,10 @@ def evaluate(visit, ctx, params):
     client = ctx.clients.get(visit.client_id)
     radius = None if client is None else client.home.radius_m
     fence = "" if radius is None else f" (fence {radius:g} m)"
+    text = "; ".join(_phrase(e) for e in ends)
     yield visit_finding(
         visit,
-        "; ".join(_phrase(e) for e in ends).capitalize().replace("check", "Check", 1) + fence + ".",
+        text[0].upper() + text[1:] + fence + ".",
         {**ends[0], "ends": ends, "radius_m": radius},
         occurred_at=outside[0].fix.at,
     )

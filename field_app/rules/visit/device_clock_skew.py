@@ -19,8 +19,11 @@ from field_app.rules.support import visit_finding
 
 def evaluate(visit, ctx, params):
     limit = params["max_skew_seconds"]
-    skews = [((a.device_time - a.received_at).total_seconds(), a) for a in visit.attempts
-             if a.device_time is not None]
+    skews = [
+        ((a.device_time - a.received_at).total_seconds(), a)
+        for a in visit.attempts
+        if a.device_time is not None
+    ]
     skewed = [(s, a) for s, a in skews if abs(s) > limit]
     if not skewed:
         return

@@ -38,7 +38,9 @@ def evaluate(visit, ctx, params):
         return
     if unresolved:
         kinds = " and ".join(KIND_LABEL.get(k, k).lower() for k in unresolved)
-        message = f"No usable face at {kinds} and no later matching selfie ({len(unusable)} unusable attempt(s))."
+        message = (
+            f"No usable face at {kinds} and no later matching selfie ({len(unusable)} unusable attempt(s))."
+        )
     else:
         message = f"{len(unusable)} selfies without a usable face in the visit (limit {limit})."
     yield visit_finding(
@@ -48,7 +50,9 @@ def evaluate(visit, ctx, params):
             "unresolved": sorted(unresolved),
             "unusable": len(unusable),
             "max_unusable": limit,
-            "attempts": [{"attempt_id": a.id, "kind": a.kind, "face_status": a.face_status} for a in unusable],
+            "attempts": [
+                {"attempt_id": a.id, "kind": a.kind, "face_status": a.face_status} for a in unusable
+            ],
         },
         occurred_at=unusable[0].fix.at,
     )

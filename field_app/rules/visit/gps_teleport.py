@@ -24,8 +24,10 @@ from field_app.rules.support import iso, timed_fixes, visit_finding
 
 def _speeds(fixes, min_seconds):
     """Per consecutive pair: distance m, accuracy allowance m, seconds, km/h (0 where not judged)."""
-    lat, lng, acc, t = (np.array(col, dtype=float) for col in
-                        zip(*((f.lat, f.lng, f.accuracy_m, f.at.timestamp()) for _, f in fixes), strict=True))
+    lat, lng, acc, t = (
+        np.array(col, dtype=float)
+        for col in zip(*((f.lat, f.lng, f.accuracy_m, f.at.timestamp()) for _, f in fixes), strict=True)
+    )
     dist = haversine_many_m(lat[:-1], lng[:-1], lat[1:], lng[1:])
     allowance = acc[:-1] + acc[1:]
     seconds = np.diff(t)
@@ -38,29 +40,42 @@ def _label(ref):
     return f"attempt {ref['attempt_id']}" if "attempt_id" in ref else f"trail point {ref['point_index']}"
 
 
+def _evidence(fixes, i, numbers, n_jumps, params):
+    dist, allowance, seconds, kmh = numbers
+    return {
+        "from": fixes[i][0],
+        "to": fixes[i + 1][0],
+        "from_at": iso(fixes[i][1].at),
+        "distance_m": round(float(dist[i])),
+        "accuracy_allowance_m": round(float(allowance[i]), 1),
+        "seconds": round(float(seconds[i]), 1),
+        "speed_kmh": round(float(kmh[i]), 1),
+        "jumps": n_jumps,
+        "max_speed_kmh": params["max_speed_kmh"],
+        "min_seconds": params["min_seconds"],
+    }
+
+
 def evaluate(visit, ctx, params):
-    fixes = [(ref, fix) for ref, fix in timed_fixes(visit) if fix.accuracy_m is not None and fix.accuracy_m >= 0]
+    fixes = [
+        (ref, fix) for ref, fix in timed_fixes(visit) if fix.accuracy_m is not None and fix.accuracy_m >= 0
+    ]
     if len(fixes) < 2:
         return
-    dist, allowance, seconds, kmh = _speeds(fixes, params["min_seconds"])
+    numbers = _speeds(fixes, params["min_seconds"])
+    kmh = numbers[3]
     jumps = np.flatnonzero(kmh > params["max_speed_kmh"])
     if not jumps.size:
         return
     i = int(jumps[np.argmax(kmh[jumps])])
-    (ref_a, fix_a), (ref_b, _) = fixes[i], fixes[i + 1]
-    ev = {
-        "from": ref_a, "to": ref_b, "from_at": iso(fix_a.at),
-        "distance_m": round(float(dist[i])), "accuracy_allowance_m": round(float(allowance[i]), 1),
-        "seconds": round(float(seconds[i]), 1), "speed_kmh": round(float(kmh[i]), 1),
-        "jumps": int(jumps.size), "max_speed_kmh": params["max_speed_kmh"], "min_seconds": params["min_seconds"],
-    }
+    ev = _evidence(fixes, i, numbers, int(jumps.size), params)
     yield visit_finding(
         visit,
-        f"The location jumped {ev['distance_m']} m in {ev['seconds']:g} s from {_label(ref_a)} to {_label(ref_b)}: "
-        f"{ev['speed_kmh']:g} km/h after allowing {ev['accuracy_allowance_m']:g} m of accuracy "
+        f"The location jumped {ev['distance_m']} m in {ev['seconds']:g} s from {_label(ev['from'])} to "
+        f"{_label(ev['to'])}: {ev['speed_kmh']:g} km/h after allowing {ev['accuracy_allowance_m']:g} m of accuracy "
         f"(limit {params['max_speed_kmh']} km/h; {ev['jumps']} such jump(s)).",
         ev,
-        occurred_at=fix_a.at,
+        occurred_at=fixes[i][1].at,
     )
 
 

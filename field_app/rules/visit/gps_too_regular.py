@@ -63,7 +63,9 @@ def _still_stretch(lat, lng, t, params):
         span = float(t[stop] - t[start]) / 60
         if span < params["min_span_minutes"] or (best and span <= best[1]):
             continue
-        spread = float(haversine_many_m(lat[start], lng[start], lat[start:stop + 1], lng[start:stop + 1]).max())
+        spread = float(
+            haversine_many_m(lat[start], lng[start], lat[start : stop + 1], lng[start : stop + 1]).max()
+        )
         if spread < params["max_jitter_m"]:
             best = (spread, span)
     return best
@@ -81,8 +83,15 @@ def _signals(lat, lng, acc, t, params):
         "distinct_accuracies": len(np.unique(acc)),
         "constant_accuracy_m": float(acc[0]) if constant else None,
     }
-    fired = [name for name, hit in (("identical_coordinates", identical >= params["min_identical"]),
-                                    ("zero_jitter", still is not None), ("constant_accuracy", constant)) if hit]
+    fired = [
+        name
+        for name, hit in (
+            ("identical_coordinates", identical >= params["min_identical"]),
+            ("zero_jitter", still is not None),
+            ("constant_accuracy", constant),
+        )
+        if hit
+    ]
     return fired, evidence
 
 
@@ -91,7 +100,7 @@ def _message(fired, ev):
     if "identical_coordinates" in fired:
         parts.append(f"{ev['identical_run']} consecutive fixes at identical coordinates")
     if "zero_jitter" in fired:
-        parts.append(f"fixes within {ev['jitter_m']:g} m of each other for {ev['jitter_span_minutes']:g} min")
+        parts.append(f"fixes within {ev['jitter_m']:g} m of one spot for {ev['jitter_span_minutes']:g} min")
     if "constant_accuracy" in fired:
         parts.append(f"all {ev['fixes']} fixes with the same accuracy {ev['constant_accuracy_m']:g} m")
     return "The GPS looks fabricated: " + "; ".join(parts) + "."
@@ -100,8 +109,13 @@ def _message(fired, ev):
 def evaluate(visit, ctx, params):
     client = ctx.clients.get(visit.client_id)
     if not visit.points and client is not None and not client.trail_consent:
-        yield visit_finding(visit, "The client has not consented to trail collection, so there are no trail "
-                            "points to judge the GPS by.", {"trail_consent": False}, outcome=NOT_APPLICABLE)
+        yield visit_finding(
+            visit,
+            "The client has not consented to trail collection, so there are no trail "
+            "points to judge the GPS by.",
+            {"trail_consent": False},
+            outcome=NOT_APPLICABLE,
+        )
         return
     lat, lng, acc, t = _fix_arrays(visit)
     fired, evidence = _signals(lat, lng, acc, t, params)
@@ -118,5 +132,10 @@ RULE = Rule(
     score=30,
     scope="visit",
     evaluate=evaluate,
-    defaults={"min_identical": 10, "max_jitter_m": 0.5, "min_span_minutes": 5, "min_fixes_constant_accuracy": 10},
+    defaults={
+        "min_identical": 10,
+        "max_jitter_m": 0.5,
+        "min_span_minutes": 5,
+        "min_fixes_constant_accuracy": 10,
+    },
 )

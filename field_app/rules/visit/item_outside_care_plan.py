@@ -35,8 +35,12 @@ def evaluate(visit, ctx, params):
         return
     client = ctx.clients.get(visit.client_id)
     if client is None:
-        yield visit_finding(visit, f"Client {visit.client_id} is unknown, so the items cannot be checked against "
-                            "a care plan.", {"client_id": visit.client_id}, outcome=NOT_APPLICABLE)
+        yield visit_finding(
+            visit,
+            f"Client {visit.client_id} is unknown, so the items cannot be checked against a care plan.",
+            {"client_id": visit.client_id},
+            outcome=NOT_APPLICABLE,
+        )
         return
     bad = [(i, r) for i in visit.items if (r := _reason(i.code, client.care_plan, ctx.catalogue))]
     if not bad:
@@ -47,8 +51,11 @@ def evaluate(visit, ctx, params):
     yield visit_finding(
         visit,
         "Items " + "; ".join(f"{', '.join(codes)} {REASONS[r]}" for r, codes in by_reason.items()) + ".",
-        {"items": [{"code": i.code, "reason": r} for i, r in bad], "item_codes": [i.code for i, _ in bad],
-         "care_plan": client.care_plan is not None},
+        {
+            "items": [{"code": i.code, "reason": r} for i, r in bad],
+            "item_codes": [i.code for i, _ in bad],
+            "care_plan": client.care_plan is not None,
+        },
         occurred_at=bad[0][0].started_at,
     )
 

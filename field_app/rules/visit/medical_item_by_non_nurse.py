@@ -18,15 +18,21 @@ from field_app.rules.support import visit_finding
 
 
 def evaluate(visit, ctx, params):
-    medical = [i for i in visit.items if (entry := ctx.catalogue.get(i.code)) is not None and entry.needs_nurse]
+    medical = [
+        i for i in visit.items if (entry := ctx.catalogue.get(i.code)) is not None and entry.needs_nurse
+    ]
     if not medical:
         return
     codes = [i.code for i in medical]
     caregiver = ctx.caregivers.get(visit.caregiver_id)
     if caregiver is None:
-        yield visit_finding(visit, f"Caregiver {visit.caregiver_id} is unknown, so who may do nurse-only items "
-                            f"{', '.join(codes)} cannot be checked.", {"item_codes": codes},
-                            outcome=NOT_APPLICABLE)
+        yield visit_finding(
+            visit,
+            f"Caregiver {visit.caregiver_id} is unknown, so who may do nurse-only items "
+            f"{', '.join(codes)} cannot be checked.",
+            {"item_codes": codes},
+            outcome=NOT_APPLICABLE,
+        )
         return
     if caregiver.is_nurse:
         return

@@ -36,7 +36,8 @@ def evaluate(visit, ctx, params):
     clock = {kind: local_time(at, ctx.timezone).replace(microsecond=0) for kind, at in _ends(visit)}
     outside = [kind for kind, moment in clock.items() if not within(moment, start, end)]
     overnight = visit.check_out_at is not None and (
-        local_day(visit.check_out_at, ctx.timezone) > local_day(visit.check_in_at, ctx.timezone))
+        local_day(visit.check_out_at, ctx.timezone) > local_day(visit.check_in_at, ctx.timezone)
+    )
     if not outside and not overnight:
         return
     shown = ", ".join(f"{KIND_LABEL[k].lower()} at {clock[k].strftime('%H:%M')}" for k in clock)

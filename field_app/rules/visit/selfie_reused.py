@@ -28,13 +28,20 @@ EMBEDDING_DIM = 128
 _POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
 
 
+def _popcount(x: np.ndarray) -> np.ndarray:
+    """Set bits of each uint64 (numpy >= 2 has it built in)."""
+    if hasattr(np, "bitwise_count"):
+        return np.bitwise_count(x)
+    return _POPCOUNT[x.view(np.uint8).reshape(*x.shape, 8)].sum(axis=-1)
+
+
 @dataclass(frozen=True)
 class _Index:
     """Prior attempts as arrays; row i is ``attempts[i]`` (missing encodings/hashes masked)."""
 
     attempts: tuple
     visit_ids: np.ndarray
-    enc: np.ndarray
+    enc: np.ndarray  #: (n, 128) float32: half the memory traffic of float64, ample for 0.08
     enc_sq: np.ndarray
     has_enc: np.ndarray
     hashes: np.ndarray
@@ -59,7 +66,7 @@ def _encoding(attempt):
 
 def _build(prior) -> _Index:
     n = len(prior)
-    enc, has_enc = np.zeros((n, EMBEDDING_DIM)), np.zeros(n, dtype=bool)
+    enc, has_enc = np.zeros((n, EMBEDDING_DIM), dtype=np.float32), np.zeros(n, dtype=bool)
     hashes, has_hash = np.zeros(n, dtype=np.uint64), np.zeros(n, dtype=bool)
     for i, a in enumerate(prior):
         if (e := _encoding(a)) is not None:
@@ -71,6 +78,7 @@ def _build(prior) -> _Index:
 
 
 def _index(prior) -> _Index:
+    """The arrays for ``ctx.prior_attempts``, built once per tuple (the scanner shares one per run)."""
     cached = _CACHE.get("last")
     if cached is None or cached[0] is not prior:
         cached = (prior, _build(prior))
@@ -78,25 +86,25 @@ def _index(prior) -> _Index:
     return cached[1]
 
 
-def _distances(index, attempt, other):
-    """Embedding distances and hash bits from one attempt to every prior row (inf where unknown)."""
-    dist = np.full(len(index.attempts), np.inf)
-    if (e := _encoding(attempt)) is not None:
-        q = np.asarray(e, dtype=float)
-        sq = np.maximum(index.enc_sq + q @ q - 2 * (index.enc @ q), 0.0)
-        dist = np.where(index.has_enc & other, np.sqrt(sq), np.inf)
-    bits = np.full(len(index.attempts), np.inf)
-    if (h := _parse_hash(attempt.image_hash)) is not None:
-        xor = (index.hashes ^ np.uint64(h)).view(np.uint8).reshape(-1, 8)
-        bits = np.where(index.has_hash & other, _POPCOUNT[xor].sum(axis=1), np.inf)
+def _distances(index, attempts, other):
+    """(k, n) embedding distances and hash bits from k attempts to the n prior rows; inf = unknown."""
+    shape = (len(attempts), len(index.attempts))
+    dist, bits = np.full(shape, np.inf, dtype=np.float32), np.full(shape, np.inf, dtype=np.float32)
+    rows = [i for i, a in enumerate(attempts) if _encoding(a) is not None]
+    if rows:
+        q = np.array([_encoding(attempts[i]) for i in rows], dtype=np.float32)
+        sq = index.enc_sq[None, :] + np.einsum("ij,ij->i", q, q)[:, None] - 2 * (q @ index.enc.T)
+        dist[rows] = np.where(index.has_enc & other, np.sqrt(np.maximum(sq, 0)), np.inf)
+    rows = [(i, h) for i, a in enumerate(attempts) if (h := _parse_hash(a.image_hash)) is not None]
+    if rows:
+        q = np.array([h for _, h in rows], dtype=np.uint64)
+        hamming = _popcount(index.hashes[None, :] ^ q[:, None])
+        bits[[i for i, _ in rows]] = np.where(index.has_hash & other, hamming, np.inf)
     return dist, bits
 
 
-def _match(index, attempt, other, params):
+def _match(index, attempt, dist, bits, params):
     """The closest prior selfie of another visit within a threshold, as evidence, or None."""
-    dist, bits = _distances(index, attempt, other)
-    if dist.size == 0:
-        return None
     best = int(np.argmin(dist))
     if dist[best] > params["max_embedding_distance"]:
         best = int(np.argmin(bits))
@@ -118,25 +126,36 @@ def _message(m, params):
     what = KIND_LABEL.get(m["kind"], m["kind"])
     numbers = []
     if m["embedding_distance"] is not None:
-        numbers.append(f"embedding distance {m['embedding_distance']:.3f} (limit {params['max_embedding_distance']})")
+        numbers.append(
+            f"embedding distance {m['embedding_distance']:.3f} (limit {params['max_embedding_distance']})"
+        )
     if m["hash_bits"] is not None:
         numbers.append(f"image hash {m['hash_bits']} bits apart (limit {params['max_hash_bits']})")
-    return (f"{what} selfie of attempt {m['attempt_id']} is near-identical to attempt {m['matched_attempt_id']} "
-            f"of visit {m['matched_visit_id']} (caregiver {m['matched_caregiver_id']}): {', '.join(numbers)}.")
+    return (
+        f"{what} selfie of attempt {m['attempt_id']} is near-identical to attempt {m['matched_attempt_id']} "
+        f"of visit {m['matched_visit_id']} (caregiver {m['matched_caregiver_id']}): {', '.join(numbers)}."
+    )
 
 
 def evaluate(visit, ctx, params):
-    if not ctx.prior_attempts:
+    if not ctx.prior_attempts or not visit.attempts:
         return
     index = _index(ctx.prior_attempts)
-    other = index.visit_ids != visit.id
-    matches = [m for a in visit.attempts if (m := _match(index, a, other, params)) is not None]
+    dist, bits = _distances(index, visit.attempts, index.visit_ids != visit.id)
+    found = (_match(index, a, dist[k], bits[k], params) for k, a in enumerate(visit.attempts))
+    matches = [m for m in found if m is not None]
     if not matches:
         return
-    first = min(matches, key=lambda m: m["embedding_distance"] if m["embedding_distance"] is not None else 9.0)
+    first = min(
+        matches, key=lambda m: m["embedding_distance"] if m["embedding_distance"] is not None else 9.0
+    )
     attempt = next(a for a in visit.attempts if a.id == first["attempt_id"])
-    evidence = {**first, "max_embedding_distance": params["max_embedding_distance"],
-                "max_hash_bits": params["max_hash_bits"], "matches": matches}
+    evidence = {
+        **first,
+        "max_embedding_distance": params["max_embedding_distance"],
+        "max_hash_bits": params["max_hash_bits"],
+        "matches": matches,
+    }
     yield visit_finding(visit, _message(first, params), evidence, occurred_at=attempt.fix.at)
 
 

@@ -46,7 +46,7 @@ def _minutes(a, b):
 def _evidence(points, run, n_over, limit):
     first, last, count, next_inside = run
     gap = None if next_inside is None else round(_minutes(points[last], points[next_inside]), 1)
-    run_points = [p for p in points[first:last + 1] if p.geofence_status == OUTSIDE]
+    run_points = [p for p in points[first : last + 1] if p.geofence_status == OUTSIDE]
     return {
         "minutes_outside": round(_minutes(points[first], points[last]), 1),
         "max_minutes_outside": limit,
@@ -64,9 +64,13 @@ def _evidence(points, run, n_over, limit):
 def evaluate(visit, ctx, params):
     client = ctx.clients.get(visit.client_id)
     if client is not None and not client.trail_consent:
-        yield visit_finding(visit, "The client has not consented to trail collection, so the trail was not "
-                            "collected and time outside the fence cannot be judged.",
-                            {"trail_consent": False}, outcome=NOT_APPLICABLE)
+        yield visit_finding(
+            visit,
+            "The client has not consented to trail collection, so the trail was not "
+            "collected and time outside the fence cannot be judged.",
+            {"trail_consent": False},
+            outcome=NOT_APPLICABLE,
+        )
         return
     points, limit = visit.points, params["max_minutes_outside"]
     over = [r for r in outside_runs(points) if _minutes(points[r[0]], points[r[1]]) > limit]

@@ -25,8 +25,12 @@ def evaluate(visit, ctx, params):
     yield visit_finding(
         visit,
         f"The visit has been open for {hours:.1f} h since check-in without a check-out (limit {limit} h).",
-        {"open_hours": round(hours, 1), "max_open_hours": limit, "check_in_at": iso(visit.check_in_at),
-         "now": iso(ctx.now)},
+        {
+            "open_hours": round(hours, 1),
+            "max_open_hours": limit,
+            "check_in_at": iso(visit.check_in_at),
+            "now": iso(ctx.now),
+        },
     )
 
 
