@@ -4,6 +4,9 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from field_app.cli import seed
+    from field_app.cli import registry, rules, scheduler, seed
 
     app.cli.add_command(seed.seed_demo)
+    app.cli.add_command(rules.rules_cli)
+    app.cli.add_command(scheduler.scheduler_cli)
+    app.cli.add_command(registry.registry_cli)

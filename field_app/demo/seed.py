@@ -7,12 +7,14 @@ what the product really concludes; a few visits are deliberately dishonest so th
 from __future__ import annotations
 
 import base64
+import io
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from PIL import Image, ImageOps
 from sqlalchemy import func, select
 
 from field_app.api.schemas import CheckInIn, CheckOutIn, ItemsIn, TrailBatchIn
@@ -47,6 +49,21 @@ def _people() -> tuple[list[tuple[str, list[bytes]]], str]:
     return [("astronaut", [astronaut_jpeg(0), astronaut_jpeg(12)])], "scikit-image astronaut"
 
 
+def _selfies(photos: list[bytes]) -> list[bytes]:
+    """Distinct check-in selfies from a person's other photos: each as taken and mirrored.
+
+    A phone selfie is never the same picture twice; re-using one is what rule F03 looks for.
+    """
+    out = []
+    for raw in photos[1:] or photos:
+        image = Image.open(io.BytesIO(raw)).convert("RGB")
+        for variant in (image, ImageOps.mirror(image)):
+            buffer = io.BytesIO()
+            variant.save(buffer, format="JPEG", quality=90)
+            out.append(buffer.getvalue())
+    return out
+
+
 def _caregivers(agencies: list[Agency], settings, engine) -> list[tuple[Caregiver, list[bytes]]]:
     people, _ = _people()
     out = []
@@ -58,7 +75,7 @@ def _caregivers(agencies: list[Agency], settings, engine) -> list[tuple[Caregive
         db.session.add(caregiver)
         db.session.flush()
         enrol(caregiver, photos[:1], settings, engine)
-        out.append((caregiver, photos))
+        out.append((caregiver, _selfies(photos)))
     return out
 
 
@@ -95,32 +112,34 @@ def seed_demo(day: date, tz: str, verifier: attendance.Verifier, clients_per_age
     caregivers = _caregivers(agencies, verifier.face_settings, verifier.engine)
     clients = _clients(rng, agencies, clients_per_agency)
     visits = 0
-    for caregiver, photos in caregivers:
+    for caregiver, selfies in caregivers:
         mine = [c for c in clients if c[0].agency_id == caregiver.agency_id]
         start = datetime.combine(day, time(8, 0), ZoneInfo(tz))
-        for k, (client, home) in enumerate(rng.sample(mine, k=min(3, len(mine)))):
-            honest = not (caregiver.code == "CG002" and k == 1)  # one short, off-site visit to catch
-            _visit(rng, verifier, caregiver, client, home, photos, start, honest, tz)
+        n_visits = min(3, len(mine), max(1, len(selfies) // 2))
+        for k, (client, home) in enumerate(rng.sample(mine, k=n_visits)):
+            honest = visits != 3  # one short, off-site visit for the rules to catch
+            pair = (selfies[2 * k % len(selfies)], selfies[(2 * k + 1) % len(selfies)])
+            _visit(rng, verifier, caregiver, client, home, pair, start, honest, tz)
             start += timedelta(minutes=150)
             visits += 1
     _, faces_from = _people()
     return SeedSummary(len(agencies), len(caregivers), len(clients), visits, faces_from)
 
 
-def _visit(rng, v: attendance.Verifier, caregiver, client, home, photos, start: datetime, honest: bool,
-           tz: str) -> None:
+def _visit(rng, v: attendance.Verifier, caregiver, client, home, selfies: tuple[bytes, bytes], start: datetime,
+           honest: bool, tz: str) -> None:
     """One visit through the real services: check-in, trail, items, check-out."""
     items = rng.choice(DAILY_SETS)
     minutes = 75 if honest else 12
     end = start + timedelta(minutes=minutes)
     uuid = f"demo-{caregiver.code}-{start:%Y%m%d%H%M}"
-    selfie = base64.b64encode(photos[-1]).decode()
     where = home if honest else gps.offset(*home, 420, 310)
-    common = {"caregiver_id": caregiver.id, "device_id": caregiver.devices[0].device_id, "selfie": selfie}
+    common = {"caregiver_id": caregiver.id, "device_id": caregiver.devices[0].device_id}
     fix = gps.noisy_fix(rng, *where, start)
+    sent = start + timedelta(seconds=rng.randint(2, 20))  # the phone sends a little after the fix
     result = attendance.check_in(uuid, CheckInIn.model_validate({
-        **common, "attempt_id": f"{uuid}-in", "client_id": client.id, "device_time": start.isoformat(),
-        "fix": fix.as_json()}), v)
+        **common, "attempt_id": f"{uuid}-in", "client_id": client.id, "device_time": sent.isoformat(),
+        "selfie": base64.b64encode(selfies[0]).decode(), "fix": fix.as_json()}), replace(v, now=sent))
     visit = result.visit
     db.session.flush()
     points = gps.trail(rng, *where, start, end)
@@ -129,6 +148,8 @@ def _visit(rng, v: attendance.Verifier, caregiver, client, home, photos, start: 
         {"code": c, "started_at": (start + timedelta(minutes=5 + 10 * n)).isoformat()} for n, c in enumerate(items)
     ]}), end, 48, v.max_minutes, tz)
     fix = gps.noisy_fix(rng, *where, end)
+    sent = end + timedelta(seconds=rng.randint(2, 20))
     attendance.check_out(uuid, CheckOutIn.model_validate({
-        **common, "attempt_id": f"{uuid}-out", "device_time": end.isoformat(), "fix": fix.as_json()}), v)
+        **common, "attempt_id": f"{uuid}-out", "device_time": sent.isoformat(),
+        "selfie": base64.b64encode(selfies[1]).decode(), "fix": fix.as_json()}), replace(v, now=sent))
     db.session.flush()

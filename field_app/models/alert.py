@@ -16,6 +16,8 @@ from field_app.timeutil import now_utc
 ALERT_OPEN, ALERT_IN_REVIEW, ALERT_CONFIRMED, ALERT_DISMISSED, ALERT_ESCALATED = (
     "open", "in_review", "confirmed", "dismissed", "escalated",
 )
+#: set by the scanner when a re-scan (e.g. after late data) no longer finds what the alert said
+ALERT_CLEARED = "cleared"
 
 alert_visits = Table(
     "alert_visits",
@@ -86,3 +88,7 @@ class ScanRun(db.Model):
     alerts_created: Mapped[int] = mapped_column(Integer, default=0)
     alerts_updated: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[list] = mapped_column(JSONType, default=list)  #: rules that raised, with messages
+    #: how far a run got: {"caregiver_id", "visit_id"} of the last committed chunk, or {"phase": ...};
+    #: a run killed half-way is resumed from here by the next scheduler that takes the lock
+    cursor: Mapped[dict | None] = mapped_column(JSONType)
+    points_scanned: Mapped[int] = mapped_column(Integer, default=0)

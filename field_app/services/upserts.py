@@ -17,4 +17,5 @@ def insert_ignoring_duplicates(model, rows: list[dict[str, Any]], unique_cols: l
     module = postgresql if dialect == "postgresql" else sqlite
     stmt = module.insert(model).values(rows).on_conflict_do_nothing(index_elements=unique_cols)
     # RETURNING counts what was inserted on both databases (psycopg's rowcount is -1 here).
-    return len(db.session.execute(stmt.returning(model.id)).all())
+    key = next(iter(model.__table__.primary_key.columns))
+    return len(db.session.execute(stmt.returning(key)).all())

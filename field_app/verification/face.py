@@ -17,6 +17,7 @@ figures, not Chinese care workers: re-check the threshold with a dry run on real
 from __future__ import annotations
 
 import importlib
+import math
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from types import ModuleType
 from typing import Protocol
 
 import numpy as np
+from PIL import ImageFile
 
 from field_app.verification.images import ImageLimits, load_selfie, perceptual_hash
 
@@ -108,15 +110,23 @@ _face_recognition: ModuleType | None = None
 
 
 def _library() -> ModuleType:
-    """Import face_recognition on first use: it loads ~100 MB of models and takes ~2 s."""
+    """Import face_recognition on first use: its import loads ~130 MB of dlib models, ~2 s."""
     global _face_recognition
     if _face_recognition is None:
         _face_recognition = importlib.import_module("face_recognition")
+        # Its import sets Pillow's LOAD_TRUNCATED_IMAGES for the whole process, which would let a
+        # half-uploaded selfie through as a grey-padded photo: load_selfie needs Pillow's default.
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
     return _face_recognition
 
 
 class DlibFaceEngine:
     """The FaceEngine of face_recognition 1.3 (dlib HOG/CNN detector, ResNet encoder)."""
+
+    def load(self) -> None:
+        """Load the models now (a worker's start) rather than during the first check-in."""
+        with _DLIB_LOCK:
+            _library()
 
     def locate(self, rgb: np.ndarray, *, upsample: int = 0, model: str = "hog") -> list[Box]:
         """Face boxes in ``rgb``, as (top, right, bottom, left)."""
@@ -141,7 +151,7 @@ def default_engine() -> DlibFaceEngine:
 
 def analyse_selfie(data: bytes, settings: FaceSettings, engine: FaceEngine | None = None) -> FaceSample:
     """Decode a selfie, find its single face and encode it; raises ImageError or FaceError."""
-    engine = engine or default_engine()
+    engine = default_engine() if engine is None else engine
     rgb = load_selfie(data, settings.limits)
     box = _single_face(rgb, settings, engine)
     return FaceSample(
@@ -167,7 +177,7 @@ def _single_face(rgb: np.ndarray, settings: FaceSettings, engine: FaceEngine) ->
     if side < settings.min_face_px:
         raise FaceError(
             "face_too_small",
-            f"The face is {side} px wide in a {rgb.shape[1]}x{rgb.shape[0]} image (at least "
+            f"The face is {side} px across in a {rgb.shape[1]}x{rgb.shape[0]} image (at least "
             f"{settings.min_face_px} px are needed); hold the phone closer.",
         )
     return boxes[0]
@@ -192,12 +202,14 @@ def match_face(encoding: np.ndarray, enrolments: Sequence[np.ndarray], threshold
 def best_other_match(
     encoding: np.ndarray, enrolments_by_person: Mapping[int, Sequence[np.ndarray]]
 ) -> tuple[int | None, float]:
-    """The closest person and distance among ``enrolments_by_person`` (the caller leaves out the
-    claimed caregiver); ``(None, math.inf)`` when nobody has an enrolment, so comparisons just fail.
+    """The closest other person and distance, or ``(None, math.inf)`` when nobody has an enrolment.
+
+    The caller leaves the claimed caregiver out. Infinity makes ``distance <= threshold`` simply
+    false; store ``None`` instead of it, since JSON has no infinity.
     """
     people = [person for person, rows in enrolments_by_person.items() for _ in range(len(rows))]
     if not people:
-        return None, float("inf")
+        return None, math.inf
     rows = [row for person_rows in enrolments_by_person.values() for row in person_rows]
     distances = _distances(encoding, rows)
     index = int(np.argmin(distances))

@@ -63,6 +63,8 @@ def upgrade():
     sa.Column('alerts_created', sa.Integer(), nullable=False),
     sa.Column('alerts_updated', sa.Integer(), nullable=False),
     sa.Column('errors', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('cursor', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True),
+    sa.Column('points_scanned', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_scan_runs'))
     )
     op.create_table('service_items',

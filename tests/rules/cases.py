@@ -22,7 +22,7 @@ offset; attempts and points take ``lat``/``lng``/``accuracy_m``/``at`` flat.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from field_app.rules import facts as f
@@ -38,7 +38,7 @@ def ts(value: str | None) -> datetime | None:
     parsed = datetime.fromisoformat(value)
     if parsed.tzinfo is None:
         raise ValueError(f"case time {value!r} needs an offset")
-    return parsed.astimezone(timezone.utc)
+    return parsed.astimezone(UTC)
 
 
 def day(value: str | None) -> date | None:

@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 from skimage import data as skimage_data
 
+from field_app.verification.face import default_engine
 from field_app.verification.images import ImageError, ImageLimits, hash_distance, load_selfie, perceptual_hash
 from tests.verification.conftest import encode, exif_rotated
 
@@ -129,6 +130,13 @@ def test_bytes_that_are_not_an_image_are_invalid(photo):
 def test_a_truncated_jpeg_is_invalid(astronaut, keep):
     photo = encode(astronaut)
     assert refused(photo[: int(len(photo) * keep)]).code == "image_invalid"
+
+
+def test_a_truncated_jpeg_stays_invalid_once_face_recognition_is_loaded(astronaut):
+    # face_recognition's import switches on Pillow's LOAD_TRUNCATED_IMAGES; the engine undoes it.
+    default_engine().load()
+    photo = encode(astronaut)
+    assert refused(photo[: len(photo) // 2]).code == "image_invalid"
 
 
 def test_bytes_over_the_limit_are_refused_before_decoding(astronaut):

@@ -36,8 +36,11 @@ def evaluate(visit, ctx, params):
         visit,
         f"Caregiver {caregiver.id} had no valid care certificate on {day}: {why} "
         f"({len(caregiver.certificates)} period(s) on record).",
-        {"date": day.isoformat(), "certificates": [_period_text(p) for p in caregiver.certificates],
-         "last_end": last_end.isoformat() if last_end else None},
+        {
+            "date": day.isoformat(),
+            "certificates": [_period_text(p) for p in caregiver.certificates],
+            "last_end": last_end.isoformat() if last_end else None,
+        },
     )
 
 

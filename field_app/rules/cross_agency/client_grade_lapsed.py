@@ -30,8 +30,12 @@ def evaluate(visit, ctx, params):
         visit,
         f"Visit on {day} is {days_after} day(s) after client {client.id}'s disability grade lapsed "
         f"on {client.grade_lapsed_on}.",
-        {"date": day.isoformat(), "grade_lapsed_on": client.grade_lapsed_on.isoformat(),
-         "days_after_lapse": days_after, "grade": client.grade},
+        {
+            "date": day.isoformat(),
+            "grade_lapsed_on": client.grade_lapsed_on.isoformat(),
+            "days_after_lapse": days_after,
+            "grade": client.grade,
+        },
     )
 
 

@@ -31,8 +31,12 @@ def evaluate(visit, ctx, params):
         visit,
         f"Caregiver {caregiver.id} is registered at client {client.id}'s address ({client.address_key}); "
         "family caregivers are not paid as home care here.",
-        {"address_key": client.address_key, "caregiver_id": caregiver.id, "client_id": client.id,
-         "allow_family_caregivers": False},
+        {
+            "address_key": client.address_key,
+            "caregiver_id": caregiver.id,
+            "client_id": client.id,
+            "allow_family_caregivers": False,
+        },
     )
 
 

@@ -31,8 +31,12 @@ def evaluate(visit, ctx, params):
         visit,
         f"Visit on {day} is {when} client {client.id}'s recorded death on {client.death_date} "
         "(civil affairs record).",
-        {"date": day.isoformat(), "death_date": client.death_date.isoformat(), "days_after_death": days_after,
-         "on_day_of_death": days_after == 0},
+        {
+            "date": day.isoformat(),
+            "death_date": client.death_date.isoformat(),
+            "days_after_death": days_after,
+            "on_day_of_death": days_after == 0,
+        },
     )
 
 

@@ -37,8 +37,12 @@ def evaluate(visit, ctx, params):
         visit,
         f"Visit on {day} falls inside client {client.id}'s hospital stay from {stay.start} "
         f"to {end or 'an open end'} (medical insurance record).",
-        {"date": day.isoformat(), "stay_start": stay.start.isoformat(), "stay_end": end,
-         "ignore_admission_and_discharge_days": params["ignore_admission_and_discharge_days"]},
+        {
+            "date": day.isoformat(),
+            "stay_start": stay.start.isoformat(),
+            "stay_end": end,
+            "ignore_admission_and_discharge_days": params["ignore_admission_and_discharge_days"],
+        },
     )
 
 

@@ -1,6 +1,8 @@
-"""Helpers shared by the cross-visit and cross-agency rules (pure; the per-visit ones are in ``support``).
+"""Helpers shared by the cross-visit rules (pure; the helpers of every rule are in ``rules.support``).
 
 - ``group_by``: bucket items by a key, keeping first-seen order.
+- ``day_getter``: ``support.local_day`` for one zone, looked up once (population scans call it for
+  hundreds of thousands of attempts).
 - ``iso_week`` / ``month_key``: ``2026-W47`` / ``2026-11`` labels for subject keys.
 - ``group_finding``: a ``Finding`` about several visits, with the caregiver / client / agency id
   filled in when all the visits share one.
@@ -17,10 +19,11 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from field_app.rules.base import HIT, Finding
 from field_app.rules.facts import Attempt, Fix, ServiceItem, Visit
-from field_app.rules.support import final_attempt, ordered_attempts
+from field_app.rules.support import final_attempt
 
 T = TypeVar("T")
 K = TypeVar("K", bound=Hashable)
@@ -32,6 +35,24 @@ def group_by(items: Iterable[T], key: Callable[[T], K]) -> dict[K, list[T]]:
     for item in items:
         groups.setdefault(key(item), []).append(item)
     return groups
+
+
+def day_getter(tz_name: str) -> Callable[[datetime], date]:
+    """A function giving the local calendar day of an aware datetime in ``tz_name``, memoised per
+    15-minute slot of UTC: every zone's offsets and transitions fall on quarter hours, so all the
+    instants of a slot share one local day (``astimezone`` costs ~5 us; a province's day has 600,000
+    attempts)."""
+    tz = ZoneInfo(tz_name)
+    memo: dict[int, date] = {}
+
+    def day_of(dt: datetime) -> date:
+        slot = int(dt.timestamp() // 900)
+        day = memo.get(slot)
+        if day is None:
+            day = memo[slot] = dt.astimezone(tz).date()
+        return day
+
+    return day_of
 
 
 def iso_week(day: date) -> str:
@@ -80,8 +101,9 @@ def required_minutes(visit: Visit, catalogue: Mapping[str, ServiceItem]) -> int:
 
 def first_attempt(visit: Visit, kind: str) -> Attempt | None:
     """The first attempt of ``kind`` the server received, if any."""
-    attempts = ordered_attempts(visit.attempts_of(kind))
-    return attempts[0] if attempts else None
+    return min(
+        (a for a in visit.attempts if a.kind == kind), key=lambda a: (a.received_at, a.id), default=None
+    )
 
 
 def _home_fix(visit: Visit, at: datetime, clients: Mapping) -> Fix | None:

@@ -13,23 +13,19 @@ Legitimate look-alike: an apartment block or care compound where several clients
 check-ins from one spot, but each client's home is within ``radius_m`` of it, so they do not count.
 Thresholds: ``min_clients`` (3), ``radius_m`` (50).
 Severity: high, score 40.
-Performance: check-ins are bucketed in a metric grid of cells ``radius_m`` wide, and only the 3x3
-neighbourhood of a cell is compared, with numpy: no comparison of all pairs of a province's day.
+Performance: check-ins are bucketed in a metric grid of cells ``radius_m`` wide (``_grid``), and
+only the 3x3 neighbourhoods holding ``min_clients`` check-ins are compared, with numpy: no comparison
+of all pairs of a province's day.
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from field_app.geodesy import EARTH_RADIUS_M, haversine_m, haversine_many_m
+from field_app.geodesy import haversine_m, haversine_many_m
 from field_app.rules.base import Rule
-from field_app.rules.cross_visit._common import first_attempt, group_by, group_finding
-from field_app.rules.support import local_day
-
-M_PER_DEG = EARTH_RADIUS_M * math.pi / 180
-NEIGHBOURS = [(dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)]
+from field_app.rules.cross_visit._common import day_getter, first_attempt, group_by, group_finding
+from field_app.rules.cross_visit._grid import neighbourhoods
 
 
 def _check_ins(visits, ctx):
@@ -38,16 +34,6 @@ def _check_ins(visits, ctx):
         attempt, client = first_attempt(visit, "check_in"), ctx.clients.get(visit.client_id)
         if attempt is not None and client is not None:
             yield visit, attempt, client.home
-
-
-def _grid(lat, lng, radius_m):
-    """{(x, y): [row indices]}: cells a little wider than ``radius_m`` east-west and north-south."""
-    # The east-west scale at the highest latitude makes every cell at least radius_m wide there and
-    # wider elsewhere, so two fixes within radius_m always sit in the same or adjacent cells.
-    cos_lat = math.cos(math.radians(float(np.abs(lat).max())))
-    cell = radius_m * 1.01 / M_PER_DEG
-    xs, ys = np.floor(lng * cos_lat / cell).astype(int).tolist(), np.floor(lat / cell).astype(int).tolist()
-    return group_by(range(len(xs)), lambda i: (xs[i], ys[i]))
 
 
 def _spots_in_cell(centres, candidates, arrays, params):
@@ -61,27 +47,26 @@ def _spots_in_cell(centres, candidates, arrays, params):
     mask = near & home_far
     for i in np.flatnonzero(mask.sum(axis=1) >= params["min_clients"]):
         members = k[0][mask[i]]
-        if len(set(clients[members].tolist())) >= params["min_clients"]:
-            yield int(c[i, 0]), members.tolist(), k[0][near[i]].tolist()
+        n_clients = len(set(clients[members].tolist()))
+        if n_clients >= params["min_clients"]:
+            yield int(c[i, 0]), members.tolist(), k[0][near[i]].tolist(), n_clients
 
 
 def _spots(rows, params):
     """Every candidate spot of one day's check-ins."""
-    arrays = tuple(np.asarray(col) for col in zip(
-        *((a.fix.lat, a.fix.lng, h.lat, h.lng, v.client_id) for v, a, h in rows), strict=True))
-    grid = _grid(arrays[0], arrays[1], params["radius_m"])
-    for (x, y), centres in grid.items():
-        candidates = [i for dx, dy in NEIGHBOURS for i in grid.get((x + dx, y + dy), ())]
-        if len(candidates) >= params["min_clients"]:  # cheap: most of a province has 1-2 a cell
-            yield from _spots_in_cell(centres, candidates, arrays, params)
+    arrays = tuple(
+        np.asarray(col)
+        for col in zip(*((a.fix.lat, a.fix.lng, h.lat, h.lng, v.client_id) for v, a, h in rows), strict=True)
+    )
+    for centres, around in neighbourhoods(arrays[0], arrays[1], params["radius_m"], params["min_clients"]):
+        yield from _spots_in_cell(centres, around, arrays, params)
 
 
 def _distinct_spots(rows, params):
     """Greedy: biggest spot first; a check-in near a reported spot is not the centre of another."""
-    found = sorted(_spots(rows, params),
-                   key=lambda s: (-len({rows[m][0].client_id for m in s[1]}), rows[s[0]][1].fix.at, s[0]))
+    found = sorted(_spots(rows, params), key=lambda s: (-s[3], rows[s[0]][1].fix.at, s[0]))
     used: set[int] = set()
-    for centre, members, near in found:
+    for centre, members, near, _ in found:
         if centre not in used:
             used.update(near)
             yield centre, members
@@ -90,25 +75,39 @@ def _distinct_spots(rows, params):
 def _finding(rows, centre, members, day, params):
     spot = rows[centre][1].fix
     clients = sorted({rows[m][0].client_id for m in members})
-    check_ins = [{"visit_id": v.id, "attempt_id": a.id, "client_id": v.client_id, "caregiver_id": v.caregiver_id,
-                  "distance_m": round(haversine_m(spot.lat, spot.lng, a.fix.lat, a.fix.lng), 1),
-                  "home_distance_m": round(haversine_m(spot.lat, spot.lng, h.lat, h.lng))}
-                 for v, a, h in (rows[m] for m in members)]
+    check_ins = [
+        {
+            "visit_id": v.id,
+            "attempt_id": a.id,
+            "client_id": v.client_id,
+            "caregiver_id": v.caregiver_id,
+            "distance_m": round(haversine_m(spot.lat, spot.lng, a.fix.lat, a.fix.lng), 1),
+            "home_distance_m": round(haversine_m(spot.lat, spot.lng, h.lat, h.lng)),
+        }
+        for v, a, h in (rows[m] for m in members)
+    ]
     return group_finding(
         f"spot_day:{spot.lat:.4f},{spot.lng:.4f}:{day.isoformat()}",
         f"{len(clients)} clients who live elsewhere were checked in within {params['radius_m']} m of "
         f"{spot.lat:.5f}, {spot.lng:.5f} on {day} (threshold {params['min_clients']}).",
-        {"date": day.isoformat(), "spot": {"lat": round(spot.lat, 6), "lng": round(spot.lng, 6)},
-         "clients": len(clients), "client_ids": clients, "min_clients": params["min_clients"],
-         "radius_m": params["radius_m"], "caregiver_ids": sorted({c["caregiver_id"] for c in check_ins}),
-         "check_ins": check_ins},
+        {
+            "date": day.isoformat(),
+            "spot": {"lat": round(spot.lat, 6), "lng": round(spot.lng, 6)},
+            "clients": len(clients),
+            "client_ids": clients,
+            "min_clients": params["min_clients"],
+            "radius_m": params["radius_m"],
+            "caregiver_ids": sorted({c["caregiver_id"] for c in check_ins}),
+            "check_ins": check_ins,
+        },
         [rows[m][0] for m in members],
         occurred_at=min(rows[m][1].fix.at for m in members),
     )
 
 
 def evaluate(visits, ctx, params):
-    by_day = group_by(_check_ins(visits, ctx), lambda row: local_day(row[0].check_in_at, ctx.timezone))
+    day_of = day_getter(ctx.timezone)
+    by_day = group_by(_check_ins(visits, ctx), lambda row: day_of(row[0].check_in_at))
     for day, rows in by_day.items():
         for centre, members in _distinct_spots(rows, params):
             yield _finding(rows, centre, members, day, params)

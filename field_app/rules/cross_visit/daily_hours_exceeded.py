@@ -59,8 +59,9 @@ def evaluate(visits, ctx, params):
                     "date": day.isoformat(),
                     "total_hours": round(total / 60, 2),
                     "max_hours": limit_h,
-                    "visits": [{"visit_id": v.id, "client_id": v.client_id, "minutes": round(m, 1)}
-                               for v, m in parts],
+                    "visits": [
+                        {"visit_id": v.id, "client_id": v.client_id, "minutes": round(m, 1)} for v, m in parts
+                    ],
                 },
                 [v for v, _ in parts],
             )

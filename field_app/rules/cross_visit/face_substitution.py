@@ -43,8 +43,8 @@ def _stack(enrolments):
 
 
 def _distances(encodings, matrix, norms):
-    """Euclidean distances, attempts × enrolments: one matrix-vector product per attempt, float32
-    (memory-bound over thousands of enrolments; float32 is ample for distances read to 0.001)."""
+    """Euclidean distances, attempts × enrolments, from one matrix product in float32 (the product is
+    memory-bound over thousands of enrolments; float32 is ample for distances read to 0.001)."""
     encodings = encodings.astype(np.float32)
     products = (matrix @ encodings.T).T
     squared = norms[None, :] + (encodings**2).sum(axis=1)[:, None] - 2 * products
@@ -62,22 +62,36 @@ def _judge(attempts, caregiver_id, stacked, params):
     for i, attempt in enumerate(attempts):
         other = float(others[i, best[i]])
         if other < params["max_distance"] and own[i] - other >= params["min_margin"]:
-            yield attempt, {"attempt_id": attempt.id, "kind": attempt.kind,
-                            "own_distance": round(float(own[i]), 3),
-                            "other_caregiver_id": int(owners[best[i]]), "other_distance": round(other, 3)}
+            yield (
+                attempt,
+                {
+                    "attempt_id": attempt.id,
+                    "kind": attempt.kind,
+                    "own_distance": round(float(own[i]), 3),
+                    "other_caregiver_id": int(owners[best[i]]),
+                    "other_distance": round(other, 3),
+                },
+            )
 
 
 def evaluate(visit, ctx, params):
     if not ctx.enrolments:
         return
-    attempts = [a for a in ordered_attempts(visit.attempts)
-                if a.face_encoding is not None and len(a.face_encoding) == DIM]
+    attempts = [
+        a
+        for a in ordered_attempts(visit.attempts)
+        if a.face_encoding is not None and len(a.face_encoding) == DIM
+    ]
     if not attempts:
         return
     stacked = _stack(ctx.enrolments)
     if not np.any(stacked[0] == visit.caregiver_id):
-        yield visit_finding(visit, f"Caregiver {visit.caregiver_id} has no enrolled face to compare with.",
-                            {"attempt_ids": [a.id for a in attempts]}, outcome=NOT_APPLICABLE)
+        yield visit_finding(
+            visit,
+            f"Caregiver {visit.caregiver_id} has no enrolled face to compare with.",
+            {"attempt_ids": [a.id for a in attempts]},
+            outcome=NOT_APPLICABLE,
+        )
         return
     hits = list(_judge(attempts, visit.caregiver_id, stacked, params))
     if not hits:
@@ -85,11 +99,16 @@ def evaluate(visit, ctx, params):
     attempt, first = hits[0]
     yield visit_finding(
         visit,
-        f"{KIND_LABEL.get(first['kind'], first['kind'])} face is {first['other_distance']:.2f} from caregiver "
-        f"{first['other_caregiver_id']}'s enrolment but {first['own_distance']:.2f} from caregiver "
-        f"{visit.caregiver_id}'s own (limit {params['max_distance']:.2f}, margin {params['min_margin']:.2f}).",
-        {**first, "max_distance": params["max_distance"], "min_margin": params["min_margin"],
-         "attempts": [row for _, row in hits]},
+        f"{KIND_LABEL.get(first['kind'], first['kind'])} face is {first['other_distance']:.2f} from "
+        f"caregiver {first['other_caregiver_id']}'s enrolment but {first['own_distance']:.2f} from "
+        f"caregiver {visit.caregiver_id}'s own (limit {params['max_distance']:.2f}, "
+        f"margin {params['min_margin']:.2f}).",
+        {
+            **first,
+            "max_distance": params["max_distance"],
+            "min_margin": params["min_margin"],
+            "attempts": [row for _, row in hits],
+        },
         occurred_at=attempt.fix.at,
     )
 

@@ -55,7 +55,11 @@ def _fast_legs(visits, ctx, params):
     ordered = sorted(visits, key=lambda v: (v.check_in_at, v.id))
     for first, second in pairs(ordered):
         leg = _leg(first, second, ctx.clients)
-        if leg and leg["distance_m"] > params["min_distance_m"] and leg["speed_kmh"] > params["max_speed_kmh"]:
+        if (
+            leg
+            and leg["distance_m"] > params["min_distance_m"]
+            and leg["speed_kmh"] > params["max_speed_kmh"]
+        ):
             yield first, second, leg
 
 
@@ -70,8 +74,13 @@ def evaluate(visits, ctx, params):
                 f"{worst['distance_m'] / 1000:.1f} km apart ({worst['effective_distance_m'] / 1000:.1f} km "
                 f"after {worst['accuracy_m']} m of accuracy) {worst['gap_minutes']:.0f} minutes apart: "
                 f"{worst['speed_kmh']:.0f} km/h, above {params['max_speed_kmh']} km/h.",
-                {**worst, "date": day.isoformat(), "max_speed_kmh": params["max_speed_kmh"],
-                 "min_distance_m": params["min_distance_m"], "legs": [x[2] for x in day_legs]},
+                {
+                    **worst,
+                    "date": day.isoformat(),
+                    "max_speed_kmh": params["max_speed_kmh"],
+                    "min_distance_m": params["min_distance_m"],
+                    "legs": [x[2] for x in day_legs],
+                },
                 [v for f, s, _ in day_legs for v in (f, s)],
                 occurred_at=second.check_in_at,
             )

@@ -38,7 +38,7 @@ def evaluate(visits, ctx, params):
         at_min = [(v, e) for v, e in measured if 0 <= e <= slack]
         if len(measured) < params["min_visits"] or len(at_min) < params["min_share"] * len(measured):
             continue
-        last_day = max(local_day(v.check_in_at, ctx.timezone) for v, _ in measured)
+        last_day = local_day(max(v.check_in_at for v in own), ctx.timezone)  # the window's last day
         share = len(at_min) / len(measured)
         yield group_finding(
             f"caregiver_period:{caregiver_id}:{last_day.isoformat()}",

@@ -40,7 +40,9 @@ def _values(visits, catalogue):
 def evaluate(visits, ctx, params):
     for client_id, own in group_by(visits, lambda v: v.client_id).items():
         cap = _cap(ctx.clients.get(client_id), params)
-        months = group_by(_values(own, ctx.catalogue), lambda r: month_key(local_day(r[0].check_in_at, ctx.timezone)))
+        months = group_by(
+            _values(own, ctx.catalogue), lambda r: month_key(local_day(r[0].check_in_at, ctx.timezone))
+        )
         for month, rows in months.items():
             total = sum(value for _, value, _ in rows)
             if total <= cap:
@@ -53,8 +55,10 @@ def evaluate(visits, ctx, params):
                     "month": month,
                     "total_yuan": round(total, 2),
                     "cap_yuan": round(cap, 2),
-                    "visits": [{"visit_id": v.id, "value_yuan": round(value, 2), "items": len(v.items)}
-                               for v, value, _ in rows],
+                    "visits": [
+                        {"visit_id": v.id, "value_yuan": round(value, 2), "items": len(v.items)}
+                        for v, value, _ in rows
+                    ],
                     "unknown_item_codes": sorted({c for _, _, unknown in rows for c in unknown}),
                 },
                 [v for v, _, _ in rows],

@@ -38,10 +38,16 @@ def _pair_evidence(earlier, later, minutes, now):
         "visit_ids": [earlier.id, later.id],
         "client_ids": [earlier.client_id, later.client_id],
         "overlap_minutes": round(minutes, 1),
-        "first": {"check_in_at": iso(earlier.check_in_at), "end_at": iso(visit_end(earlier, now)),
-                  "open": earlier.is_open},
-        "second": {"check_in_at": iso(later.check_in_at), "end_at": iso(visit_end(later, now)),
-                   "open": later.is_open},
+        "first": {
+            "check_in_at": iso(earlier.check_in_at),
+            "end_at": iso(visit_end(earlier, now)),
+            "open": earlier.is_open,
+        },
+        "second": {
+            "check_in_at": iso(later.check_in_at),
+            "end_at": iso(visit_end(later, now)),
+            "open": later.is_open,
+        },
     }
 
 

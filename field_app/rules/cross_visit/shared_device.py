@@ -17,15 +17,15 @@ Severity: medium, score 20.
 from __future__ import annotations
 
 from field_app.rules.base import Rule
-from field_app.rules.cross_visit._common import group_by, group_finding
-from field_app.rules.support import local_day
+from field_app.rules.cross_visit._common import day_getter, group_by, group_finding
 
 
 def _attempts(visits, tz_name):
+    day_of = day_getter(tz_name)
     for visit in visits:
         for attempt in visit.attempts:
             if attempt.device_id:
-                yield (attempt.device_id, local_day(attempt.received_at, tz_name)), visit, attempt
+                yield (attempt.device_id, day_of(attempt.received_at)), visit, attempt
 
 
 def evaluate(visits, ctx, params):
@@ -44,10 +44,14 @@ def evaluate(visits, ctx, params):
                 "date": day.isoformat(),
                 "caregiver_ids": caregivers,
                 "min_caregivers": params["min_caregivers"],
-                "uses": [{"caregiver_id": cg,
-                          "visit_ids": sorted({v.id for _, v, _ in own}),
-                          "attempt_ids": sorted(a.id for _, _, a in own)}
-                         for cg, own in sorted(by_caregiver.items())],
+                "uses": [
+                    {
+                        "caregiver_id": cg,
+                        "visit_ids": sorted({v.id for _, v, _ in own}),
+                        "attempt_ids": sorted(a.id for _, _, a in own),
+                    }
+                    for cg, own in sorted(by_caregiver.items())
+                ],
             },
             [v for _, v, _ in rows],
             occurred_at=min(a.received_at for _, _, a in rows),

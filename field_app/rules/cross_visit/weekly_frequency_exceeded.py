@@ -39,9 +39,15 @@ def evaluate(visits, ctx, params):
                     "visits": len(week_visits),
                     "visits_per_week": client.care_plan.visits_per_week,
                     "tolerance": params["tolerance"],
-                    "visit_list": [{"visit_id": v.id, "caregiver_id": v.caregiver_id,
-                                    "date": local_day(v.check_in_at, ctx.timezone).isoformat(),
-                                    "check_in_at": iso(v.check_in_at)} for v in week_visits],
+                    "visit_list": [
+                        {
+                            "visit_id": v.id,
+                            "caregiver_id": v.caregiver_id,
+                            "date": local_day(v.check_in_at, ctx.timezone).isoformat(),
+                            "check_in_at": iso(v.check_in_at),
+                        }
+                        for v in week_visits
+                    ],
                 },
                 week_visits,
                 occurred_at=week_visits[allowed].check_in_at,

@@ -1,0 +1,91 @@
+"""Registry data from other agencies (多部门协同) through the API: the same checks and import as the CLI."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from flask import Blueprint, current_app, jsonify
+from pydantic import Field, WithJsonSchema
+from sqlalchemy.exc import IntegrityError
+
+from field_app.api.openapi import documented
+from field_app.api.parsing import parse_body
+from field_app.api.responses import ErrorBody, Out
+from field_app.api.schemas import StrictModel
+from field_app.errors import ApiError
+from field_app.extensions import db
+from field_app.registry_rows import KINDS
+from field_app.services.registry_import import RowsInvalid, import_rows
+from field_app.timeutil import local_date, now_utc
+
+bp = Blueprint("registry", __name__)
+MAX_ROWS = 10_000
+
+#: a row is checked by the import itself (not by pydantic) so that its errors carry the row's line
+Row = Annotated[Any, WithJsonSchema({"type": "object", "additionalProperties": {"type": ["string", "integer", "null"]},
+                                     "description": "One record: the kind's columns as keys"})]
+
+
+def _kinds_doc() -> str:
+    return "\n".join(f"- `{k.name}`: {', '.join(c.name if c.in_header else c.name + '?' for c in k.columns)}"
+                     for k in KINDS.values())
+
+
+class RegistryRowsIn(StrictModel):
+    rows: list[Row] = Field(max_length=MAX_ROWS, description="Records with the kind's columns as keys (`?`: "
+                            "optional); errors give line n for rows[n-1].\n" + _kinds_doc())
+
+
+class RegistryImportOut(Out):
+    """The import's counts: rows inserted, rows updated (values changed), rows already stored as sent."""
+
+    kind: str
+    inserted: int
+    updated: int
+    unchanged: int
+
+
+class RowErrorOut(Out):
+    line: int
+    field: str | None
+    message: str
+
+
+class RegistryRowsInvalidOut(Out):
+    """Some rows failed the checks and nothing was imported; each error names its row (1-based)."""
+
+    error: ErrorBody
+    errors: list[RowErrorOut]
+    errors_not_shown: int = Field(description="Errors beyond the first 100, counted but not listed")
+
+
+def _invalid(exc: RowsInvalid) -> ApiError:
+    errors = [{"line": e.line, "field": e.field, "message": e.message} for e in exc.shown]
+    return ApiError(422, "registry_rows_invalid", str(exc), "rows",
+                    extra={"errors": errors, "errors_not_shown": exc.not_shown})
+
+
+@bp.post("/registry/<kind>")
+@documented("Import registry rows (hospital stays, deaths, certificates, grades)", body=RegistryRowsIn,
+            responses={200: RegistryImportOut, 422: RegistryRowsInvalidOut}, errors=(404, 409, 413, 415),
+            tag="registry")
+def import_registry(kind: str):
+    """All rows are checked first; if any fails, nothing is imported. Re-sending rows is harmless."""
+    if kind not in KINDS:
+        raise ApiError(404, "unknown_registry_kind", f"No registry kind {kind!r}; known: {', '.join(KINDS)}.", "kind")
+    body = parse_body(RegistryRowsIn)
+    now = now_utc()
+    try:
+        result = import_rows(kind, enumerate(body.rows, start=1), now,
+                             local_date(now, current_app.config["TIMEZONE"]), actor="api", source="api")
+        db.session.commit()
+    except RowsInvalid as exc:
+        db.session.rollback()
+        raise _invalid(exc) from None
+    except IntegrityError:  # a concurrent import inserted the same keys first
+        db.session.rollback()
+        raise ApiError(409, "registry_import_conflict", "Another import wrote the same records at the same "
+                       "time; nothing was imported. Send the rows again.") from None
+    return jsonify(asdict(result))
+

@@ -1,0 +1,1 @@
+"""The scanner: loads facts, runs the rule library, writes alerts (see scanner.py)."""

@@ -1,0 +1,88 @@
+"""Turn findings into alerts, idempotently: one alert per rule and subject, updated by re-scans."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Iterable, Mapping
+
+from sqlalchemy import select
+
+from field_app.extensions import db
+from field_app.models import Alert, Visit
+from field_app.models.alert import ALERT_CLEARED, ALERT_DISMISSED, ALERT_OPEN
+from field_app.rules.base import Finding, Rule
+
+#: closed by a person: a re-scan updates their evidence but never changes their status on its own
+REVIEWED = {"in_review", "confirmed", "escalated"}
+
+
+@dataclass
+class UpsertCounts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    cleared: int = 0
+
+
+def evidence_hash(finding: Finding) -> str:
+    payload = json.dumps({"e": finding.evidence, "o": finding.outcome}, sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _existing(rule: Rule, keys: list[str]) -> dict[str, Alert]:
+    out = {}
+    for start in range(0, len(keys), 500):
+        stmt = select(Alert).where(Alert.rule_code == rule.code, Alert.subject_key.in_(keys[start:start + 500]))
+        out.update({a.subject_key: a for a in db.session.scalars(stmt)})
+    return out
+
+
+def _link_visits(alert: Alert, visit_ids: Iterable[int]) -> None:
+    have = {v.id for v in alert.visits}
+    for vid in sorted(set(visit_ids) - have):
+        alert.visits.append(db.session.get(Visit, vid))
+
+
+def _apply(alert: Alert, rule: Rule, finding: Finding, digest: str, params: Mapping[str, Any], now: datetime):
+    alert.outcome, alert.message, alert.evidence = finding.outcome, finding.message, dict(finding.evidence)
+    alert.evidence_hash, alert.params, alert.last_seen_at = digest, dict(params), now
+    alert.severity, alert.score, alert.occurred_at = rule.severity, rule.score, finding.occurred_at
+    alert.agency_id, alert.caregiver_id, alert.client_id = finding.agency_id, finding.caregiver_id, finding.client_id
+    _link_visits(alert, finding.visit_ids)
+
+
+def upsert_findings(rule: Rule, findings: list[Finding], params: Mapping[str, Any], now: datetime,
+                    counts: UpsertCounts) -> None:
+    """Create new alerts, update changed ones, re-open dismissed ones only on new evidence."""
+    existing = _existing(rule, [x.subject_key for x in findings])
+    for finding in findings:
+        digest = evidence_hash(finding)
+        alert = existing.get(finding.subject_key)
+        if alert is None:
+            alert = Alert(rule_code=rule.code, subject_type=finding.subject_type, subject_key=finding.subject_key,
+                          status=ALERT_OPEN, first_seen_at=now)
+            _apply(alert, rule, finding, digest, params, now)
+            db.session.add(alert)
+            existing[finding.subject_key] = alert
+            counts.created += 1
+            continue
+        if alert.evidence_hash == digest and alert.status != ALERT_CLEARED:
+            alert.last_seen_at = now
+            counts.unchanged += 1
+            continue
+        _apply(alert, rule, finding, digest, params, now)
+        if alert.status == ALERT_CLEARED or (alert.status == ALERT_DISMISSED and digest != alert.dismissed_evidence_hash):
+            alert.status = ALERT_OPEN  # new evidence after a dismissal deserves a fresh look
+        counts.updated += 1
+    db.session.flush()
+
+
+def clear_missing(rule: Rule, scanned_keys: list[str], found_keys: set[str], counts: UpsertCounts) -> None:
+    """Open alerts of scanned subjects that the rule no longer finds (late data explained them) are cleared."""
+    for key, alert in _existing(rule, [k for k in scanned_keys if k not in found_keys]).items():
+        if alert.status == ALERT_OPEN:
+            alert.status = ALERT_CLEARED
+            counts.cleared += 1
