@@ -102,3 +102,38 @@ def attempt_body(w: SimpleNamespace, attempt_id: str, selfie: bytes, at: datetim
 
 def minutes_ago(n: float, now: datetime) -> datetime:
     return now - timedelta(minutes=n)
+
+
+def add_visit(visit_uuid: str, caregiver_id: int, client_id: int, agency_id: int, start: datetime,
+              minutes: float | None, where=HOME, items: tuple[str, ...] = (), points: int = 0,
+              face_status: str = "matched", geofence_status: str = "inside") -> int:
+    """A visit stored as the services would store it, with recorded verification results (no selfies).
+
+    For scanner tests: the rules read recorded results, so no face engine is needed here.
+    """
+    from field_app.models import PerformedItem, TrailPoint, Visit, VisitAttempt
+
+    end = None if minutes is None else start + timedelta(minutes=minutes)
+    visit = Visit(uuid=visit_uuid, caregiver_id=caregiver_id, client_id=client_id, agency_id=agency_id,
+                  state="open" if end is None else "closed", verification_status="verified",
+                  check_in_at=start, check_out_at=end, changed_at=datetime.now(start.tzinfo))
+    for n, (kind, at) in enumerate((("check_in", start), ("check_out", end))):
+        if at is None:
+            continue
+        visit.attempts.append(VisitAttempt(
+            uuid=f"{visit_uuid}-{n}", kind=kind, caregiver_id=caregiver_id, device_id=f"phone-{caregiver_id}",
+            lat=where[0], lng=where[1], datum="WGS84", lat_wgs84=where[0], lng_wgs84=where[1], accuracy_m=10.0,
+            fix_time=at, device_time=at, received_at=at, face_status=face_status, face_distance=0.3,
+            face_threshold=0.5, geofence_status=geofence_status, distance_m=0.0))
+    for k, code in enumerate(items):
+        visit.items.append(PerformedItem(service_code=code, started_at=start + timedelta(minutes=k),
+                                         in_care_plan=True, nurse_required=False))
+    db.session.add(visit)
+    db.session.flush()
+    for k in range(points):  # a phone lying still indoors: metres of jitter, changing accuracy
+        lat, lng = where[0] + (k * 7 % 5 - 2) * 3e-5, where[1] + (k * 3 % 7 - 3) * 3e-5
+        db.session.add(TrailPoint(visit_id=visit.id, fix_time=start + timedelta(seconds=60 * (k + 1)), lat=lat,
+                                  lng=lng, datum="WGS84", lat_wgs84=lat, lng_wgs84=lng, accuracy_m=8.0 + k % 7,
+                                  geofence_status="inside", distance_m=5.0))
+    db.session.flush()
+    return visit.id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -52,7 +53,7 @@ def _fail(errors: list[RowError], summary: str | None = None, not_shown: int = 0
 
 
 @registry_cli.command("import")
-@click.argument("kind", type=click.Choice(list(KINDS)))
+@click.argument("kind", metavar="KIND", type=click.Choice(list(KINDS)))
 @click.argument("path", metavar="FILE", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Default: from the file's extension.")
 @with_appcontext
@@ -65,7 +66,7 @@ def import_file(kind: str, path: Path, fmt: str | None) -> None:
         _fail(exc.errors, f"{path.name} cannot be read; nothing was imported.")
     now = now_utc()
     try:
-        with click.progressbar(rows, label=f"Checking {len(rows)} row(s)", file=click.get_text_stream("stderr")) as bar:
+        with click.progressbar(rows, label=f"Checking {len(rows)} row(s)", file=sys.stderr) as bar:
             result = import_rows(kind, bar, now, local_date(now, current_app.config["TIMEZONE"]),
                                  actor="cli", source=fmt)
         db.session.commit()

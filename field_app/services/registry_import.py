@@ -168,7 +168,7 @@ def _owner_ids(ref: str, names: set[str]) -> dict[str, int]:
     model, column, _ = OWNERS[ref]
     found: dict[str, int] = {}
     for chunk in _chunks(sorted(names)):
-        found.update(db.session.execute(select(column, model.id).where(column.in_(chunk))).tuples())
+        found.update(db.session.execute(select(column, model.id).where(column.in_(chunk))).tuples().all())
     return found
 
 

@@ -78,6 +78,8 @@ def _open(data: bytes, limits: ImageLimits) -> Image.Image:
     try:
         # Pillow warns above 89 MP and raises above 179 MP, before we can look at the size. Both are
         # above our own limit, so either means "too large"; the warning must not reach the caller.
+        # (catch_warnings is process-wide before Python 3.14: racing threads may leave this filter
+        # installed, which is harmless.)
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data), formats=limits.formats)

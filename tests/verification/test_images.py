@@ -94,8 +94,14 @@ def test_16_bit_greyscale_is_scaled_not_clipped(astronaut):
     assert mean_difference(rgb[..., 0], grey) < 1
 
 
-def test_webp_is_accepted(astronaut):
-    assert load_selfie(encode(astronaut, "WEBP", quality=90), LIMITS).shape == (300, 250, 3)
+@pytest.mark.parametrize(
+    ("fmt", "params"),
+    [("WEBP", {"quality": 90}), ("AVIF", {"quality": 90}), ("MPO", {"save_all": True, "append_images": []})],
+)
+def test_other_phone_formats_are_accepted(astronaut, fmt, params):
+    if fmt == "MPO":  # a multi-picture JPEG (some phones' cameras): the first picture is the photo
+        params = {**params, "append_images": [astronaut.rotate(90)]}
+    assert load_selfie(encode(astronaut, fmt, **params), LIMITS).shape == (300, 250, 3)
 
 
 def test_heic_from_a_real_photo_is_decoded(astronaut):

@@ -3,8 +3,8 @@
 Flags: a visit whose fixes (attempt fixes and trail points, in time order, the same fix delivered
 twice counted once) show any of three signals of a spoofing app or a replayed recording:
 - identical coordinates: at least ``min_identical`` consecutive fixes at the same lat/lng (to 1e-6°);
-- zero jitter: consecutive fixes all within ``max_jitter_m`` of the stretch's first fix, over at
-  least ``min_span_minutes``;
+- zero jitter: at least ``min_still_fixes`` consecutive fixes all within ``max_jitter_m`` of the
+  stretch's first fix, over at least ``min_span_minutes``;
 - constant accuracy: at least ``min_fixes_constant_accuracy`` fixes, all with the same accuracy.
 Why: mock-location apps that hide the mock flag still betray themselves by perfect numbers; a visit
 "attended" by such a phone may never have happened.
@@ -13,7 +13,7 @@ its reported accuracy changes from fix to fix, so none of the signals fire. A st
 re-sent with its original timestamp is de-duplicated and does not build an identical run.
 Without trail consent and without points there is nothing to judge: NOT_APPLICABLE.
 Thresholds: ``min_identical`` (10), ``max_jitter_m`` (0.5), ``min_span_minutes`` (5),
-``min_fixes_constant_accuracy`` (10).
+``min_still_fixes`` (5), ``min_fixes_constant_accuracy`` (10).
 Severity: medium, score 30 (a statistical sign; G03 covers phones that admit the mock).
 """
 
@@ -61,7 +61,8 @@ def _still_stretch(lat, lng, t, params):
     best = None
     for start, stop in true_runs(steps < params["max_jitter_m"]):  # steps start..stop-1: fixes start..stop
         span = float(t[stop] - t[start]) / 60
-        if span < params["min_span_minutes"] or (best and span <= best[1]):
+        few = stop - start + 1 < params["min_still_fixes"]  # check-in + check-out alone prove nothing
+        if few or span < params["min_span_minutes"] or (best and span <= best[1]):
             continue
         spread = float(
             haversine_many_m(lat[start], lng[start], lat[start : stop + 1], lng[start : stop + 1]).max()
@@ -136,6 +137,7 @@ RULE = Rule(
         "min_identical": 10,
         "max_jitter_m": 0.5,
         "min_span_minutes": 5,
+        "min_still_fixes": 5,
         "min_fixes_constant_accuracy": 10,
     },
 )
