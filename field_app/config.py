@@ -45,6 +45,14 @@ SETTINGS: dict[str, tuple[Callable[[str], Any], Any]] = {
     "PAST_LIMIT_DAYS": (int, 30),  # offline uploads older than this are refused
     "TRAIL_GRACE_HOURS": (float, 48.0),  # late trail uploads accepted this long after check-out
     "TRAIL_MAX_BATCH": (int, 1000),
+    # Accounts and security.
+    "ACCESS_TOKEN_MINUTES": (int, 60),
+    "REFRESH_TOKEN_DAYS": (int, 30),
+    "UNREGISTERED_DEVICE": (str, "refuse"),  # refuse | flag: a caregiver on a phone not registered
+    "SIGN_IN_LIMIT": (int, 10),  # sign-ins per username (and per client address) per window
+    "ATTEMPT_LIMIT": (int, 30),  # check-in/out attempts per user (and per device) per window
+    "RATE_WINDOW_SECONDS": (int, 300),
+    "SELFIE_RETENTION_DAYS": (int, 0),  # 0 = selfies are not stored at all, only their encodings
     # Rule library and scheduler.
     "RULES_FILE": (str, ""),  # JSON {"F01": {"max_mismatches": 2}, "disabled": ["T05"]}
     "SCAN_INTERVAL_SECONDS": (int, 60),
@@ -98,6 +106,8 @@ def load_rule_overrides(path: str) -> dict[str, Any]:
 
 
 def check_production_safety(config: Mapping[str, Any]) -> None:
-    """Refuse to run in production with the development secret."""
+    """Refuse to run in production with the development secret or unknown policy words."""
     if config.get("ENV") == "production" and config.get("SECRET_KEY") in (DEFAULT_SECRET, "", None):
         raise RuntimeError(f"{PREFIX}SECRET_KEY must be set to a real secret when {PREFIX}ENV=production")
+    if config.get("UNREGISTERED_DEVICE", "refuse") not in ("refuse", "flag"):
+        raise RuntimeError(f"{PREFIX}UNREGISTERED_DEVICE must be 'refuse' or 'flag'")

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import base64
-from datetime import date, datetime, timedelta
+import secrets
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from functools import cache
 from types import SimpleNamespace
 
 from sqlalchemy import select
+from werkzeug.security import generate_password_hash
 
 from field_app.demo.faces import astronaut_jpeg, shared_people
 from field_app.extensions import db
-from field_app.models import Agency, CarePlan, Caregiver, Client, Device, FaceEnrolment, ServiceItem
+from field_app.models import Agency, CarePlan, Caregiver, Client, Device, FaceEnrolment, ServiceItem, User
+from field_app.services.accounts import issue_pair
 from field_app.services.catalogue import load_catalogue
 from field_app.verification.datum import to_wgs84
 from field_app.verification.face import FaceSettings, analyse_selfie
 
 HOME = (30.75, 120.75)  # Jiaxing, WGS-84
+PASSWORD = "test-password-1"
 
 
 @cache
@@ -75,15 +79,51 @@ def add_client(agency: Agency, insured_id: str = "330400000001", home=HOME, datu
     return client
 
 
-def world(app, enrol_photo: bytes | None = None, **client_kw) -> SimpleNamespace:
-    """Catalogue, one agency, one enrolled caregiver, one client at the Jiaxing home; returns ids."""
+@cache
+def _password_hash() -> str:
+    return generate_password_hash(PASSWORD, method="scrypt")
+
+
+def add_user(role: str, username: str | None = None, **binding) -> User:
+    """An account with the test password (hashed once per session: scrypt is slow on purpose)."""
+    caregiver, client = binding.get("caregiver"), binding.get("client")
+    user = User(username=username or f"{role}-{secrets.token_hex(3)}", password_hash=_password_hash(), role=role,
+                caregiver_id=caregiver.id if caregiver else None, client_id=client.id if client else None,
+                all_agencies=binding.get("all_agencies", False), agencies=list(binding.get("agencies", [])))
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def token_for(user: User, device_id: str | None = None) -> str:
+    """A fresh access token for the user (bound to a phone for caregivers)."""
+    now = datetime.now(timezone.utc)
+    pair = issue_pair(user, device_id, now, timedelta(hours=1), timedelta(days=1))
+    db.session.flush()
+    return pair.access_token
+
+
+def sign_in(test_client, token: str) -> None:
+    """Every later request of this test client carries the bearer token."""
+    test_client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+
+
+def world(app, test_client=None, enrol_photo: bytes | None = None, **client_kw) -> SimpleNamespace:
+    """Catalogue, one agency, one enrolled caregiver with an account on phone-1, one client at the Jiaxing
+    home; returns ids and the caregiver's token (and signs ``test_client`` in with it when given)."""
     with app.app_context():
         load_catalogue()
         agency = add_agency()
         caregiver = add_caregiver(agency, enrol_photo=enrol_photo or photo("obama", 0))
         client = add_client(agency, **client_kw)
+        user = add_user("caregiver", caregiver=caregiver)
+        token = token_for(user, "phone-1")
         db.session.commit()
-        return SimpleNamespace(agency_id=agency.id, caregiver_id=caregiver.id, client_id=client.id)
+        w = SimpleNamespace(agency_id=agency.id, caregiver_id=caregiver.id, client_id=client.id, user_id=user.id,
+                            token=token)
+    if test_client is not None:
+        sign_in(test_client, token)
+    return w
 
 
 def fix(at: datetime, lat: float = HOME[0], lng: float = HOME[1], accuracy_m: float = 10.0,

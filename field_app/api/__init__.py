@@ -2,12 +2,13 @@
 
 from flask import Blueprint, Flask, jsonify
 
-from field_app.api import caregivers, registry, visits
+from field_app.api import auth, caregivers, registry, visits
 from field_app.api.openapi import build_spec
 
 
 def register(app: Flask) -> None:
     api = Blueprint("api", __name__, url_prefix="/api/v1")
+    api.register_blueprint(auth.bp)
     api.register_blueprint(visits.bp)
     api.register_blueprint(caregivers.bp)
     api.register_blueprint(registry.bp)

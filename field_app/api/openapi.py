@@ -37,9 +37,14 @@ def _json(schema: dict) -> dict:
     return {"content": {"application/json": {"schema": schema}}}
 
 
-def _operation(endpoint: str, meta: dict, params: list, components: dict) -> dict[str, Any]:
+def _operation(endpoint: str, meta: dict, params: list, components: dict, roles) -> dict[str, Any]:
     op: dict[str, Any] = {"operationId": endpoint, "summary": meta["summary"], "tags": [meta["tag"]],
                           "parameters": params, "responses": {}}
+    extra_errors: tuple[int, ...] = ()
+    if roles:
+        op["security"] = [{"bearer": []}]
+        op["x-roles"] = list(roles)
+        extra_errors = (401, 403)
     if meta["description"]:
         op["description"] = meta["description"]
     if meta["body"] is not None:
@@ -51,7 +56,7 @@ def _operation(endpoint: str, meta: dict, params: list, components: dict) -> dic
             op["responses"][str(status)] = {"description": out.__doc__ or out.__name__,
                                             **_json(_schema_ref(out, components, "serialization"))}
     error_ref = _schema_ref(ErrorOut, components, "serialization")
-    for status in (*meta["errors"], 400, 422):
+    for status in (*meta["errors"], *extra_errors, 400, 422):
         op["responses"].setdefault(str(status), {"description": "Error", **_json(error_ref)})
     return op
 
@@ -61,7 +66,8 @@ def build_spec(app: Flask) -> dict[str, Any]:
     paths: dict[str, dict] = {}
     components: dict[str, Any] = {}
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
-        meta = getattr(app.view_functions[rule.endpoint], "openapi", None)
+        view = app.view_functions[rule.endpoint]
+        meta = getattr(view, "openapi", None)
         if meta is None:
             continue
         path = re.sub(r"<(?:(\w+):)?(\w+)>", r"{\2}", rule.rule)
@@ -69,11 +75,13 @@ def build_spec(app: Flask) -> dict[str, Any]:
                    "schema": {"type": "integer"} if conv == "int" else {"type": "string"}}
                   for conv, name in re.findall(r"<(?:(\w+):)?(\w+)>", rule.rule)]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            paths.setdefault(path, {})[method.lower()] = _operation(rule.endpoint, meta, params, components)
+            paths.setdefault(path, {})[method.lower()] = _operation(rule.endpoint, meta, params, components,
+                                                                    getattr(view, "roles", None))
     return {
         "openapi": "3.1.0",
         "info": {"title": "field_app API", "version": "1",
                  "description": "Visit verification for long-term care insurance home care (长护险)."},
         "paths": paths,
-        "components": {"schemas": components},
+        "components": {"schemas": components, "securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer", "description": "Access token from /auth/sign-in"}}},
     }

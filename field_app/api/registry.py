@@ -15,6 +15,8 @@ from field_app.api.responses import ErrorBody, Out
 from field_app.api.schemas import StrictModel
 from field_app.errors import ApiError
 from field_app.extensions import db
+from field_app.models.user import ADMIN
+from field_app.security import require
 from field_app.registry_rows import KINDS
 from field_app.services.registry_import import RowsInvalid, import_rows
 from field_app.timeutil import local_date, now_utc
@@ -67,11 +69,13 @@ def _invalid(exc: RowsInvalid) -> ApiError:
 
 
 @bp.post("/registry/<kind>")
+@require(ADMIN)
 @documented("Import registry rows (hospital stays, deaths, certificates, grades)", body=RegistryRowsIn,
             responses={200: RegistryImportOut, 422: RegistryRowsInvalidOut}, errors=(404, 409, 413, 415),
             tag="registry")
 def import_registry(kind: str):
-    """All rows are checked first; if any fails, nothing is imported. Re-sending rows is harmless."""
+    """All rows are checked first; if any fails, nothing is imported. Re-sending rows is harmless.
+    Admins only: registry data comes from the insurer's data exchange, not from agencies."""
     if kind not in KINDS:
         raise ApiError(404, "unknown_registry_kind", f"No registry kind {kind!r}; known: {', '.join(KINDS)}.", "kind")
     body = parse_body(RegistryRowsIn)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, RootModel
 
 
 class Out(BaseModel):
@@ -88,6 +88,22 @@ class VisitOut(Out):
     attempts: list[AttemptOut]
     items: list[ItemOut]
     trail: list[PointOut] | None = None
+
+
+class FamilyVisitOut(Out):
+    """A visit as the client's family sees it."""
+
+    visit_id: str
+    state: str
+    verification_status: str
+    check_in_at: str
+    check_out_at: str | None
+    duration: DurationOut
+    items: list[ItemOut]
+
+
+class VisitViewOut(RootModel[VisitOut | FamilyVisitOut]):
+    """The full visit for caregivers and staff; the family view for family accounts."""
 
 
 class AttemptResultOut(Out):

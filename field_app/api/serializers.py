@@ -72,3 +72,10 @@ def visit_json(v: Visit, with_trail: bool = False) -> dict[str, Any]:
 
 def enrolment_json(e: FaceEnrolment) -> dict[str, Any]:
     return {"enrolment_id": e.id, "created_at": isoformat(e.created_at)}
+
+
+def family_visit_json(v: Visit) -> dict[str, Any]:
+    """What the client's family may see of a visit: when, in what state, which care was done."""
+    full = visit_json(v)
+    return {key: full[key] for key in ("visit_id", "state", "verification_status", "check_in_at", "check_out_at",
+                                       "duration", "items")}

@@ -10,18 +10,43 @@ from field_app.api.context import verifier
 from field_app.api.openapi import documented
 from field_app.api.parsing import parse_body
 from field_app.api.schemas import CheckInIn, CheckOutIn, ItemsIn, TrailBatchIn
-from field_app.api.serializers import attempt_json, item_json, visit_json
+from field_app.api.serializers import attempt_json, family_visit_json, item_json, visit_json
 from field_app.extensions import db
-from field_app.services import attendance, trail
-from field_app.services.lookup import visit_or_404
+from field_app.errors import ApiError
+from field_app.models.user import CAREGIVER
+from field_app.security import current_token, current_user, ensure_self, ensure_visible, require
+from field_app.services import attendance, audit, ratelimit, trail
+from field_app.services.lookup import visit_or_none
 from field_app.timeutil import now_utc
 
 bp = Blueprint("visits", __name__)
 ATTEMPT_ERRORS = (403, 404, 409, 413, 415, 429)
 
 
+def _guard_attempt(body) -> None:
+    """The caregiver acts as themself, from the phone the token is bound to, within the rate limits."""
+    user, cfg, now = current_user(), current_app.config, now_utc()
+    ensure_self(user, body.caregiver_id)
+    if body.device_id != current_token().device_id:
+        audit.record(f"user:{user.id}", "visit.device_mismatch", "user", user.id, policy=cfg["UNREGISTERED_DEVICE"])
+        if cfg["UNREGISTERED_DEVICE"] == "refuse":
+            db.session.commit()  # the refusal itself is evidence
+            raise ApiError(403, "device_mismatch", "This attempt comes from another phone than the one signed in.",
+                           "device_id")
+    for key in (f"attempt:user:{user.id}", f"attempt:device:{body.device_id}"):
+        ratelimit.hit(key, cfg["ATTEMPT_LIMIT"], cfg["RATE_WINDOW_SECONDS"], now)
+
+
+def own_visit(visit_id: str):
+    """The caller's visit, or the same 404 as for a visit that does not exist."""
+    visit = visit_or_none(visit_id)
+    ensure_visible(current_user(), visit, ApiError(404, "visit_not_found", f"No visit {visit_id}."))
+    return visit
+
+
 def _run_attempt(service, visit_id: str, body):
     """Run a check-in/out; two copies of one attempt racing each other end as one stored attempt."""
+    _guard_attempt(body)
     try:
         return _attempt_response(service(visit_id, body, verifier()))
     except IntegrityError:
@@ -46,6 +71,7 @@ def _attempt_response(result: attendance.AttemptResult):
 
 
 @bp.post("/visits/<visit_id>/check-in")
+@require(CAREGIVER)
 @documented("Check in at the client's home (selfie + GPS)", body=CheckInIn,
             responses={200: out.AttemptResultOut}, errors=ATTEMPT_ERRORS)
 def check_in(visit_id: str):
@@ -56,6 +82,7 @@ def check_in(visit_id: str):
 
 
 @bp.post("/visits/<visit_id>/check-out")
+@require(CAREGIVER)
 @documented("Check out (selfie + GPS); closes the visit", body=CheckOutIn,
             responses={200: out.AttemptResultOut}, errors=ATTEMPT_ERRORS)
 def check_out(visit_id: str):
@@ -65,12 +92,13 @@ def check_out(visit_id: str):
 
 
 @bp.post("/visits/<visit_id>/trail")
+@require(CAREGIVER)
 @documented("Upload a batch of trail points", body=TrailBatchIn, responses={200: out.UploadOut},
             errors=(404, 409, 413))
 def add_trail(visit_id: str):
     """Points may arrive late, out of order and more than once; stored points are skipped."""
     body = parse_body(TrailBatchIn)
-    visit = visit_or_404(visit_id)
+    visit = own_visit(visit_id)
     cfg = current_app.config
     result = trail.add_trail(visit, body, now_utc(), cfg["TRAIL_GRACE_HOURS"], cfg["GEOFENCE_ACCURACY_FACTOR"])
     db.session.commit()
@@ -78,12 +106,13 @@ def add_trail(visit_id: str):
 
 
 @bp.post("/visits/<visit_id>/items")
+@require(CAREGIVER)
 @documented("Report the care items done (护理服务项目)", body=ItemsIn, responses={200: out.ItemsOut},
             errors=(404, 409))
 def add_items(visit_id: str):
     """Items outside the care plan, or medical items by a non-nurse, are stored and marked."""
     body = parse_body(ItemsIn)
-    visit = visit_or_404(visit_id)
+    visit = own_visit(visit_id)
     cfg = current_app.config
     result = trail.add_items(visit, body, now_utc(), cfg["TRAIL_GRACE_HOURS"], cfg["VISIT_MAX_MINUTES"],
                              cfg["TIMEZONE"])
@@ -92,7 +121,12 @@ def add_items(visit_id: str):
 
 
 @bp.get("/visits/<visit_id>")
-@documented("A visit with its attempts, items and trail", responses={200: out.VisitOut}, errors=(404,))
+@require()
+@documented("A visit with its attempts, items and trail", responses={200: out.VisitViewOut}, errors=(404,))
 def get_visit(visit_id: str):
-    """Open visits (never checked out) are returned too, with state "open"."""
-    return jsonify(visit_json(visit_or_404(visit_id), with_trail=True))
+    """Open visits (never checked out) are returned too, with state "open". Family accounts get the
+    visit without other people's data (no fixes, faces, devices or trail)."""
+    visit = own_visit(visit_id)
+    if current_user().role == "family":
+        return jsonify(family_visit_json(visit))
+    return jsonify(visit_json(visit, with_trail=True))

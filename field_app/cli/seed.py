@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from field_app.api.context import verifier
+from field_app.demo.seed import DEMO_PASSWORD
 from field_app.demo.seed import seed_demo as build_demo
 from field_app.extensions import db
 from field_app.timeutil import local_date, now_utc
@@ -29,3 +30,5 @@ def seed_demo(day) -> None:
         return
     click.echo(f"Seeded {summary.agencies} agencies, {summary.caregivers} caregivers (faces from "
                f"{summary.faces_from}), {summary.clients} clients and {summary.visits} visits on {the_day}.")
+    click.echo(f"Demo accounts (password {DEMO_PASSWORD}): admin, supervisor-jx-a01, auditor-jx-a01, "
+               "cg001 ... (caregivers, device phone-001 ...), family-1.")

@@ -23,6 +23,8 @@ from field_app.demo.faces import astronaut_jpeg, shared_people
 from field_app.extensions import db
 from field_app.models import Agency, CarePlan, Caregiver, Client, Device, ServiceItem
 from field_app.services import attendance, trail
+from field_app.models.user import ADMIN, AUDITOR, CAREGIVER, FAMILY, SUPERVISOR
+from field_app.services.accounts import create_user
 from field_app.services.catalogue import load_catalogue
 from field_app.services.enrolment import enrol
 from field_app.verification.datum import GCJ02, from_wgs84
@@ -122,8 +124,23 @@ def seed_demo(day: date, tz: str, verifier: attendance.Verifier, clients_per_age
             _visit(rng, verifier, caregiver, client, home, pair, start, honest, tz)
             start += timedelta(minutes=150)
             visits += 1
+    _demo_users(agencies, [c for c, _ in caregivers], [c for c, _ in clients])
     _, faces_from = _people()
     return SeedSummary(len(agencies), len(caregivers), len(clients), visits, faces_from)
+
+
+DEMO_PASSWORD = "demo-pass-2026"  # printed by seed-demo; the demo is not for production data
+
+
+def _demo_users(agencies: list[Agency], caregivers: list[Caregiver], clients: list[Client]) -> None:
+    """An admin, a supervisor and an auditor per agency, every caregiver, one family account."""
+    create_user("admin", DEMO_PASSWORD, ADMIN)
+    for agency in agencies:
+        create_user(f"supervisor-{agency.code.lower()}", DEMO_PASSWORD, SUPERVISOR, agencies=[agency])
+        create_user(f"auditor-{agency.code.lower()}", DEMO_PASSWORD, AUDITOR, agencies=[agency])
+    for caregiver in caregivers:
+        create_user(caregiver.code.lower(), DEMO_PASSWORD, CAREGIVER, caregiver=caregiver)
+    create_user("family-1", DEMO_PASSWORD, FAMILY, client=clients[0])
 
 
 def _visit(rng, v: attendance.Verifier, caregiver, client, home, selfies: tuple[bytes, bytes], start: datetime,

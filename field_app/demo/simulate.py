@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -26,29 +26,14 @@ from flask import Flask
 from sqlalchemy import select
 
 from field_app.demo import gps
-from field_app.demo.simulate_frauds import inject_all
+from field_app.demo.simulate_frauds import Expected, Truth
+from field_app.demo.simulate_patterns import inject_all
 from field_app.demo.simulate_visits import Api, Scene, VisitDriver, stay_trail
 from field_app.demo.simulate_world import SimCaregiver, SimClient, World, catalogue_minutes, plan_start
 from field_app.demo.synthetic_faces import SyntheticFaceEngine
 from field_app.extensions import db
 from field_app.models import Alert, Visit, alert_visits
 from field_app.rules.base import HIT
-
-
-@dataclass(frozen=True)
-class Expected:
-    """An injected pattern: the rule that must fire, and the visits (uuids) its alert must name."""
-
-    code: str
-    visits: tuple[str, ...]
-    subject: str = ""  #: prefix of the alert's subject key, when it is not the visit itself
-
-
-@dataclass
-class Truth:
-    expected: list[Expected] = field(default_factory=list)
-    honest: list[str] = field(default_factory=list)  #: uuids of honest visits
-    injected: list[str] = field(default_factory=list)  #: uuids of every visit made by an injection
 
 
 def simulate_day(app: Flask, seed: int = 2026, day: date | None = None, agencies: int = 3,

@@ -8,13 +8,12 @@ registry patterns (R01-R04) import the other agencies' records through ``POST /a
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 
 from field_app.demo import gps
 from field_app.demo.simulate_visits import STRANGER, Scene, stay_trail
-from field_app.demo.simulate_world import JIAXING, SimCaregiver, SimClient
+from field_app.demo.simulate_world import SimCaregiver, SimClient
 
 #: 180 yuan of daily-life care in 180 minutes: nine such visits pass the 1,500 yuan monthly cap
 EXPENSIVE = ["L03", "L15", "L16", "L02", "L05", "L07", "L14"]

@@ -12,14 +12,14 @@ from __future__ import annotations
 import base64
 import random
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import count
 from zoneinfo import ZoneInfo
 
 from flask.testing import FlaskClient
 
 from field_app.demo import gps
-from field_app.demo.simulate_world import SimCaregiver, SimClient, World
+from field_app.demo.simulate_world import ADMIN_USER, PASSWORD, SimCaregiver, SimClient, World
 from field_app.demo.synthetic_faces import synthetic_selfie
 from field_app.verification.datum import WGS84, from_wgs84
 
@@ -32,22 +32,47 @@ class SimulationError(RuntimeError):
 
 @dataclass
 class Api:
-    """The caregiver app's side of the API, over the Flask test client."""
+    """The API as the caregivers' phones and the agency's staff use it, over the Flask test client.
+
+    Every caregiver signs in once per phone (tokens are bound to the phone) from that phone's own
+    address, as sign-ins are rate-limited per address; staff work is done as the simulation's admin.
+    """
 
     client: FlaskClient
     nonces: count = field(default_factory=lambda: count(1))
+    tokens: dict[tuple[str, str | None], str] = field(default_factory=dict)
+    addresses: dict[str, int] = field(default_factory=dict)
 
-    def post(self, path: str, body: dict, ok: tuple[int, ...] = (200,)) -> dict:
-        response = self.client.post(f"/api/v1{path}", json=body)
+    def _address(self, username: str) -> str:
+        n = self.addresses.setdefault(username, len(self.addresses))
+        return f"10.{n // 62500 % 250}.{n // 250 % 250}.{n % 250 + 1}"
+
+    def _request(self, path: str, body: dict, username: str, headers: dict, ok: tuple[int, ...]) -> dict:
+        response = self.client.post(f"/api/v1{path}", json=body, headers=headers,
+                                    environ_base={"REMOTE_ADDR": self._address(username)})
         if response.status_code not in ok:
             raise SimulationError(f"POST {path}: {response.status_code} {response.get_data(as_text=True)[:300]}")
         return response.get_json()
+
+    def _token(self, username: str, device_id: str | None) -> str:
+        key = (username, device_id)
+        if key not in self.tokens:
+            body = {"username": username, "password": PASSWORD, **({"device_id": device_id} if device_id else {})}
+            self.tokens[key] = self._request("/auth/sign-in", body, username, {}, (200,))["access_token"]
+        return self.tokens[key]
+
+    def post(self, path: str, body: dict, *, user: str = ADMIN_USER, device: str | None = None,
+             ok: tuple[int, ...] = (200,)) -> dict:
+        """POST as ``user`` (signed in from ``device``); an unplanned status raises SimulationError."""
+        headers = {"Authorization": f"Bearer {self._token(user, device)}"}
+        return self._request(path, body, user, headers, ok)
 
     def selfie(self, person: int, faces: int = 1) -> bytes:
         """A fresh selfie (a nonce never used before) of ``person``."""
         return synthetic_selfie(person, next(self.nonces), faces)
 
     def enrol(self, caregiver: SimCaregiver) -> None:
+        """Enrolment is done in person at the agency, by staff."""
         photo = b64(synthetic_selfie(caregiver.person, 0))  # nonce 0: the enrolment photo
         self.post(f"/caregivers/{caregiver.id}/face-enrolments", {"photos": [photo]}, ok=(201,))
 
@@ -128,13 +153,14 @@ class VisitDriver:
         return fix_json(lat, lng, plan.fixed_accuracy or accuracy, at, plan.caregiver.datum, mock)
 
     def _attempt(self, plan: VisitPlan, kind: str, n: int, selfie: bytes, where, at: datetime) -> dict:
-        sent = datetime.now(timezone.utc) + plan.clock_skew + timedelta(seconds=self.rng.uniform(-20, 20))
+        sent = datetime.now(UTC) + plan.clock_skew + timedelta(seconds=self.rng.uniform(-20, 20))
         body = {"attempt_id": f"{plan.uuid}-{kind}-{n}", "caregiver_id": plan.caregiver.id,
                 "device_id": plan.device_id or plan.caregiver.device_id, "device_time": sent.isoformat(),
                 "fix": self._fix(plan, *phone_fix(self.rng, where, at), at), "selfie": b64(selfie)}
         if kind == "check-in":
             body["client_id"] = plan.client.id
-        return self.api.post(f"/visits/{plan.uuid}/{kind}", body, ok=(200, 422))
+        return self.api.post(f"/visits/{plan.uuid}/{kind}", body, user=plan.caregiver.username, device=body["device_id"],
+                             ok=(200, 422))
 
     def _check_in(self, plan: VisitPlan) -> None:
         where = plan.where_in or plan.client.home
@@ -144,13 +170,13 @@ class VisitDriver:
             self._attempt(plan, "check-in", n, selfie, where, plan.start + timedelta(seconds=40 * n))
 
     def _batches(self, plan: VisitPlan) -> list[list[dict]]:
-        """Trail batches as phones send them: every 10-20 fixes, some out of order or sent twice."""
+        """Trail batches as phones send them: every 20-40 fixes (20-40 min), some out of order or sent twice."""
         end = plan.end or plan.start + timedelta(minutes=60)
         fixes = plan.trail if plan.trail is not None else stay_trail(self.rng, plan.client.home, plan.start, end)
         points = [self._fix(plan, *f) for f in fixes]
         batches, k = [], 0
         while k < len(points):
-            size = self.rng.randint(10, 20)
+            size = self.rng.randint(20, 40)
             batch = points[k : k + size]
             if self.rng.random() < 0.2:
                 batch = batch[::-1]  # a phone flushing its queue newest first
@@ -166,17 +192,23 @@ class VisitDriver:
         batches = self._batches(plan)
         held = batches.pop() if plan.late_batches and batches else None
         for batch in batches:
-            self.api.post(f"/visits/{plan.uuid}/trail", {"device_id": plan.caregiver.device_id, "points": batch})
+            self._send_trail(plan, batch)
         if plan.items:
             items = [{"code": code, "started_at": (plan.start + timedelta(minutes=m)).isoformat()}
                      for code, m in plan.items]
-            self.api.post(f"/visits/{plan.uuid}/items", {"items": items})
+            self.api.post(f"/visits/{plan.uuid}/items", {"items": items}, user=plan.caregiver.username,
+                          device=plan.device_id or plan.caregiver.device_id)
         if plan.end is not None:
             face = plan.face_out if plan.face_out is not None else plan.caregiver.person
             self._attempt(plan, "check-out", 0, self._selfie(plan, face), plan.where_out or plan.client.home, plan.end)
         if held:
-            self.api.post(f"/visits/{plan.uuid}/trail", {"device_id": plan.caregiver.device_id, "points": held})
+            self._send_trail(plan, held)
         return plan.uuid
+
+    def _send_trail(self, plan: VisitPlan, points: list[dict]) -> None:
+        device = plan.device_id or plan.caregiver.device_id
+        self.api.post(f"/visits/{plan.uuid}/trail", {"device_id": device, "points": points},
+                      user=plan.caregiver.username, device=device)
 
 
 @dataclass

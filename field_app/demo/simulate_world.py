@@ -14,16 +14,22 @@ from decimal import Decimal
 
 from flask import Flask
 from sqlalchemy import select
+from werkzeug.security import generate_password_hash
 
 from field_app.demo import gps
 from field_app.extensions import db
-from field_app.models import Agency, CarePlan, Caregiver, Client, Device, ServiceItem
+from field_app.models import Agency, Caregiver, CarePlan, Client, Device, ServiceItem, User
+from field_app.models.user import ADMIN, CAREGIVER
 from field_app.services.catalogue import load_catalogue
 from field_app.verification.datum import GCJ02, WGS84, from_wgs84, to_wgs84
 
 JIAXING = (30.75, 120.75)  #: WGS-84
 DAILY = tuple(f"L{n:02d}" for n in range(1, 17))  #: daily-life care (生活照料)
 LIGHT_MEDICAL = ("M01", "M02", "M09", "M10")  #: 10-minute medical items a nurse may add
+ADMIN_USER, PASSWORD = "sim-admin", "simulated-password"
+#: Simulated accounts share one cheap hash: scrypt (accounts.create_user) costs ~0.14 s a user and as
+#: much again per sign-in, seconds for a simulated day; the sign-in path checks either the same way.
+_CHEAP_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,10 @@ class SimCaregiver:
     datum: str  #: the datum her phone's location SDK reports (GCJ-02 with a Chinese map SDK)
     is_nurse: bool
     ios: bool  #: iOS cannot say whether a fix is mocked: ``mock`` is sent as None
+
+    @property
+    def username(self) -> str:
+        return self.code.lower()
 
 
 @dataclass(frozen=True)
@@ -74,21 +84,25 @@ class World:
             load_catalogue()
             rows = [Agency(code=f"SIM-A{n + 1:02d}", name=f"嘉兴模拟护理机构{n + 1}") for n in range(count)]
             db.session.add_all(rows)
+            db.session.add(User(username=ADMIN_USER, password_hash=_CHEAP_HASH, role=ADMIN))
             db.session.commit()
             self.agencies = [a.id for a in rows]
         return self.agencies
 
     def add_caregiver(self, agency_id: int, *, is_nurse: bool = False, address_key: str | None = None,
-                      certificate_until: date = date(2029, 12, 31)) -> SimCaregiver:
-        """A caregiver with one registered phone; her face is enrolled through the API afterwards."""
+                      certificate_until: date = date(2029, 12, 31), also_device: str | None = None) -> SimCaregiver:
+        """A caregiver with her phone (and ``also_device``, a phone registered to a colleague too) and an
+        account; her face is enrolled through the API afterwards."""
         n = self._next()
         code, device = f"SIM{n:04d}", f"phone-sim-{n:04d}"
         with self.app.app_context():
             row = Caregiver(agency_id=agency_id, code=code, name=f"护理员{n}", is_nurse=is_nurse,
                             certificate_no=f"ZJ-HL-{n:05d}", certificate_expires_on=certificate_until,
                             address_key=address_key or f"sim-caregiver-{n}")
-            row.devices.append(Device(device_id=device))
+            row.devices.extend(Device(device_id=d) for d in (device, also_device) if d)
             db.session.add(row)
+            db.session.flush()
+            db.session.add(User(username=code.lower(), password_hash=_CHEAP_HASH, role=CAREGIVER, caregiver_id=row.id))
             db.session.commit()
             caregiver = SimCaregiver(row.id, code, agency_id, n, device, self.rng.choice((WGS84, GCJ02)), is_nurse,
                                      ios=self.rng.random() < 0.3)

@@ -59,8 +59,10 @@ def _guard_attempts_left(visit: Visit, kind: str, max_attempts: int) -> None:
 
 
 def _guard_open_visit(visit: Visit, caregiver: Caregiver, client_id: int | None = None) -> None:
-    if visit.caregiver_id != caregiver.id or (client_id is not None and visit.client_id != client_id):
-        raise ApiError(409, "visit_conflict", "This visit id belongs to another caregiver or client.")
+    if visit.caregiver_id != caregiver.id:  # someone else's visit: as if it did not exist
+        raise ApiError(404, "visit_not_found", f"No visit {visit.uuid} of this caregiver.")
+    if client_id is not None and visit.client_id != client_id:
+        raise ApiError(409, "visit_conflict", "This visit id was already used for another client.")
     if visit.state == CLOSED:
         raise ApiError(409, "visit_not_open", "This visit is already checked out.")
 
@@ -94,8 +96,9 @@ def check_in(visit_uuid: str, body: CheckInIn, v: Verifier) -> AttemptResult:
     if replay := find_replay(body.attempt_id, visit_uuid, CHECK_IN):
         return replay
     caregiver, client = caregiver_or_404(body.caregiver_id), client_or_404(body.client_id)
-    if client.agency_id != caregiver.agency_id:
-        raise ApiError(403, "client_not_served", "The caregiver's agency does not serve this client.", "client_id")
+    if client.agency_id != caregiver.agency_id:  # another agency's client: as if it did not exist
+        raise ApiError(404, "client_not_found", f"No client {client.id} served by this caregiver's agency.",
+                       "client_id")
     visit = visit_or_none(visit_uuid)
     if visit is not None:
         _guard_open_visit(visit, caregiver, client.id)

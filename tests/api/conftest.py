@@ -21,9 +21,10 @@ def now():
 
 
 @pytest.fixture
-def w(app):
-    """One agency, caregiver 'obama' enrolled from photo 0 (or the astronaut), client at the Jiaxing home."""
-    return f.world(app)
+def w(app, client):
+    """One agency, caregiver 'obama' enrolled from photo 0 (or the astronaut), client at the Jiaxing home;
+    the test client is signed in as that caregiver on phone-1."""
+    return f.world(app, client)
 
 
 @pytest.fixture

@@ -75,7 +75,7 @@ def test_a_check_in_after_a_matched_one_is_refused(client, w, now, same_person):
 
 
 def test_gcj02_fix_at_the_home_is_inside_but_the_same_numbers_as_wgs84_are_outside(client, app, now, same_person):
-    w = f.world(app)
+    w = f.world(app, client)
     glat, glng = from_wgs84(*f.HOME, GCJ02)  # what a phone using AMap reports at the home
     inside = check_in(client, w, "att-00000001", same_person, now, lat=glat, lng=glng, datum="GCJ02")
     assert inside.get_json()["attempt"]["geofence"]["status"] == "inside"
@@ -109,20 +109,21 @@ def test_two_faces_are_refused_but_the_attempt_is_kept_as_evidence(client, app, 
     assert again.status_code == 422 and again.get_json() == body and count(app, VisitAttempt) == 1
 
 
-def test_unknown_caregiver_and_client_are_404(client, w, now, same_person):
+def test_checking_in_as_someone_else_is_403_and_an_unknown_client_404(client, w, now, same_person):
     body = f.attempt_body(w, "att-00000001", same_person, now)
     resp = client.post("/api/v1/visits/v-00000001/check-in", json={**body, "caregiver_id": 999})
-    assert resp.status_code == 404 and resp.get_json()["error"]["code"] == "caregiver_not_found"
+    assert resp.status_code == 403 and resp.get_json()["error"]["code"] == "not_yourself"
     resp = client.post("/api/v1/visits/v-00000001/check-in", json={**body, "client_id": 999})
     assert resp.status_code == 404 and resp.get_json()["error"]["code"] == "client_not_found"
 
 
 def test_a_caregiver_without_enrolled_face_cannot_check_in(client, app, now, same_person):
-    w = f.world(app)
+    w = f.world(app, client)
     with app.app_context():
         from field_app.models import Agency
 
-        other = f.add_caregiver(db.session.get(Agency, w.agency_id), code="CG2", device_id="phone-2")
+        other = f.add_caregiver(db.session.get(Agency, w.agency_id), code="CG2", device_id="phone-1")
+        f.sign_in(client, f.token_for(f.add_user("caregiver", caregiver=other), "phone-1"))
         db.session.commit()
         w.caregiver_id = other.id
     resp = check_in(client, w, "att-00000001", same_person, now)

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from field_app.api.responses import EnrolmentOut
 from field_app.extensions import db
-from field_app.models import FaceEnrolment
+from field_app.models import Agency, FaceEnrolment
 from tests import factories as f
 from tests.api.shapes import assert_shape
 
+
+
+@pytest.fixture(autouse=True)
+def as_supervisor(app, client, w):
+    """Enrolment is done at the agency by its supervisor: the test client signs in as one."""
+    with app.app_context():
+        agency = db.session.get(Agency, w.agency_id)
+        f.sign_in(client, f.token_for(f.add_user("supervisor", agencies=[agency])))
+        db.session.commit()
 
 def enrolments(app) -> int:
     with app.app_context():
@@ -63,3 +73,15 @@ def test_a_face_too_small_to_trust_is_refused(client, app, w):
 def test_enrolment_for_an_unknown_caregiver_is_404(client, w):
     resp = client.post("/api/v1/caregivers/999/face-enrolments", json={"photos": [f.b64(f.photo("obama", 1))]})
     assert resp.status_code == 404 and resp.get_json()["error"]["code"] == "caregiver_not_found"
+
+
+def test_another_agencys_supervisor_and_caregivers_cannot_enrol(client, app, w):
+    with app.app_context():
+        other = f.add_agency("B1")
+        f.sign_in(client, f.token_for(f.add_user("supervisor", agencies=[other])))
+        db.session.commit()
+    url = f"/api/v1/caregivers/{w.caregiver_id}/face-enrolments"
+    resp = client.post(url, json={"photos": [f.b64(f.photo("obama", 1))]})
+    assert resp.status_code == 404 and resp.get_json()["error"]["code"] == "caregiver_not_found"
+    f.sign_in(client, w.token)  # the caregiver themself
+    assert client.post(url, json={"photos": [f.b64(f.photo("obama", 1))]}).status_code == 403

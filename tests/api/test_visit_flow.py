@@ -85,7 +85,7 @@ def test_trail_points_off_site_are_marked_outside(client, w, now, same_person):
 
 
 def test_trail_without_consent_is_discarded(client, app, now, same_person):
-    w = f.world(app, trail_consent=False)
+    w = f.world(app, client, trail_consent=False)
     check_in(client, w, "att-in-0001", same_person, now - timedelta(minutes=30))
     resp = client.post("/api/v1/visits/visit-0001/trail", json={"points": points(now - timedelta(minutes=30), 5)})
     assert resp.get_json() == {"received": 5, "stored": 0, "duplicates": 0, "discarded": 5}
@@ -102,7 +102,7 @@ def test_trail_for_a_visit_closed_beyond_the_grace_period_is_refused(client, app
 
 
 def test_items_outside_the_plan_and_medical_items_by_a_non_nurse_are_stored_and_marked(client, app, now, same_person):
-    w = f.world(app, plan_codes=["L01", "L03"])
+    w = f.world(app, client, plan_codes=["L01", "L03"])
     start = now - timedelta(minutes=30)
     check_in(client, w, "att-in-0001", same_person, start)
     body = {"items": [{"code": code, "started_at": (start + timedelta(minutes=n)).isoformat()}
@@ -160,8 +160,10 @@ def test_another_caregiver_cannot_check_out_someone_elses_visit(client, app, w, 
     check_in(client, w, "att-in-0001", same_person, now - timedelta(minutes=30))
     with app.app_context():
         other = f.add_caregiver(db.session.get(Agency, w.agency_id), code="CG2", enrol_photo=same_person)
+        f.sign_in(client, f.token_for(f.add_user("caregiver", caregiver=other), "phone-1"))
         db.session.commit()
         other_id = other.id
     body = f.attempt_body(w, "att-out-0001", same_person, now, with_client=False)
     resp = client.post("/api/v1/visits/visit-0001/check-out", json={**body, "caregiver_id": other_id})
-    assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "visit_conflict"
+    assert resp.status_code == 404 and resp.get_json()["error"]["code"] == "visit_not_found"
+    assert client.get("/api/v1/visits/visit-0001").status_code == 404  # not theirs: as if absent

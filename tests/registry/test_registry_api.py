@@ -11,7 +11,16 @@ from field_app.api.responses import ErrorOut
 from field_app.extensions import db
 from field_app.models import AuditEntry
 from field_app.services import registry_import
+from tests import factories as f
 from tests.registry.conftest import MODELS, sample_rows, stored
+
+
+@pytest.fixture(autouse=True)
+def as_admin(app, client):
+    """Registry imports are for admins: the test client signs in as one."""
+    with app.app_context():
+        f.sign_in(client, f.token_for(f.add_user("admin")))
+        db.session.commit()
 
 
 def post(client, kind: str, rows):
@@ -100,3 +109,14 @@ def test_the_endpoint_is_documented(client):
     assert op["responses"]["422"]["content"]["application/json"]["schema"]["$ref"].endswith("/RegistryRowsInvalidOut")
     assert {"200", "404", "409", "422"} <= set(op["responses"])
     assert "discharged_on?" in spec["components"]["schemas"]["RegistryRowsIn"]["properties"]["rows"]["description"]
+
+
+def test_only_admins_import(app, client):
+    with app.app_context():
+        agency = f.add_agency("B1")
+        supervisor = f.token_for(f.add_user("supervisor", agencies=[agency]))
+        db.session.commit()
+    f.sign_in(client, supervisor)
+    assert post(client, "deaths", []).status_code == 403
+    client.environ_base.pop("HTTP_AUTHORIZATION")
+    assert post(client, "deaths", []).get_json()["error"]["code"] == "authentication_required"

@@ -1,0 +1,108 @@
+"""Sign-in, token refresh and sign-out."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, current_app, jsonify, request
+from pydantic import Field
+
+from field_app.api.openapi import documented
+from field_app.api.parsing import parse_body
+from field_app.api.responses import Out
+from field_app.api.schemas import StrictModel
+from field_app.extensions import db
+from field_app.security import current_token, current_user, require
+from field_app.services import accounts, audit, ratelimit
+from field_app.timeutil import now_utc
+
+bp = Blueprint("auth", __name__)
+
+
+class SignInIn(StrictModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+    device_id: str | None = Field(None, max_length=128, description="Required for caregivers: their phone")
+
+
+class RefreshIn(StrictModel):
+    refresh_token: str = Field(min_length=1, max_length=256)
+
+
+class UserOut(Out):
+    id: int
+    username: str
+    role: str
+    caregiver_id: int | None
+    client_id: int | None
+    agency_ids: list[int] | None
+
+
+class TokensOut(Out):
+    access_token: str
+    refresh_token: str
+    token_type: str
+    expires_in: int
+    user: UserOut
+
+
+def user_json(user) -> dict:
+    from field_app.security import agency_ids
+
+    scope = agency_ids(user)
+    return {"id": user.id, "username": user.username, "role": user.role, "caregiver_id": user.caregiver_id,
+            "client_id": user.client_id, "agency_ids": None if scope is None else sorted(scope)}
+
+
+def _lifetimes() -> tuple[timedelta, timedelta]:
+    cfg = current_app.config
+    return timedelta(minutes=cfg["ACCESS_TOKEN_MINUTES"]), timedelta(days=cfg["REFRESH_TOKEN_DAYS"])
+
+
+def _tokens_json(pair: accounts.TokenPair) -> dict:
+    return {"access_token": pair.access_token, "refresh_token": pair.refresh_token, "token_type": "Bearer",
+            "expires_in": pair.expires_in, "user": user_json(pair.user)}
+
+
+@bp.post("/auth/sign-in")
+@documented("Sign in with a password; caregivers from their registered phone", body=SignInIn,
+            responses={200: TokensOut}, errors=(401, 403, 429), tag="auth")
+def sign_in():
+    """Returns a short-lived access token and a refresh token; both are opaque and stored hashed."""
+    body = parse_body(SignInIn)
+    cfg, now = current_app.config, now_utc()
+    for key in (f"sign-in:user:{body.username}", f"sign-in:ip:{request.remote_addr}"):
+        ratelimit.hit(key, cfg["SIGN_IN_LIMIT"], cfg["RATE_WINDOW_SECONDS"], now)
+    user = accounts.authenticate(body.username, body.password)
+    device = accounts.bind_device(user, body.device_id, cfg["UNREGISTERED_DEVICE"])
+    pair = accounts.issue_pair(user, device, now, *_lifetimes())
+    audit.record(f"user:{user.id}", "auth.sign_in", "user", user.id)
+    db.session.commit()
+    return jsonify(_tokens_json(pair))
+
+
+@bp.post("/auth/refresh")
+@documented("Exchange a refresh token for a new pair (the old one is revoked)", body=RefreshIn,
+            responses={200: TokensOut}, errors=(401,), tag="auth")
+def refresh():
+    body = parse_body(RefreshIn)
+    pair = accounts.refresh(body.refresh_token, now_utc(), *_lifetimes())
+    db.session.commit()
+    return jsonify(_tokens_json(pair))
+
+
+@bp.post("/auth/sign-out")
+@require()
+@documented("Revoke this sign-in's tokens", responses={204: "Signed out"}, errors=(401,), tag="auth")
+def sign_out():
+    accounts.revoke_family(current_token(), now_utc())
+    audit.record(f"user:{current_user().id}", "auth.sign_out", "user", current_user().id)
+    db.session.commit()
+    return "", 204
+
+
+@bp.get("/auth/me")
+@require()
+@documented("Who the token belongs to", responses={200: UserOut}, errors=(401,), tag="auth")
+def me():
+    return jsonify(user_json(current_user()))
