@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from flask import Flask
 
@@ -25,9 +26,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
 
-    from field_app import api, cli, errors, models  # noqa: F401  (models register their tables)
+    from field_app import api, cli, errors, models, requestlog  # noqa: F401  (models register their tables)
     # None = the process-wide dlib engine, loaded on first use (importing dlib takes seconds).
     app.extensions.setdefault("face_engine", None)
+    requestlog.init_app(app)
     errors.register_error_handlers(app)
     api.register(app)
     cli.register(app)

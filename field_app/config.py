@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 PREFIX = "FIELD_APP_"
 DEFAULT_SECRET = "dev-only-not-secret"

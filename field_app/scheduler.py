@@ -8,8 +8,9 @@ at the same time, and a scheduler killed mid-scan leaves a cursor the next one r
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
@@ -35,6 +36,7 @@ JOBS = (
         lambda cfg: {"seconds": cfg["SCAN_INTERVAL_SECONDS"]}, run_at_start=True),
     Job("nightly_full_scan", jobs.nightly_full_scan, "cron", lambda cfg: {"hour": cfg["FULL_SCAN_HOUR"]}),
     Job("open_visits_check", jobs.open_visits_check, "interval", lambda cfg: {"minutes": 15}, run_at_start=True),
+    Job("purge_selfies", jobs.purge_selfies, "interval", lambda cfg: {"hours": 1}, run_at_start=True),
 )
 
 

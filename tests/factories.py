@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import secrets
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
 from types import SimpleNamespace
@@ -14,7 +14,7 @@ from werkzeug.security import generate_password_hash
 
 from field_app.demo.faces import astronaut_jpeg, shared_people
 from field_app.extensions import db
-from field_app.models import Agency, CarePlan, Caregiver, Client, Device, FaceEnrolment, ServiceItem, User
+from field_app.models import Agency, Caregiver, CarePlan, Client, Device, FaceEnrolment, ServiceItem, User
 from field_app.services.accounts import issue_pair
 from field_app.services.catalogue import load_catalogue
 from field_app.verification.datum import to_wgs84
@@ -97,7 +97,7 @@ def add_user(role: str, username: str | None = None, **binding) -> User:
 
 def token_for(user: User, device_id: str | None = None) -> str:
     """A fresh access token for the user (bound to a phone for caregivers)."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     pair = issue_pair(user, device_id, now, timedelta(hours=1), timedelta(days=1))
     db.session.flush()
     return pair.access_token

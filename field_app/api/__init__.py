@@ -2,7 +2,7 @@
 
 from flask import Blueprint, Flask, jsonify
 
-from field_app.api import auth, caregivers, registry, visits
+from field_app.api import auth, caregivers, privacy, registry, visits
 from field_app.api.openapi import build_spec
 
 
@@ -12,6 +12,7 @@ def register(app: Flask) -> None:
     api.register_blueprint(visits.bp)
     api.register_blueprint(caregivers.bp)
     api.register_blueprint(registry.bp)
+    api.register_blueprint(privacy.bp)
 
     @api.get("/openapi.json")
     def openapi():

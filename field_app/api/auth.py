@@ -11,6 +11,7 @@ from field_app.api.openapi import documented
 from field_app.api.parsing import parse_body
 from field_app.api.responses import Out
 from field_app.api.schemas import StrictModel
+from field_app.errors import ApiError
 from field_app.extensions import db
 from field_app.security import current_token, current_user, require
 from field_app.services import accounts, audit, ratelimit
@@ -74,7 +75,11 @@ def sign_in():
     for key in (f"sign-in:user:{body.username}", f"sign-in:ip:{request.remote_addr}"):
         ratelimit.hit(key, cfg["SIGN_IN_LIMIT"], cfg["RATE_WINDOW_SECONDS"], now)
     user = accounts.authenticate(body.username, body.password)
-    device = accounts.bind_device(user, body.device_id, cfg["UNREGISTERED_DEVICE"])
+    try:
+        device = accounts.bind_device(user, body.device_id, cfg["UNREGISTERED_DEVICE"])
+    except ApiError:
+        db.session.commit()  # keep the audit entry of the refused phone: it is evidence
+        raise
     pair = accounts.issue_pair(user, device, now, *_lifetimes())
     audit.record(f"user:{user.id}", "auth.sign_in", "user", user.id)
     db.session.commit()

@@ -19,4 +19,5 @@ def verifier() -> Verifier:
         max_attempts=cfg["FACE_MAX_ATTEMPTS"],
         max_minutes=cfg["VISIT_MAX_MINUTES"],
         now=now_utc(),
+        keep_selfies=cfg["SELFIE_RETENTION_DAYS"] > 0,
     )

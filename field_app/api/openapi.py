@@ -49,6 +49,7 @@ def _operation(endpoint: str, meta: dict, params: list, components: dict, roles)
         op["description"] = meta["description"]
     if meta["body"] is not None:
         op["requestBody"] = {"required": True, **_json(_schema_ref(meta["body"], components, "validation"))}
+        extra_errors += (413, 415)  # body too large / not JSON
     for status, out in meta["responses"].items():
         if isinstance(out, str):
             op["responses"][str(status)] = {"description": out}

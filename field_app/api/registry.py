@@ -16,8 +16,8 @@ from field_app.api.schemas import StrictModel
 from field_app.errors import ApiError
 from field_app.extensions import db
 from field_app.models.user import ADMIN
-from field_app.security import require
 from field_app.registry_rows import KINDS
+from field_app.security import require
 from field_app.services.registry_import import RowsInvalid, import_rows
 from field_app.timeutil import local_date, now_utc
 

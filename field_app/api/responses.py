@@ -17,6 +17,7 @@ class ErrorBody(Out):
 
 class ErrorOut(Out):
     error: ErrorBody
+    retry_after_seconds: int | None = None  #: with 429 rate_limited
 
 
 class FixOut(Out):
@@ -135,3 +136,7 @@ class EnrolmentOut(Out):
     caregiver_id: int
     enrolments: list[EnrolmentItemOut]
     total: int
+
+
+class AttemptRefusedOut(RootModel[AttemptResultOut | ErrorOut]):
+    """422: a bad request (error only), or a stored attempt whose selfie had no usable face."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -24,7 +24,7 @@ from pydantic_core import PydanticCustomError
 
 def _in_window(value: datetime, info: ValidationInfo) -> datetime:
     """Refuse fix/item times from the future (beyond a clock tolerance) or from long ago."""
-    value = value.astimezone(timezone.utc)
+    value = value.astimezone(UTC)
     ctx = info.context or {}
     if "latest" in ctx and value > ctx["latest"]:
         raise PydanticCustomError(
@@ -51,7 +51,7 @@ def _decode_b64(value: object) -> bytes:
 
 
 def _utc(value: datetime) -> datetime:
-    return value.astimezone(timezone.utc)
+    return value.astimezone(UTC)
 
 
 #: a time the phone reports about an event: not in the future, not older than the late-upload limit

@@ -11,8 +11,8 @@ from field_app.api.openapi import documented
 from field_app.api.parsing import parse_body
 from field_app.api.schemas import CheckInIn, CheckOutIn, ItemsIn, TrailBatchIn
 from field_app.api.serializers import attempt_json, family_visit_json, item_json, visit_json
-from field_app.extensions import db
 from field_app.errors import ApiError
+from field_app.extensions import db
 from field_app.models.user import CAREGIVER
 from field_app.security import current_token, current_user, ensure_self, ensure_visible, require
 from field_app.services import attendance, audit, ratelimit, trail
@@ -73,7 +73,7 @@ def _attempt_response(result: attendance.AttemptResult):
 @bp.post("/visits/<visit_id>/check-in")
 @require(CAREGIVER)
 @documented("Check in at the client's home (selfie + GPS)", body=CheckInIn,
-            responses={200: out.AttemptResultOut}, errors=ATTEMPT_ERRORS)
+            responses={200: out.AttemptResultOut, 422: out.AttemptRefusedOut}, errors=ATTEMPT_ERRORS)
 def check_in(visit_id: str):
     """The first attempt opens the visit whatever its outcome; a re-sent attempt_id gets the same answer.
     A selfie with no face or several faces is stored as an attempt and answered 422 with the attempt."""
@@ -84,7 +84,7 @@ def check_in(visit_id: str):
 @bp.post("/visits/<visit_id>/check-out")
 @require(CAREGIVER)
 @documented("Check out (selfie + GPS); closes the visit", body=CheckOutIn,
-            responses={200: out.AttemptResultOut}, errors=ATTEMPT_ERRORS)
+            responses={200: out.AttemptResultOut, 422: out.AttemptRefusedOut}, errors=ATTEMPT_ERRORS)
 def check_out(visit_id: str):
     """Closes the visit unless the face check failed and a retry is left; checks the duration."""
     body = parse_body(CheckOutIn)

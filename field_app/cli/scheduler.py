@@ -1,5 +1,7 @@
 """``flask scheduler``: run the rule scans around the clock in this process."""
 
+import contextlib
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -14,7 +16,5 @@ def scheduler_cli() -> None:
     app = current_app._get_current_object()
     scheduler = build_scheduler(app)
     click.echo("Scheduler running: " + ", ".join(job.id for job in scheduler.get_jobs()))
-    try:
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        pass

@@ -21,9 +21,9 @@ from field_app.api.schemas import CheckInIn, CheckOutIn, ItemsIn, TrailBatchIn
 from field_app.demo import gps
 from field_app.demo.faces import astronaut_jpeg, shared_people
 from field_app.extensions import db
-from field_app.models import Agency, CarePlan, Caregiver, Client, Device, ServiceItem
-from field_app.services import attendance, trail
+from field_app.models import Agency, Caregiver, CarePlan, Client, Device, ServiceItem
 from field_app.models.user import ADMIN, AUDITOR, CAREGIVER, FAMILY, SUPERVISOR
+from field_app.services import attendance, trail
 from field_app.services.accounts import create_user
 from field_app.services.catalogue import load_catalogue
 from field_app.services.enrolment import enrol

@@ -77,6 +77,7 @@ class Selfie(db.Model):
     __tablename__ = "selfies"
 
     attempt_id: Mapped[int] = mapped_column(ForeignKey("visit_attempts.id"), primary_key=True)
+    attempt = relationship("VisitAttempt")
     content_type: Mapped[str] = mapped_column(String(32))
     data: Mapped[bytes] = mapped_column(db.LargeBinary)
     stored_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, index=True)

@@ -18,9 +18,10 @@ injected ``now``, and the rule's thresholds (defaults merged with configuration)
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 SCOPES = ("visit", "caregiver", "client", "population")
 SEVERITIES = ("low", "medium", "high", "critical")

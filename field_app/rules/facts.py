@@ -7,9 +7,9 @@ coordinates are WGS-84 (converted from the phone's or map's datum before they ge
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Mapping
 
 # Face outcomes recorded for each check-in/out attempt (verification.face).
 FACE_MATCHED = "matched"

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from sqlalchemy import select
 
@@ -82,7 +83,7 @@ def upsert_findings(rule: Rule, findings: list[Finding], params: Mapping[str, An
 
 def clear_missing(rule: Rule, scanned_keys: list[str], found_keys: set[str], counts: UpsertCounts) -> None:
     """Open alerts of scanned subjects that the rule no longer finds (late data explained them) are cleared."""
-    for key, alert in _existing(rule, [k for k in scanned_keys if k not in found_keys]).items():
+    for alert in _existing(rule, [k for k in scanned_keys if k not in found_keys]).values():
         if alert.status == ALERT_OPEN:
             alert.status = ALERT_CLEARED
             counts.cleared += 1

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Callable
 
 from flask import current_app
 
@@ -58,3 +58,10 @@ def nightly_full_scan() -> ScanRun | None:
 
 def open_visits_check() -> ScanRun | None:
     return scan(OPEN_VISITS, until=now_utc())
+
+
+def purge_selfies() -> int:
+    """Delete selfies past the retention period (PIPL: keep them only as long as audits need them)."""
+    from field_app.services.selfies import purge_expired
+
+    return purge_expired(now_utc(), current_app.config["SELFIE_RETENTION_DAYS"])

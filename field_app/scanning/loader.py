@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Iterable
 
 from sqlalchemy import select
 
 from field_app.extensions import db
 from field_app.models import (
-    CarePlan, Caregiver, CertificateRecord, Client, DeathRecord, FaceEnrolment, GradeChange, HospitalStay,
-    PerformedItem, ServiceItem, TrailPoint, Visit, VisitAttempt, care_plan_items,
+    Caregiver,
+    CarePlan,
+    CertificateRecord,
+    Client,
+    DeathRecord,
+    FaceEnrolment,
+    GradeChange,
+    HospitalStay,
+    PerformedItem,
+    ServiceItem,
+    TrailPoint,
+    Visit,
+    VisitAttempt,
+    care_plan_items,
 )
 from field_app.rules import facts as f
 

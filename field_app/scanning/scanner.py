@@ -8,9 +8,9 @@ idempotent either way. Population-wide rules run once at the end over the target
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Callable
 
 from sqlalchemy import select
 
@@ -20,7 +20,13 @@ from field_app.rules.base import Finding
 from field_app.scanning import targets as tg
 from field_app.scanning.alerts import UpsertCounts, clear_missing, upsert_findings
 from field_app.scanning.context import build_chunk, build_population, local_days
-from field_app.scanning.evaluate import Outcome, RuleSet, evaluate_groups, evaluate_population, evaluate_visits
+from field_app.scanning.evaluate import (
+    Outcome,
+    RuleSet,
+    evaluate_groups,
+    evaluate_population,
+    evaluate_visits,
+)
 
 #: changes committed a little after the previous scan started are still picked up
 WATERMARK_OVERLAP = timedelta(minutes=2)

@@ -3,7 +3,7 @@ or a date range."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -30,7 +30,7 @@ def _client_visits(client_first_day: dict[int, datetime], floor: datetime) -> se
 
 def _as_start(day) -> datetime:
     """A day boundary with a day of slack either side of any time zone."""
-    return datetime(day.year, day.month, day.day, tzinfo=timezone.utc) - timedelta(days=1)
+    return datetime(day.year, day.month, day.day, tzinfo=UTC) - timedelta(days=1)
 
 
 def registry_visit_ids(since: datetime, until: datetime, now: datetime) -> set[int]:

@@ -13,7 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from field_app.errors import ApiError
 from field_app.extensions import db
 from field_app.models import Agency, ApiToken, Caregiver, Client, User
-from field_app.models.user import CAREGIVER, FAMILY, ROLES, SUPERVISOR, AUDITOR
+from field_app.models.user import AUDITOR, CAREGIVER, FAMILY, ROLES, SUPERVISOR
 from field_app.services import audit
 
 ACCESS, REFRESH = "access", "refresh"

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from field_app.api.schemas import AttemptIn, CheckInIn, CheckOutIn
 from field_app.errors import ApiError
 from field_app.extensions import db
-from field_app.models import Caregiver, Visit, VisitAttempt
+from field_app.models import Caregiver, Selfie, Visit, VisitAttempt
 from field_app.models.visit import CHECK_IN, CHECK_OUT, CLOSED
 from field_app.rules.facts import FACE_MATCHED
 from field_app.services import audit, visit_state
@@ -29,6 +29,7 @@ class Verifier:
     max_attempts: int
     max_minutes: int
     now: datetime
+    keep_selfies: bool = False  #: store the photo itself (only when a retention period is configured)
 
 
 @dataclass
@@ -84,6 +85,13 @@ def _store_attempt(visit: Visit, kind: str, body: AttemptIn, face: FaceOutcome, 
     return attempt
 
 
+def _keep_selfie(attempt: VisitAttempt, photo: bytes) -> None:
+    """Store the photo for auditors; it is purged after the retention period (selfies.purge_expired)."""
+    kind = "image/png" if photo.startswith(b"\x89PNG") else "image/jpeg" if photo.startswith(b"\xff\xd8") \
+        else "application/octet-stream"
+    db.session.add(Selfie(attempt=attempt, content_type=kind, data=photo))
+
+
 def _run_checks(caregiver: Caregiver, body: AttemptIn, fence, v: Verifier) -> tuple[FaceOutcome, PlacedFix]:
     if not caregiver.enrolments:
         raise ApiError(409, "not_enrolled", "This caregiver has no enrolled face yet; enrol before checking in.")
@@ -111,6 +119,8 @@ def check_in(visit_uuid: str, body: CheckInIn, v: Verifier) -> AttemptResult:
                       agency_id=client.agency_id, check_in_at=body.fix.time)
         db.session.add(visit)
     attempt = _store_attempt(visit, CHECK_IN, body, face, place, caregiver, v.now)
+    if v.keep_selfies:
+        _keep_selfie(attempt, body.selfie)
     visit_state.refresh(visit, v.max_minutes)
     audit.record(f"caregiver:{caregiver.id}", "visit.check_in", "visit", visit_uuid,
                  attempt=body.attempt_id, face=face.status, geofence=place.fence.status)
@@ -132,6 +142,8 @@ def check_out(visit_uuid: str, body: CheckOutIn, v: Verifier) -> AttemptResult:
                        "fix.time")
     face, place = _run_checks(caregiver, body, client_fence(visit.client), v)
     attempt = _store_attempt(visit, CHECK_OUT, body, face, place, caregiver, v.now)
+    if v.keep_selfies:
+        _keep_selfie(attempt, body.selfie)
     retries_left = v.max_attempts - len(visit.attempts_of(CHECK_OUT))
     if face.matched or retries_left == 0:
         visit.state, visit.check_out_at = CLOSED, body.fix.time

@@ -5,8 +5,9 @@ The expensive face step runs before anything is written, so a refused request st
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 

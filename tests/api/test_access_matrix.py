@@ -8,7 +8,7 @@ like a missing object; refusals of a role are 403; no token is 401.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -16,7 +16,7 @@ from field_app.extensions import db
 from field_app.services.catalogue import load_catalogue
 from tests import factories as f
 
-NOW = datetime.now(timezone.utc).replace(microsecond=0)
+NOW = datetime.now(UTC).replace(microsecond=0)
 ROLES = ("caregiver", "supervisor", "auditor", "family", "admin", "anonymous")
 
 

@@ -12,7 +12,6 @@ from tests import factories as f
 from tests.api.shapes import assert_shape
 
 
-
 @pytest.fixture(autouse=True)
 def as_supervisor(app, client, w):
     """Enrolment is done at the agency by its supervisor: the test client signs in as one."""

@@ -1,0 +1,34 @@
+"""Selfies kept for audits (PIPL): read only by the agency's supervisors and auditors, every read
+logged, purged after the configured retention."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+
+from field_app.errors import ApiError
+from field_app.extensions import db
+from field_app.models import Selfie, User, VisitAttempt
+from field_app.security import sees_agency
+from field_app.services import audit
+
+
+def read(user: User, attempt_uuid: str) -> Selfie:
+    """The stored selfie of an attempt the user's agencies cover; the read is audited."""
+    attempt = db.session.scalar(select(VisitAttempt).where(VisitAttempt.uuid == attempt_uuid))
+    selfie = None if attempt is None else db.session.get(Selfie, attempt.id)
+    if selfie is None or not sees_agency(user, attempt.visit.agency_id):
+        raise ApiError(404, "selfie_not_found", "No stored selfie for this attempt (none kept, purged, or not yours).")
+    audit.record(f"user:{user.id}", "selfie.read", "attempt", attempt_uuid)
+    return selfie
+
+
+def purge_expired(now: datetime, retention_days: int) -> int:
+    """Delete selfies older than the retention period; returns how many."""
+    cutoff = now - timedelta(days=retention_days)
+    result = db.session.execute(delete(Selfie).where(Selfie.stored_at < cutoff))
+    if result.rowcount:
+        audit.record("system:scheduler", "selfie.purge", "selfies", "expired", count=result.rowcount,
+                     retention_days=retention_days)
+    return result.rowcount
