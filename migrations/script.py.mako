@@ -7,6 +7,7 @@ Create Date: ${create_date}
 """
 from alembic import op
 import sqlalchemy as sa
+from sqlalchemy import Text  # noqa: F401  (JSONB columns render astext_type=Text())
 
 import field_app.models.types  # noqa: F401  (custom column types)
 ${imports if imports else ""}

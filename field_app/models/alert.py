@@ -53,6 +53,13 @@ class Alert(db.Model):
     params: Mapped[dict] = mapped_column(JSONType, default=dict)  #: thresholds in force when raised
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    # Review (疑点确认): a first reviewer proposes, a different second reviewer decides a confirmation.
+    first_reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    first_review_outcome: Mapped[str | None] = mapped_column(String(16))
+    first_reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_reason: Mapped[str | None] = mapped_column(Text)
 
     visits = relationship("Visit", secondary=alert_visits)
 
