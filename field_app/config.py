@@ -112,3 +112,8 @@ def check_production_safety(config: Mapping[str, Any]) -> None:
         raise RuntimeError(f"{PREFIX}SECRET_KEY must be set to a real secret when {PREFIX}ENV=production")
     if config.get("UNREGISTERED_DEVICE", "refuse") not in ("refuse", "flag"):
         raise RuntimeError(f"{PREFIX}UNREGISTERED_DEVICE must be 'refuse' or 'flag'")
+
+
+def metrics_multiproc_dir() -> str | None:
+    """prometheus_client's own switch (it reads the variable itself at import): multiprocess mode."""
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from flask import Flask, jsonify
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -13,7 +14,7 @@ log = logging.getLogger(__name__)
 # Stable codes for Werkzeug's own errors (routing, body size).
 HTTP_CODES = {
     400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "request_too_large",
-    415: "unsupported_media_type", 429: "too_many_requests",
+    415: "unsupported_media_type", 429: "too_many_requests", 503: "service_unavailable",
 }
 
 
@@ -46,6 +47,16 @@ def register_error_handlers(app: Flask) -> None:
         if exc.code == 413:
             message = "The request body is larger than the server accepts (check the selfie size)."
         return error_response(ApiError(exc.code or 500, code, message))
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def _database_down(exc: Exception):
+        # e.g. PostgreSQL restarting: nothing was committed, the phone should simply send again
+        log.warning("database unavailable: %s", type(exc).__name__)
+        response, status = error_response(ApiError(
+            503, "database_unavailable", "The database is briefly unavailable; nothing was stored. Retry shortly."))
+        response.headers["Retry-After"] = "2"
+        return response, status
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

@@ -14,6 +14,8 @@ import uuid
 
 from flask import Flask, g, has_request_context, request
 
+from field_app.metrics import REQUEST_SECONDS
+
 log = logging.getLogger("field_app.requests")
 SANE_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 FORMAT = "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"
@@ -50,4 +52,5 @@ def init_app(app: Flask) -> None:
         route = request.url_rule.rule if request.url_rule else "(no route)"
         elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
         log.info("%s %s %s %.1fms", request.method, route, response.status_code, elapsed)
+        REQUEST_SECONDS.labels(request.method, route, str(response.status_code)).observe(elapsed / 1000)
         return response

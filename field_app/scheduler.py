@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
@@ -59,7 +60,8 @@ def run_in_app(app: Flask, func: Callable[[], Any]) -> Callable[[], None]:
 
 
 def build_scheduler(app: Flask) -> BlockingScheduler:
-    scheduler = BlockingScheduler(timezone=app.config["TIMEZONE"])
+    # One worker thread: jobs queue behind each other instead of racing for the scan lock.
+    scheduler = BlockingScheduler(timezone=app.config["TIMEZONE"], executors={"default": ThreadPoolExecutor(1)})
     for job in JOBS:
         extra = {"next_run_time": now_utc()} if job.run_at_start else {}
         scheduler.add_job(run_in_app(app, job.func), job.trigger, id=job.name, name=job.name,

@@ -13,6 +13,7 @@ from field_app.api.schemas import CheckInIn, CheckOutIn, ItemsIn, TrailBatchIn
 from field_app.api.serializers import attempt_json, family_visit_json, item_json, visit_json
 from field_app.errors import ApiError
 from field_app.extensions import db
+from field_app.metrics import TRAIL_POINTS, VERIFICATIONS
 from field_app.models.user import CAREGIVER
 from field_app.security import current_token, current_user, ensure_self, ensure_visible, require
 from field_app.services import attendance, audit, ratelimit, trail
@@ -67,6 +68,8 @@ def _attempt_response(result: attendance.AttemptResult):
         body["error"] = result.error.body()["error"]
     attendance.remember_response(result, body)
     db.session.commit()
+    attempt = result.attempt
+    VERIFICATIONS.labels(attempt.kind, attempt.face_status, attempt.geofence_status).inc()
     return jsonify(body), result.status
 
 
@@ -102,6 +105,7 @@ def add_trail(visit_id: str):
     cfg = current_app.config
     result = trail.add_trail(visit, body, now_utc(), cfg["TRAIL_GRACE_HOURS"], cfg["GEOFENCE_ACCURACY_FACTOR"])
     db.session.commit()
+    TRAIL_POINTS.inc(result.stored)
     return jsonify(result.__dict__)
 
 

@@ -243,7 +243,10 @@ class Scene:
     def visit(self, caregiver: SimCaregiver, client: SimClient, start: datetime, *, codes: list[str] | None = None,
               minutes: float | None = None, open_visit: bool = False, **plan_kw) -> str:
         """Drive one visit; by default 2-3 planned items and 15-40 minutes more than they need."""
-        codes = codes if codes is not None else self.daily_codes(client, self.rng.randint(2, 3))
+        if codes is None:
+            codes = self.daily_codes(client, self.rng.randint(2, 3))
+            while minutes is not None and len(codes) > 1 and self.required(codes) > minutes - 10:
+                codes.pop()  # a visit of a given length claims only items that fit in it
         if minutes is None:
             minutes = self.required(codes) + self.rng.uniform(15, 40)
         end = None if open_visit else start + timedelta(minutes=minutes)

@@ -90,6 +90,7 @@ class Visit:
     points: tuple[TrailPoint, ...] = ()  #: sorted by fix time; empty when not loaded/consented
     items: tuple[PerformedItem, ...] = ()
     uuid: str = ""
+    family_confirmed: bool | None = None  #: the client/family's answer (参保人确认); None = none given
 
     @property
     def is_open(self) -> bool:

@@ -24,6 +24,7 @@ RULE_MODULES = (
     "visit.device_clock_skew",  # T05
     "visit.item_outside_care_plan",  # I01
     "visit.medical_item_by_non_nurse",  # I02
+    "visit.family_denied",  # C01
     # Across visits
     "cross_visit.overlapping_visits",  # X01
     "cross_visit.impossible_travel",  # X02

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 
 from field_app.extensions import db
+from field_app.metrics import SCAN_SECONDS
 from field_app.models import ScanRun
 from field_app.scanning import lock
 from field_app.scanning.evaluate import RuleSet
@@ -37,8 +38,9 @@ def scan(kind: str, since: datetime | None = None, until: datetime | None = None
     try:
         run = start_run(kind, now, settings_from_config(), since, until)
         rules = RuleSet.from_config(cfg["RULE_OVERRIDES"])
-        return run_scan(run, rules, now, settings_from_config(), progress,
-                        heartbeat=lambda: lock.acquire(holder, now_utc(), lease))
+        with SCAN_SECONDS.labels(kind).time():
+            return run_scan(run, rules, now, settings_from_config(), progress,
+                            heartbeat=lambda: lock.acquire(holder, now_utc(), lease))
     except Exception:
         db.session.rollback()  # the run stays "running" with its cursor: the next scan resumes it
         log.exception("%s scan failed", kind)

@@ -23,6 +23,7 @@ from field_app.models import (
     TrailPoint,
     Visit,
     VisitAttempt,
+    VisitFeedback,
     care_plan_items,
 )
 from field_app.rules import facts as f
@@ -81,18 +82,25 @@ def items_by_visit(visit_ids: Iterable[int]) -> dict[int, list[f.PerformedItem]]
     return out
 
 
+def confirmations_by_visit(visit_ids: Iterable[int]) -> dict[int, bool]:
+    """The client's or family's answer per visit (参保人确认), for visits that have one."""
+    fb = VisitFeedback
+    return dict(_rows(lambda c: select(fb.visit_id, fb.confirmed).where(fb.visit_id.in_(c)), visit_ids))
+
+
 def load_visits(visit_ids: Iterable[int], with_points: bool) -> list[f.Visit]:
     """Visits with attempts and items, and trail points when asked; sorted by check-in time."""
     ids = sorted(set(visit_ids))
     v = Visit
     heads = list(_rows(lambda c: select(v.id, v.uuid, v.caregiver_id, v.client_id, v.agency_id, v.check_in_at,
                                         v.check_out_at).where(v.id.in_(c)), ids))
-    attempts, items = attempts_by_visit(ids), items_by_visit(ids)
+    attempts, items, confirmed = attempts_by_visit(ids), items_by_visit(ids), confirmations_by_visit(ids)
     points = points_by_visit(ids) if with_points else {}
     visits = [
         f.Visit(id=h.id, uuid=h.uuid, caregiver_id=h.caregiver_id, client_id=h.client_id, agency_id=h.agency_id,
                 check_in_at=h.check_in_at, check_out_at=h.check_out_at, attempts=tuple(attempts.get(h.id, ())),
-                points=tuple(points.get(h.id, ())), items=tuple(items.get(h.id, ())))
+                points=tuple(points.get(h.id, ())), items=tuple(items.get(h.id, ())),
+                family_confirmed=confirmed.get(h.id))
         for h in heads
     ]
     return sorted(visits, key=lambda x: (x.check_in_at, x.id))

@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 
 from field_app.extensions import db
+from field_app.metrics import ALERTS_RAISED
 from field_app.models import ScanRun
 from field_app.rules.base import Finding
 from field_app.scanning import targets as tg
@@ -100,7 +101,10 @@ def _write(outcome: Outcome, rules: RuleSet, run: ScanRun, now: datetime, clear_
     counts = UpsertCounts()
     for rule in rules.rules:
         found = outcome.findings.get(rule.code, [])
+        before = counts.created
         upsert_findings(rule, found, rules.params[rule.code], now, counts)
+        if counts.created > before:
+            ALERTS_RAISED.labels(rule.code).inc(counts.created - before)
         if clear_visit_scope and rule.scope == "visit":
             clear_missing(rule, outcome.scanned.get(rule.code, []), {x.subject_key for x in found}, counts)
     run.findings += outcome.count()

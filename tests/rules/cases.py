@@ -115,6 +115,7 @@ def build_visit(d: dict) -> f.Visit:
         attempts=tuple(attempts),
         points=tuple(sorted((build_point(p) for p in d.get("points", ())), key=lambda p: p.fix.at)),
         items=tuple(f.PerformedItem(i["code"], ts(i["started_at"]), ts(i.get("ended_at"))) for i in d.get("items", ())),
+        family_confirmed=d.get("family_confirmed"),
     )
 
 

@@ -29,7 +29,7 @@ def _registry_codes() -> dict[str, str]:
 
 def test_visit_modules_match_the_registry_comments():
     codes = _registry_codes()
-    assert len(codes) == len(VISIT_MODULES) == 15
+    assert len(codes) == len(VISIT_MODULES) == 16
     for name in VISIT_MODULES:
         rule = importlib.import_module(f"field_app.rules.{name}").RULE
         assert (rule.name, rule.code, rule.scope) == (name.split(".", 1)[1], codes[name], "visit")

@@ -1,0 +1,64 @@
+"""Calendar periods from query strings (local dates, Asia/Shanghai) and their UTC bounds."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from datetime import date, datetime, time, timedelta
+from typing import TypeVar
+from zoneinfo import ZoneInfo
+
+from field_app.errors import ApiError
+
+T = TypeVar("T")
+MAX_DAYS = 366  # a dashboard or sample over more than a year is a batch job, not a request
+
+
+def parse_month(text: str) -> tuple[date, date]:
+    """'2026-11' -> (first day, last day) of that month."""
+    if not re.fullmatch(r"\d{4}-\d{2}", text):
+        raise ValueError("expected YYYY-MM")
+    first = date(int(text[:4]), int(text[5:]), 1)
+    following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return first, following - timedelta(days=1)
+
+
+def parse_day(text: str) -> date:
+    """'2026-11-20' -> that date (only this exact form)."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise ValueError("expected YYYY-MM-DD")
+    return date.fromisoformat(text)
+
+
+def utc_bounds(first: date, last: date, tz: str) -> tuple[datetime, datetime]:
+    """The UTC instants from local midnight of ``first`` to local midnight after ``last``."""
+    zone = ZoneInfo(tz)
+    start = datetime.combine(first, time(), zone)
+    end = datetime.combine(last + timedelta(days=1), time(), zone)
+    return start.astimezone(ZoneInfo("UTC")), end.astimezone(ZoneInfo("UTC"))
+
+
+def days(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def query_value(args: Mapping[str, str], name: str, parse: Callable[[str], T], default: T | None = None,
+                required: bool = True) -> T | None:
+    """Parse one query parameter, or raise the API's 422 naming it."""
+    raw = args.get(name)
+    if raw is None or raw == "":
+        if required and default is None:
+            raise ApiError(422, "missing_field", f"The query parameter {name} is required.", name)
+        return default
+    try:
+        return parse(raw)
+    except (ValueError, OverflowError) as exc:
+        raise ApiError(422, "invalid_field", f"{name}: {exc}", name) from None
+
+
+def check_span(first: date, last: date, field: str = "to") -> None:
+    """A period runs forwards and covers at most a year."""
+    if last < first:
+        raise ApiError(422, "invalid_period", "The period ends before it starts.", field)
+    if (last - first).days >= MAX_DAYS:
+        raise ApiError(422, "invalid_period", f"The period is longer than {MAX_DAYS} days.", field)

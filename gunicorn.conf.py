@@ -1,0 +1,18 @@
+"""gunicorn settings for field_app: process workers (dlib is not thread-safe), metrics across them."""
+
+import os
+
+bind = os.environ.get("BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WORKERS", "2"))
+worker_class = "sync"
+timeout = 60
+graceful_timeout = 30
+accesslog = None  # the app logs each request with its id and route template, without personal data
+
+
+def child_exit(server, worker):
+    """Drop a dead worker's live gauges from the shared Prometheus folder."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
