@@ -61,6 +61,12 @@ SETTINGS: dict[str, tuple[Callable[[str], Any], Any]] = {
     "FULL_SCAN_DAYS": (int, 7),
     "SCAN_LOCK_SECONDS": (int, 600),  # a scheduler that dies frees its lock after this
     "SCAN_CONTEXT_DAYS": (int, 30),  # history loaded around scanned days (patterns, re-used selfies)
+    # Review console map (/console/): base-map tiles; empty URL = no tiles, a blank map with a scale bar.
+    "MAP_TILE_URL": (str, ""),  # a Leaflet URL template, e.g. https://{s}.example/{z}/{x}/{y}.png
+    "MAP_TILE_DATUM": (str.upper, "GCJ02"),  # WGS84 | GCJ02: the tiles' datum; AMap/Tencent are GCJ02
+    "MAP_TILE_ATTRIBUTION": (str, ""),  # the tile provider's required credit
+    "MAP_TILE_SUBDOMAINS": (str, "abc"),  # letters or digits substituted for {s}
+    "MAP_TILE_MAX_ZOOM": (int, 18),
 }
 
 

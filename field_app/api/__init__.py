@@ -2,7 +2,19 @@
 
 from flask import Blueprint, Flask, jsonify
 
-from field_app.api import auth, caregivers, privacy, registry, visits
+from field_app.api import (
+    alerts,
+    auth,
+    caregivers,
+    dashboard,
+    feedback,
+    privacy,
+    registry,
+    replay,
+    settlement,
+    spot_checks,
+    visits,
+)
 from field_app.api.openapi import build_spec
 
 
@@ -13,6 +25,10 @@ def register(app: Flask) -> None:
     api.register_blueprint(caregivers.bp)
     api.register_blueprint(registry.bp)
     api.register_blueprint(privacy.bp)
+    api.register_blueprint(alerts.bp)
+    api.register_blueprint(feedback.bp)
+    for supervision in (replay, spot_checks, settlement, dashboard):
+        api.register_blueprint(supervision.bp)
 
     @api.get("/openapi.json")
     def openapi():

@@ -15,15 +15,35 @@ REF = "#/components/schemas/{model}"
 
 def documented(summary: str, *, body: type[BaseModel] | None = None,
                responses: dict[int, type[BaseModel] | str] | None = None, errors: tuple[int, ...] = (),
-               tag: str = "caregiver"):
-    """Attach OpenAPI metadata to a view function."""
+               tag: str = "caregiver", query: type[BaseModel] | dict[str, dict] | None = None):
+    """Attach OpenAPI metadata to a view function.
+
+    ``query`` describes the query string: a pydantic model (its fields) or ``{name: JSON Schema}``
+    (add ``"x-required": True`` to a schema for a required parameter).
+    """
 
     def decorate(view):
         view.openapi = {"summary": summary, "body": body, "responses": responses or {}, "errors": errors,
-                        "tag": tag, "description": (view.__doc__ or "").strip()}
+                        "tag": tag, "description": (view.__doc__ or "").strip(), "query": query}
         return view
 
     return decorate
+
+
+def _query_params(query) -> list[dict[str, Any]]:
+    if query is None:
+        return []
+    if isinstance(query, dict):
+        return [{"name": name, "in": "query", "required": bool(schema.get("x-required")),
+                 "schema": {k: v for k, v in schema.items() if k != "x-required"}} for name, schema in query.items()]
+    schema = query.model_json_schema(ref_template=REF)
+    required = set(schema.get("required", ()))
+    out = []
+    for name, prop in schema.get("properties", {}).items():
+        alias = query.model_fields[name].alias if name in query.model_fields else None
+        out.append({"name": alias or name, "in": "query", "required": name in required,
+                    "schema": {k: v for k, v in prop.items() if k not in ("title", "default")}})
+    return out
 
 
 def _schema_ref(model: type[BaseModel], components: dict[str, Any], mode: str) -> dict[str, str]:
@@ -39,7 +59,7 @@ def _json(schema: dict) -> dict:
 
 def _operation(endpoint: str, meta: dict, params: list, components: dict, roles) -> dict[str, Any]:
     op: dict[str, Any] = {"operationId": endpoint, "summary": meta["summary"], "tags": [meta["tag"]],
-                          "parameters": params, "responses": {}}
+                          "parameters": params + _query_params(meta.get("query")), "responses": {}}
     extra_errors: tuple[int, ...] = ()
     if roles:
         op["security"] = [{"bearer": []}]

@@ -135,7 +135,7 @@ class LegOut(Out):
     speed_kmh: float | None
 
 
-class DayOut(Out):
+class CaregiverDayOut(Out):
     """A caregiver's visits on one local day and the travel between consecutive ones."""
 
     caregiver_id: int
@@ -161,7 +161,9 @@ def _gap(text: str) -> float:
 @bp.get("/visits/<visit_id>/replay")
 @require(*STAFF_AND_ADMIN)
 @documented("Replay a visit: timeline, GeoJSON map and stay statistics", responses={200: ReplayOut},
-            errors=(404,), tag="supervision")
+            errors=(404,), tag="supervision",
+            query={"datum": {"type": "string", "enum": ["WGS84", "GCJ02", "BD09"]},
+                   "gap_minutes": {"type": "number", "exclusiveMinimum": 0}})
 def get_replay(visit_id: str):
     """Query: `datum` = WGS84 (default) | GCJ02 | BD09 converts every coordinate for Chinese map tiles;
     `gap_minutes` (default 5) is the trail gap worth reporting. Time between two fixes counts for the
@@ -174,8 +176,9 @@ def get_replay(visit_id: str):
 
 @bp.get("/caregivers/<int:caregiver_id>/day")
 @require(*STAFF_AND_ADMIN)
-@documented("A caregiver's day: visits in order and the travel between them", responses={200: DayOut},
-            errors=(404,), tag="supervision")
+@documented("A caregiver's day: visits in order and the travel between them",
+            responses={200: CaregiverDayOut}, errors=(404,), tag="supervision",
+            query={"date": {"type": "string", "format": "date", "x-required": True}})
 def get_day(caregiver_id: int):
     """Query: `date` = YYYY-MM-DD, a local day (Asia/Shanghai). Travel runs in a straight line from a visit's
     check-out fix to the next check-in fix; the speed is that distance over the gap (None if the gap ≤ 0)."""

@@ -10,8 +10,9 @@ alerts a scan wrote. Faces are synthetic (``synthetic_faces``): set
 
 Honest visits include the legitimate look-alikes the rules are meant to leave alone: a first selfie
 with no face then a matching retry, a short walk to the pharmacy, coarse Wi-Fi fixes, phones
-reporting GCJ-02, trail batches late, reversed or sent twice, three clients in one building, clients
-without trail consent.
+reporting GCJ-02, iPhones that cannot say whether a fix is mocked, trail batches late, reversed or
+sent twice, three clients in one building, clients without trail consent, families confirming and
+rating a third of the visits.
 """
 
 from __future__ import annotations
@@ -107,6 +108,8 @@ def honest_day(scene: Scene) -> list[str]:
                 break
             kw = _look_alikes(scene, caregiver, client, start, minutes)
             uuids.append(scene.visit(caregiver, client, start, codes=codes, minutes=minutes, **kw))
+            if scene.rng.random() < 0.3:  # a third of families confirm and rate the visit
+                scene.api.feedback(scene.world.family_of(client), uuids[-1], True, scene.rng.choice((3, 4, 5, 5)))
             visits[client.id] += 1
             start += timedelta(minutes=minutes + scene.rng.uniform(20, 45))
     return uuids
@@ -120,6 +123,8 @@ class Score:
     missed: list[Expected]
     honest: int
     flagged_honest: dict[str, list[str]]  #: honest visit uuid -> rule codes of the hits naming it
+    hits: int  #: hit alerts in all
+    hits_on_frauds: int  #: hit alerts naming at least one injected visit
 
     @property
     def recall(self) -> float:
@@ -130,6 +135,11 @@ class Score:
         """The share of honest visits that no alert names ("honest visits stay quiet")."""
         return 1 - len(self.flagged_honest) / max(1, self.honest)
 
+    @property
+    def alert_precision(self) -> float:
+        """The share of hit alerts that name an injected visit (the rest name honest visits only)."""
+        return self.hits_on_frauds / max(1, self.hits)
+
     def false_positives_by_rule(self) -> Counter[str]:
         return Counter(code for codes in self.flagged_honest.values() for code in codes)
 
@@ -138,7 +148,8 @@ class Score:
         missed = ", ".join(f"{e.code}{list(e.visits)}" for e in self.missed) or "none"
         return (f"recall={self.recall:.3f} ({len(self.caught)}/{len(self.caught) + len(self.missed)} patterns) "
                 f"precision={self.precision:.3f} ({self.honest - len(self.flagged_honest)}/{self.honest} honest "
-                f"visits quiet); false positives by rule: {fps}; missed: {missed}")
+                f"visits quiet) alert_precision={self.alert_precision:.3f} ({self.hits_on_frauds}/{self.hits} hit "
+                f"alerts name an injected visit); false positives by rule: {fps}; missed: {missed}")
 
 
 def _hits() -> list[tuple[str, str, set[str]]]:
@@ -159,9 +170,10 @@ def score(truth: Truth) -> Score:
         found = any(code == exp.code and key.startswith(exp.subject) and set(exp.visits) <= uuids
                     for code, key, uuids in hits)
         (caught if found else missed).append(exp)
-    honest = set(truth.honest)
+    honest, injected = set(truth.honest), set(truth.injected)
     flagged: dict[str, list[str]] = defaultdict(list)
     for code, _, uuids in hits:
         for uuid in uuids & honest:
             flagged[uuid].append(code)
-    return Score(caught, missed, len(honest), dict(flagged))
+    on_frauds = sum(1 for _, _, uuids in hits if uuids & injected)
+    return Score(caught, missed, len(honest), dict(flagged), len(hits), on_frauds)

@@ -157,3 +157,10 @@ def item_outside_plan(s: Scene, t: Truth) -> None:
 def medical_by_non_nurse(s: Scene, t: Truth) -> None:
     cg, cl = _pair(s, plan=("L01", "L02", "M04"))
     t.expect("I02", [_visit(s, t, cg, cl, s.at(9), codes=["L01", "M04"])])
+
+
+def family_denied(s: Scene, t: Truth) -> None:
+    cg, cl = _pair(s)
+    uuid = _visit(s, t, cg, cl, s.at(9))
+    s.api.feedback(s.world.family_of(cl), uuid, confirmed=False, rating=1)  # "nobody came"
+    t.expect("C01", [uuid])

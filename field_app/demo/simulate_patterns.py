@@ -150,7 +150,7 @@ INJECTIONS = (
     fr.never_checked_out, fr.clock_skew, fr.item_outside_plan, fr.medical_by_non_nurse,
     overlapping, impossible_travel, long_day, shared_device, fr.face_substitution, minimum_pattern,
     one_spot, weekly_frequency, monthly_cap,
-    hospital_stay, after_death, certificate_expired, grade_lapsed, family_caregiver,
+    hospital_stay, after_death, certificate_expired, grade_lapsed, family_caregiver, fr.family_denied,
 )
 
 

@@ -2,7 +2,7 @@
 
 A ``VisitPlan`` says what happened at a visit (who, where, when, which items) and what the phone
 sends differently when someone cheats (a colleague's face, a spoofed or far-away fix, a skewed
-clock...); ``drive_visit`` turns it into the requests a phone makes. The simulated day lies in the
+clock...); ``VisitDriver.drive`` turns it into the requests a phone makes. The simulated day lies in the
 past, so every upload is a late one: fix and item times are the visit's, ``device_time`` is the
 phone's clock when sending (now), as for a phone that was offline.
 """
@@ -78,6 +78,11 @@ class Api:
 
     def registry(self, kind: str, rows: list[dict]) -> dict:
         return self.post(f"/registry/{kind}", {"rows": rows})
+
+    def feedback(self, family: str, uuid: str, confirmed: bool, rating: int) -> dict:
+        """The client's family confirms (or denies) a finished visit and rates it (参保人评价反馈)."""
+        return self.post(f"/visits/{uuid}/feedback", {"confirmed": confirmed, "rating": rating}, user=family,
+                         ok=(201,))
 
 
 def b64(data: bytes) -> str:

@@ -19,7 +19,7 @@ from werkzeug.security import generate_password_hash
 from field_app.demo import gps
 from field_app.extensions import db
 from field_app.models import Agency, Caregiver, CarePlan, Client, Device, ServiceItem, User
-from field_app.models.user import ADMIN, CAREGIVER
+from field_app.models.user import ADMIN, CAREGIVER, FAMILY
 from field_app.services.catalogue import load_catalogue
 from field_app.verification.datum import GCJ02, WGS84, from_wgs84, to_wgs84
 
@@ -73,6 +73,7 @@ class World:
     agencies: list[int] = field(default_factory=list)
     caregivers: list[SimCaregiver] = field(default_factory=list)
     clients: list[SimClient] = field(default_factory=list)
+    families: set[str] = field(default_factory=set)
     _serial: int = 0
 
     def _next(self) -> int:
@@ -133,6 +134,16 @@ class World:
             client = SimClient(row.id, row.insured_id, agency_id, wgs, tuple(sorted(plan)), per_week, trail_consent)
         self.clients.append(client)
         return client
+
+    def family_of(self, client: SimClient) -> str:
+        """The username of the client's family account (参保人端), created on first use."""
+        username = f"family-{client.insured_id}"
+        if username not in self.families:
+            with self.app.app_context():
+                db.session.add(User(username=username, password_hash=_CHEAP_HASH, role=FAMILY, client_id=client.id))
+                db.session.commit()
+            self.families.add(username)
+        return username
 
     def random_plan(self) -> tuple[str, ...]:
         """Eight daily-life items, and for a third of the clients two light medical ones."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from field_app.extensions import db
@@ -65,6 +65,9 @@ class Alert(db.Model):
 
     def __repr__(self) -> str:
         return f"<Alert {self.id} {self.rule_code} {self.subject_key} {self.status}>"
+
+
+Index("ix_alerts_score_occurred_at", Alert.score, Alert.occurred_at)  # the queue's risk sort (0004)
 
 
 class ScanLock(db.Model):

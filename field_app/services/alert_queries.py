@@ -13,6 +13,8 @@ from field_app.extensions import db
 from field_app.models import Alert, AlertComment, AuditEntry, User, Visit, alert_visits
 from field_app.security import agency_ids
 
+MAX_ID = 2**31 - 1  #: INTEGER primary keys
+
 SORTS = {
     "risk": (Alert.score.desc(), Alert.occurred_at.desc().nulls_last(), Alert.id.desc()),
     "newest": (Alert.occurred_at.desc().nulls_last(), Alert.id.desc()),
@@ -77,6 +79,7 @@ def list_alerts(user: User, flt: AlertFilter, sort: str, page: int, per_page: in
 
 def visible_alerts(user: User, ids: list[int], for_update: bool = False) -> list[Alert]:
     """The alerts among ``ids`` the caller sees; locked for the transaction when asked (PostgreSQL)."""
+    ids = [i for i in ids if 0 < i <= MAX_ID]  # larger ones exist nowhere, and overflow the driver
     stmt = select(Alert).where(Alert.id.in_(ids), in_scope(user)).order_by(Alert.id)
     return list(db.session.scalars(stmt.with_for_update() if for_update else stmt))
 

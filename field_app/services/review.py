@@ -20,7 +20,13 @@ from datetime import datetime
 from field_app.errors import ApiError
 from field_app.extensions import db
 from field_app.models import Alert, AlertComment, AuditEntry, User
-from field_app.models.alert import ALERT_CONFIRMED, ALERT_DISMISSED, ALERT_ESCALATED, ALERT_IN_REVIEW, ALERT_OPEN
+from field_app.models.alert import (
+    ALERT_CONFIRMED,
+    ALERT_DISMISSED,
+    ALERT_ESCALATED,
+    ALERT_IN_REVIEW,
+    ALERT_OPEN,
+)
 from field_app.services import audit
 from field_app.services.alert_queries import visible_alerts
 

@@ -39,7 +39,7 @@ def _population(body, agencies: list[int] | None, tz: str) -> dict[int, int]:
                                                    Visit.check_in_at < end)
     if agencies is not None:
         stmt = stmt.where(Visit.agency_id.in_(agencies))
-    return dict(db.session.execute(stmt).tuples())
+    return dict(db.session.execute(stmt).all())
 
 
 def risk_weights(visit_ids: list[int]) -> dict[int, int]:
@@ -61,7 +61,7 @@ def _draw(method: str, population: dict[int, int], size: int, seed: int) -> list
     if method == "uniform":
         return [(v, None) for v in sampling.uniform(list(population), size, seed)]
     if method == "stratified":
-        codes = dict(db.session.execute(select(Agency.id, Agency.code)).tuples())
+        codes = dict(db.session.execute(select(Agency.id, Agency.code)).all())
         return sampling.stratified({v: codes[a] for v, a in population.items()}, size, seed)
     weights = risk_weights(sorted(population))
     return [(v, f"weight {weights[v]}") for v in sampling.weighted(weights, size, seed)]
@@ -121,9 +121,12 @@ def export_csv(check: SpotCheck) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
-    for item, visit, client, caregiver, agency in item_rows(check):
+    rows = item_rows(check)
+    checkers = {i.checked_by for i, *_ in rows if i.checked_by is not None}
+    names = dict(db.session.execute(select(User.id, User.username).where(User.id.in_(checkers))).all())
+    for item, visit, client, caregiver, agency in rows:
         writer.writerow((item.position, visit.uuid, client.insured_id, caregiver.code, agency.code,
                          isoformat(visit.check_in_at), isoformat(visit.check_out_at), item.stratum or "",
-                         item.outcome, item.channel or "", item.note or "", item.checked_by or "",
+                         item.outcome, item.channel or "", item.note or "", names.get(item.checked_by, ""),
                          isoformat(item.checked_at) or ""))
     return "\ufeff" + buffer.getvalue()

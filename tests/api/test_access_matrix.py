@@ -11,13 +11,18 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from field_app.extensions import db
+from field_app.models import Alert
 from field_app.services.catalogue import load_catalogue
 from tests import factories as f
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 ROLES = ("caregiver", "supervisor", "auditor", "family", "admin", "anonymous")
+MONTH = NOW.strftime("%Y-%m")
+#: supervision reads: staff of the agency and admins; other agencies' objects are not found
+STAFF_READ = {"in": (403, 200, 200, 403, 200, 401), "out": (403, 404, 404, 403, 200, 401)}
 
 
 @pytest.fixture
@@ -34,6 +39,13 @@ def two_agencies(app):
             f.add_visit(f"visit-{name}-0001", caregiver.id, client.id, agency.id, NOW - timedelta(minutes=30), None)
             ids[name] = {"agency": agency.id, "caregiver": caregiver.id, "client": client.id,
                          "visit": f"visit-{name}-0001"}
+            # review: a finished visit (family feedback) and an open alert about it
+            done = f.add_visit(f"done-{name}-0001", caregiver.id, client.id, agency.id, NOW - timedelta(hours=3), 45)
+            alert = Alert(rule_code="T04", subject_type="visit", subject_key=f"visit:{done}", severity="low", score=10,
+                          message="m", evidence={}, evidence_hash="h", agency_id=agency.id)
+            db.session.add(alert)
+            db.session.flush()
+            ids[name].update(done=f"done-{name}-0001", alert=alert.id)
             if name == "A":
                 tokens = ids["tokens"]
                 tokens["caregiver"] = f.token_for(f.add_user("caregiver", caregiver=caregiver), "phone-A")
@@ -41,8 +53,24 @@ def two_agencies(app):
                 tokens["auditor"] = f.token_for(f.add_user("auditor", agencies=[agency]))
                 tokens["family"] = f.token_for(f.add_user("family", client=client))
         ids["tokens"]["admin"] = f.token_for(f.add_user("admin"))
+        _add_spot_checks(ids)
         db.session.commit()
     return ids
+
+
+def _add_spot_checks(ids) -> None:
+    """Supervision: a spot check per agency, sampling its finished visit."""
+    from field_app.models import SpotCheck, SpotCheckItem, User, Visit
+
+    admin_id = db.session.scalar(select(User.id).where(User.role == "admin"))
+    for name in ("A", "B"):
+        visit_id = db.session.scalar(select(Visit.id).where(Visit.uuid == f"done-{name}-0001"))
+        check = SpotCheck(created_by=admin_id, period_start=NOW.date(), period_end=NOW.date(), method="uniform",
+                          seed=1, size=1, params={"agency_ids": [ids[name]["agency"]], "population": 1})
+        check.items.append(SpotCheckItem(visit_id=visit_id, position=1))
+        db.session.add(check)
+        db.session.flush()
+        ids[name].update(spot_check=check.id, spot_item=check.items[0].id)
 
 
 def _attempt(ids, side, attempt_id, with_client=True):
@@ -82,6 +110,57 @@ ENDPOINTS = {
                  {"in": (403, 403, 403, 403, 200, 401), "out": (403, 403, 403, 403, 200, 401)}),
     "me": ("get", lambda ids, s: "/api/v1/auth/me", None,
            {"in": (200, 200, 200, 200, 200, 401), "out": (200, 200, 200, 200, 200, 401)}),
+    # alert review (疑点确认): supervisors decide, auditors read and comment, admins read
+    "list-alerts": ("get", lambda ids, s: "/api/v1/alerts", None,
+                    {"in": (403, 200, 200, 403, 200, 401), "out": (403, 200, 200, 403, 200, 401)}),
+    "get-alert": ("get", lambda ids, s: f"/api/v1/alerts/{ids[s]['alert']}", None,
+                  {"in": (403, 200, 200, 403, 200, 401), "out": (403, 404, 404, 403, 200, 401)}),
+    "review-alert": ("post", lambda ids, s: f"/api/v1/alerts/{ids[s]['alert']}/review",
+                     lambda ids, s: {"action": "start", "reason": "looking"},
+                     {"in": (403, 200, 403, 403, 403, 401), "out": (403, 404, 403, 403, 403, 401)}),
+    "comment-alert": ("post", lambda ids, s: f"/api/v1/alerts/{ids[s]['alert']}/comments",
+                      lambda ids, s: {"text": "seen"},
+                      {"in": (403, 201, 201, 403, 403, 401), "out": (403, 404, 404, 403, 403, 401)}),
+    "bulk-dismiss": ("post", lambda ids, s: "/api/v1/alerts/bulk-dismiss",
+                     lambda ids, s: {"alert_ids": [ids[s]["alert"]], "reason": "noise"},
+                     {"in": (403, 200, 403, 403, 403, 401), "out": (403, 404, 403, 403, 403, 401)}),
+    "rule-stats": ("get", lambda ids, s: "/api/v1/alerts/stats/rules", None,
+                   {"in": (403, 200, 200, 403, 200, 401), "out": (403, 200, 200, 403, 200, 401)}),
+    "feedback": ("post", lambda ids, s: f"/api/v1/visits/{ids[s]['done']}/feedback",
+                 lambda ids, s: {"confirmed": True, "rating": 5},
+                 {"in": (403, 403, 403, 201, 403, 401), "out": (403, 403, 403, 404, 403, 401)}),
+    "ratings-caregivers": ("get", lambda ids, s: "/api/v1/ratings/caregivers", None,
+                           {"in": (403, 200, 200, 403, 200, 401), "out": (403, 200, 200, 403, 200, 401)}),
+    "ratings-agencies": ("get", lambda ids, s: "/api/v1/ratings/agencies", None,
+                         {"in": (403, 200, 200, 403, 200, 401), "out": (403, 200, 200, 403, 200, 401)}),
+    # supervision: replay, a caregiver's day, spot checks (抽查, auditors draw), settlement, cockpit, report
+    "replay": ("get", lambda ids, s: f"/api/v1/visits/{ids[s]['done']}/replay", None, STAFF_READ),
+    "caregiver-day": ("get", lambda ids, s: f"/api/v1/caregivers/{ids[s]['caregiver']}/day?date={NOW.date()}",
+                      None, STAFF_READ),
+    "spot-check-draw": ("post", lambda ids, s: "/api/v1/spot-checks",
+                        lambda ids, s: {"period_start": str(NOW.date() - timedelta(days=1)),
+                                        "period_end": str(NOW.date()), "method": "uniform", "size": 2, "seed": 1,
+                                        "agency_ids": [ids[s]["agency"]]},
+                        {"in": (403, 403, 201, 403, 403, 401), "out": (403, 403, 422, 403, 403, 401)}),
+    "spot-check-get": ("get", lambda ids, s: f"/api/v1/spot-checks/{ids[s]['spot_check']}", None, STAFF_READ),
+    "spot-check-outcome": ("post", lambda ids, s: f"/api/v1/spot-checks/{ids[s]['spot_check']}/items/"
+                                                  f"{ids[s]['spot_item']}/outcome",
+                           lambda ids, s: {"outcome": "confirmed", "channel": "phone"},
+                           {"in": (403, 403, 200, 403, 403, 401), "out": (403, 403, 404, 403, 403, 401)}),
+    "spot-check-csv": ("get", lambda ids, s: f"/api/v1/spot-checks/{ids[s]['spot_check']}/export.csv", None,
+                       STAFF_READ),
+    "settlement-client": ("get", lambda ids, s: f"/api/v1/settlement/clients/{ids[s]['client']}?month={MONTH}",
+                          None, STAFF_READ),
+    "settlement-client-csv": ("get", lambda ids, s: f"/api/v1/settlement/clients/{ids[s]['client']}.csv"
+                                                    f"?month={MONTH}", None, STAFF_READ),
+    "settlement-agency": ("get", lambda ids, s: f"/api/v1/settlement/agencies/{ids[s]['agency']}?month={MONTH}",
+                          None, STAFF_READ),
+    "settlement-agency-csv": ("get", lambda ids, s: f"/api/v1/settlement/agencies/{ids[s]['agency']}.csv"
+                                                    f"?month={MONTH}", None, STAFF_READ),
+    "dashboard": ("get", lambda ids, s: f"/api/v1/dashboard?from={NOW.date()}&to={NOW.date()}", None,
+                  {"in": (403, 200, 200, 403, 200, 401), "out": (403, 200, 200, 403, 200, 401)}),
+    "monthly-report": ("get", lambda ids, s: f"/api/v1/reports/agencies/{ids[s]['agency']}/monthly?month={MONTH}",
+                       None, STAFF_READ),
 }
 CASES = [(e, side, role) for e in ENDPOINTS for side in ("in", "out") for role in ROLES]
 

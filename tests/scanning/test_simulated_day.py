@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from field_app.demo.simulate import score, simulate_day
 from field_app.demo.synthetic_faces import SyntheticFaceEngine, read_identity, synthetic_selfie
@@ -55,7 +55,12 @@ def test_the_identity_survives_upscaling_jpeg_and_the_downscale_before_detection
 
 @pytest.fixture
 def sim_app(app):
+    """The app with the synthetic face engine; SQLite without fsync per commit, as scripts/pg.sh runs
+    PostgreSQL (fsync=off): the day's ~3,000 commits waited 3-15 ms each on the disk otherwise."""
     app.extensions["face_engine"] = SyntheticFaceEngine()
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", lambda conn, _: conn.execute("PRAGMA synchronous=OFF"))
     return app
 
 

@@ -1,0 +1,775 @@
+"""Shared setup of the load benches: PostgreSQL databases, a world of phones, the production shape.
+
+The production shape is what ``scripts/prod`` runs, started here on a free loopback port against a
+dedicated database: ``gunicorn -c gunicorn.conf.py "field_app:create_app()"`` with process workers
+(``WORKERS``/``BIND``), ``flask scheduler`` as its own process and ``PROMETHEUS_MULTIPROC_DIR``.
+Every process started here is registered and stopped by ``cleanup()``, which ``guarded_main`` runs on
+success, failure, Ctrl-C and SIGTERM. Only 127.0.0.1 is ever contacted.
+"""
+
+from __future__ import annotations
+
+import atexit
+import base64
+import contextlib
+import io
+import json
+import os
+import random
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import numpy as np
+import requests
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = REPO / ".venv" / "bin"
+sys.path.insert(0, str(REPO))  # a plain script: make field_app importable without installing it
+
+PASSWORD = "bench-pass-2026"
+JIAXING = (30.75, 120.75)
+_RUNNING: list[subprocess.Popen] = []
+_CLEANUPS: list = []  # callables run by cleanup(), last registered first
+
+
+# ---------------------------------------------------------------- processes and clean-up
+
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM if the bench dies without cleaning up (even by SIGKILL); Linux only."""
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    """Start a process in its own session (so Ctrl-C reaches only us, and we end its whole group)."""
+    out = open(log, "ab")  # noqa: SIM115  (closed with the process)
+    proc = subprocess.Popen(args, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                            preexec_fn=_die_with_parent)
+    out.close()
+    _RUNNING.append(proc)
+    return proc
+
+
+def end(proc: subprocess.Popen | None, sig: int = signal.SIGTERM, wait_s: float = 20.0) -> None:
+    """Signal a process group we started, wait, then SIGKILL what is left."""
+    if proc is None:
+        return
+    if proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, sig)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(wait_s)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)  # stray children of the group, if any
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(5)
+    if proc in _RUNNING:
+        _RUNNING.remove(proc)
+
+
+def on_cleanup(func) -> None:
+    _CLEANUPS.append(func)
+
+
+def cleanup() -> None:
+    """Stop every process we started and run the registered clean-ups (idempotent)."""
+    for proc in list(reversed(_RUNNING)):
+        end(proc, wait_s=10)
+    while _CLEANUPS:
+        func = _CLEANUPS.pop()
+        try:
+            func()
+        except Exception as exc:  # keep cleaning up
+            print(f"clean-up step failed: {exc}", file=sys.stderr)
+
+
+def guarded_main(main) -> None:
+    """Run ``main()`` (returns True when every correctness check passed) with clean-up on any exit."""
+
+    def _terminate(signum, _frame):
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGHUP, _terminate)
+    atexit.register(cleanup)
+    code = 1
+    try:
+        code = 0 if main() else 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        code = 130
+    finally:
+        cleanup()
+    sys.exit(code)
+
+
+# ---------------------------------------------------------------- PostgreSQL
+
+def pg_bin() -> Path | None:
+    dirs = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: [int(x) for x in p.parent.name.split(".")])
+    return dirs[-1] if dirs else None
+
+
+def as_owner(args: list[str]) -> list[str]:
+    """initdb/postgres refuse to run as root: run them as the postgres user then (as scripts/pg.sh)."""
+    return ["runuser", "-u", "postgres", "--", *args] if os.getuid() == 0 else args
+
+
+def server_of(url: str) -> str:
+    """postgresql://user@host:port (no database) from any database URL."""
+    parts = urlsplit(url.replace("postgresql+psycopg://", "postgresql://").replace("postgres://", "postgresql://"))
+    return urlunsplit((parts.scheme, parts.netloc, "", "", ""))
+
+
+def db_url(server: str, name: str) -> str:
+    return f"{server}/{name}"
+
+
+def _admin(server: str):
+    import psycopg
+
+    return psycopg.connect(db_url(server, "postgres"), autocommit=True, connect_timeout=5)
+
+
+def server_up(server: str) -> bool:
+    try:
+        with _admin(server):
+            return True
+    except Exception:
+        return False
+
+
+def pg_server(pg_url: str | None) -> str:
+    """The server to use: --pg-url, else scripts/pg.sh's (started when down, and stopped again at the end)."""
+    if pg_url:
+        server = server_of(pg_url)
+        if not server_up(server):
+            raise SystemExit(f"PostgreSQL at {server} does not answer")
+        return server
+    script = str(REPO / "scripts" / "pg.sh")
+    server = server_of(subprocess.run([script, "url"], check=True, capture_output=True, text=True).stdout.strip())
+    if not server_up(server):
+        print("scripts/pg.sh server is down: starting it (and stopping it again at the end)")
+        subprocess.run([script, "start"], check=True, capture_output=True)
+        on_cleanup(lambda: subprocess.run([script, "stop"], check=False, capture_output=True))
+    return server
+
+
+def recreate_database(server: str, name: str, template: str | None = None) -> str:
+    """Drop and create a database (optionally as a copy of another); returns its URL."""
+    with _admin(server) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+    return db_url(server, name)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class PrivateCluster:
+    """A throw-away PostgreSQL cluster (same binaries and options as scripts/pg.sh: fsync=off), so a
+    restart during the fault test disturbs nobody else's tests on the shared server."""
+
+    def __init__(self) -> None:
+        self.bin = pg_bin()
+        if self.bin is None:
+            raise RuntimeError("PostgreSQL server binaries not found under /usr/lib/postgresql")
+        self.dir = Path(tempfile.mkdtemp(prefix="field_app_bench_pg_"))
+        self.port = free_port()
+        self.server = f"postgresql://postgres@127.0.0.1:{self.port}"
+        on_cleanup(self.destroy)
+        if os.getuid() == 0:
+            shutil.chown(self.dir, "postgres")
+        subprocess.run(as_owner([str(self.bin / "initdb"), "-D", str(self.dir), "-U", "postgres", "--auth=trust",
+                                 "-E", "UTF8", "--locale=C.UTF-8"]), check=True, capture_output=True)
+        self.start()
+
+    def _ctl(self, *args: str, check: bool = True) -> None:
+        subprocess.run(as_owner([str(self.bin / "pg_ctl"), "-D", str(self.dir), *args]), check=check,
+                       capture_output=True)
+
+    def start(self) -> None:
+        self._ctl("-l", str(self.dir / "server.log"), "-w", "-o",
+                  f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
+
+    def stop(self, mode: str = "fast") -> None:
+        self._ctl("-m", mode, "-w", "stop")
+
+    def destroy(self) -> None:
+        self._ctl("-m", "immediate", "-w", "stop", check=False)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- the app in this process (setup, counting)
+
+def make_app(url: str):
+    from field_app import create_app
+
+    return create_app({"SQLALCHEMY_DATABASE_URI": url.replace("postgresql://", "postgresql+psycopg://", 1)})
+
+
+def migrate(app) -> None:
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        upgrade()
+
+
+def dispose(app) -> None:
+    from field_app.extensions import db
+
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def query(app, sql: str, **params) -> list[tuple]:
+    from sqlalchemy import text
+
+    from field_app.extensions import db
+
+    with app.app_context():
+        rows = [tuple(r) for r in db.session.execute(text(sql), params)]
+        db.session.rollback()
+        return rows
+
+
+def table_counts(app, tables=("visits", "visit_attempts", "trail_points", "performed_items", "audit_log",
+                              "alerts")) -> dict[str, int]:
+    return {t: query(app, f"SELECT count(*) FROM {t}")[0][0] for t in tables}
+
+
+# ---------------------------------------------------------------- faces and selfies
+
+@dataclass
+class Person:
+    name: str
+    enrolment: np.ndarray  #: encoding of the enrolment photo
+    image_hash: str
+    selfies: list[bytes]  #: phone-like JPEGs of other photos of the same person
+
+
+def phone_jpeg(raw: bytes, seed: int, long_side: int = 1280, quality: int = 90) -> bytes:
+    """A photo as a phone app sends it after its own compression: 1280 px, JPEG, sensor noise (a few
+    hundred KB; the noise also makes every variant a different file)."""
+    from PIL import Image, ImageOps
+
+    image = ImageOps.exif_transpose(Image.open(io.BytesIO(raw))).convert("RGB")
+    scale = long_side / max(image.size)
+    image = image.resize((round(image.width * scale), round(image.height * scale)), Image.Resampling.BICUBIC)
+    noise = np.random.default_rng(seed).normal(0, 4, (image.height, image.width, 3))
+    pixels = np.clip(np.asarray(image, dtype=np.float32) + noise, 0, 255).astype(np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+def people(variants: int = 2) -> tuple[list[Person], str]:
+    """Enrolment encodings and check-in selfies: the 6 people of ../shared/faces, else the astronaut.
+
+    A person is enrolled from their first photo; selfies come from their other photos (distances
+    0.32-0.44 to the enrolment, under the 0.5 threshold), or from the only photo when there is one.
+    """
+    from field_app.demo.faces import astronaut_jpeg, shared_people
+
+    shared = shared_people()
+    if shared:
+        sources = {name: [p.read_bytes() for p in paths] for name, paths in shared.items()}
+        where = "../shared/faces (6 people, photos re-used across caregivers)"
+    else:
+        sources = {"astronaut": [astronaut_jpeg(0), astronaut_jpeg(12)]}
+        where = "scikit-image astronaut (../shared/faces absent)"
+    out = []
+    for n, (name, photos) in enumerate(sources.items()):
+        encoding, image_hash = enrolment_of(photos[0])
+        selfies = [phone_jpeg(raw, seed=1000 * n + 10 * k + v) for k, raw in enumerate(photos[1:] or photos)
+                   for v in range(variants)]
+        out.append(Person(name, encoding, image_hash, selfies))
+    return out, where
+
+
+def enrolment_of(photo: bytes) -> tuple[np.ndarray, str]:
+    """The real engine's encoding of a photo, cached in the temp folder by photo and engine version
+    (loading dlib's models and encoding six photos costs seconds on every small CI run otherwise)."""
+    import hashlib
+
+    import dlib
+
+    from field_app.verification.face import FaceSettings, analyse_selfie
+
+    key = hashlib.sha256(photo + f"{dlib.__version__}{FaceSettings()}".encode()).hexdigest()
+    path = Path(tempfile.gettempdir()) / "field_app_bench_encodings.json"
+    cache = {}
+    with contextlib.suppress(OSError, ValueError):
+        cache = json.loads(path.read_text())
+    if key not in cache:
+        sample = analyse_selfie(photo, FaceSettings())
+        cache[key] = [sample.encoding.tolist(), sample.image_hash]
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(cache))
+        tmp.replace(path)
+    encoding, image_hash = cache[key]
+    return np.asarray(encoding, dtype=np.float64), image_hash
+
+
+# ---------------------------------------------------------------- the world
+
+@dataclass
+class Phone:
+    n: int
+    caregiver_id: int
+    agency_id: int
+    username: str
+    device_id: str
+    person: int  #: index into World.people
+    clients: list[int]
+    token: str | None = None
+
+
+@dataclass
+class World:
+    phones: list[Phone]
+    homes: dict[int, tuple[float, float]]  #: client id -> WGS-84 home
+    people: list[Person]
+    faces_from: str
+    plan_codes: list[str] = field(default_factory=list)
+
+
+def build_world(app, phones: int, clients_per_phone: int = 2, agencies: int = 5, seed: int = 7,
+                people_list: tuple[list[Person], str] | None = None, users: bool = True,
+                enrol_noise: float = 0.0) -> World:
+    """Agencies, caregivers (each with a user, a registered phone and an enrolled real face), clients.
+
+    Caregivers share the few real people's enrolment photos; ``enrol_noise`` (per dimension) makes
+    their stored encodings distinct, as different people's would be (for scans, not for selfies).
+    """
+    from sqlalchemy import select
+
+    from field_app.extensions import db
+    from field_app.models import Agency, Caregiver, CarePlan, Client, Device, FaceEnrolment, ServiceItem
+    from field_app.models.user import CAREGIVER
+    from field_app.services.accounts import create_user
+    from field_app.services.catalogue import load_catalogue
+    from field_app.verification.datum import GCJ02, from_wgs84
+
+    rng = random.Random(seed)
+    persons, faces_from = people_list or people()
+    with app.app_context():
+        load_catalogue()
+        daily = db.session.scalars(select(ServiceItem).where(ServiceItem.group == "daily_life")).all()
+        agency_rows = [Agency(code=f"BENCH-{k:03d}", name=f"Bench agency {k}") for k in range(agencies)]
+        db.session.add_all(agency_rows)
+        db.session.flush()
+        out, homes = [], {}
+        for n in range(phones):
+            agency = agency_rows[n % agencies]
+            person = n % len(persons)
+            caregiver = Caregiver(agency_id=agency.id, code=f"BCG{n:05d}", name=f"{persons[person].name}-{n}",
+                                  certificate_no=f"ZJ-HL-B{n:05d}", certificate_expires_on=date(2030, 12, 31),
+                                  is_nurse=n % 3 == 0)
+            device_id = f"bench-phone-{n:05d}"
+            caregiver.devices.append(Device(device_id=device_id))
+            encoding = persons[person].enrolment
+            if enrol_noise:
+                encoding = encoding + np.random.default_rng(seed * 100_000 + n).normal(0, enrol_noise, 128)
+            caregiver.enrolments.append(FaceEnrolment(encoding=encoding, image_hash=persons[person].image_hash))
+            db.session.add(caregiver)
+            db.session.flush()
+            username = f"bench-cg-{n:05d}"
+            if users:
+                create_user(username, PASSWORD, CAREGIVER, caregiver=caregiver)
+            client_ids = []
+            for k in range(clients_per_phone):
+                home = _offset(JIAXING, rng.uniform(-6000, 6000), rng.uniform(-6000, 6000))
+                glat, glng = from_wgs84(*home, GCJ02)  # geocoded addresses arrive in GCJ-02
+                client = Client(agency_id=agency.id, insured_id=f"3304B{n:05d}{k:02d}", name=f"参保人B{n}-{k}",
+                                grade="severe_2", home_lat=glat, home_lng=glng, home_datum=GCJ02,
+                                home_lat_wgs84=home[0], home_lng_wgs84=home[1], fence_radius_m=100.0)
+                client.care_plans.append(CarePlan(visits_per_week=7, monthly_cap_yuan=Decimal("1500"),
+                                                  fund_share=Decimal("0.8"), valid_from=date(2020, 1, 1), items=daily))
+                db.session.add(client)
+                db.session.flush()
+                homes[client.id] = home
+                client_ids.append(client.id)
+            out.append(Phone(n, caregiver.id, agency.id, username, device_id, person, client_ids))
+        db.session.commit()
+        codes = sorted(s.code for s in daily)
+    return World(out, homes, persons, faces_from, codes)
+
+
+def _offset(point: tuple[float, float], north_m: float, east_m: float) -> tuple[float, float]:
+    from field_app.demo.gps import offset
+
+    return offset(point[0], point[1], north_m, east_m)
+
+
+def fix(rng: random.Random, home: tuple[float, float], at: datetime, sigma_m: float = 8.0) -> dict:
+    """A phone-like WGS-84 fix near ``home``."""
+    lat, lng = _offset(home, rng.gauss(0, sigma_m), rng.gauss(0, sigma_m))
+    return {"lat": round(lat, 7), "lng": round(lng, 7), "accuracy_m": round(rng.uniform(5, 25), 1),
+            "datum": "WGS84", "time": iso(at)}
+
+
+def iso(at: datetime) -> str:
+    return at.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
+def insert_open_visits(app, world: World, per_phone: int, check_in_at: datetime, seed: int = 3) -> list[tuple]:
+    """Open visits stored directly as the check-in service stores them (one matched, inside-the-fence
+    check-in attempt each); returns (visit uuid, phone index, client id) triples."""
+    from sqlalchemy import insert
+
+    from field_app.extensions import db
+    from field_app.models import Visit, VisitAttempt
+
+    rng = random.Random(seed)
+    now = datetime.now(UTC)
+    visits, plan = [], []
+    for phone in world.phones:
+        for k in range(per_phone):
+            client_id = phone.clients[k % len(phone.clients)]
+            plan.append((f"ingest-{phone.n:05d}-{k:05d}-{uuid.uuid4().hex[:8]}", phone, client_id))
+    with app.app_context():
+        for start in range(0, len(plan), 2000):
+            part = plan[start:start + 2000]
+            rows = [dict(uuid=u, caregiver_id=p.caregiver_id, client_id=c, agency_id=p.agency_id, state="open",
+                         verification_status="pending", check_in_at=check_in_at, created_at=now, changed_at=now)
+                    for u, p, c in part]
+            ids = db.session.execute(insert(Visit).returning(Visit.id, sort_by_parameter_order=True), rows).scalars().all()
+            attempts = []
+            for vid, (u, p, c) in zip(ids, part, strict=True):
+                f = fix(rng, world.homes[c], check_in_at)
+                attempts.append(dict(uuid=f"{u}-in", visit_id=vid, kind="check_in", caregiver_id=p.caregiver_id,
+                                     device_id=p.device_id, device_registered=True, lat=f["lat"], lng=f["lng"],
+                                     datum="WGS84", lat_wgs84=f["lat"], lng_wgs84=f["lng"], accuracy_m=f["accuracy_m"],
+                                     fix_time=check_in_at, device_time=check_in_at, received_at=check_in_at,
+                                     face_status="matched", face_distance=0.35, face_threshold=0.5,
+                                     face_encoding=world.people[p.person].enrolment, image_hash="0" * 16,
+                                     geofence_status="inside", distance_m=8.0, response_status=200))
+            db.session.execute(insert(VisitAttempt), attempts)
+            visits.extend((u, p.n, c) for u, p, c in part)
+        db.session.commit()
+    return visits
+
+
+# ---------------------------------------------------------------- the production shape
+
+class Shape:
+    """gunicorn (process workers) + ``flask scheduler`` on a loopback port, as scripts/prod runs them."""
+
+    def __init__(self, url: str, workers: int = 2, scheduler: bool = True, extra_env: dict | None = None,
+                 app_spec: str = "field_app:create_app()", api: bool = True) -> None:
+        self.url, self.workers, self.want_scheduler, self.app_spec = url, workers, scheduler, app_spec
+        self.api = api
+        self.tmp = Path(tempfile.mkdtemp(prefix="field_app_bench_shape_"))
+        on_cleanup(lambda: shutil.rmtree(self.tmp, ignore_errors=True) if not os.environ.get("BENCH_KEEP_LOGS")
+                   else None)
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        metrics = self.tmp / "metrics"
+        metrics.mkdir()
+        self.env = {
+            **os.environ, "FLASK_APP": "field_app", "FIELD_APP_ENV": "production",
+            "FIELD_APP_SECRET_KEY": secrets.token_urlsafe(32), "DATABASE_URL": url,
+            "PROMETHEUS_MULTIPROC_DIR": str(metrics), "BIND": f"127.0.0.1:{self.port}", "WORKERS": str(workers),
+            # every simulated phone signs in from 127.0.0.1: the per-address sign-in limit is for the internet
+            "FIELD_APP_SIGN_IN_LIMIT": "100000", "PYTHONPATH": str(REPO),
+            **(extra_env or {}),
+        }
+        self.gunicorn: subprocess.Popen | None = None
+        self.scheduler: subprocess.Popen | None = None
+        self.scheduler_starts = 0
+
+    def start(self) -> Shape:
+        if self.api:
+            self.gunicorn = spawn([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", self.app_spec], self.env,
+                                  self.tmp / "gunicorn.log")
+        if self.want_scheduler:
+            self.start_scheduler()
+        if self.api:
+            self.wait_ready()
+        return self
+
+    def start_scheduler(self) -> subprocess.Popen:
+        self.scheduler_starts += 1
+        self.scheduler = spawn([str(BIN / "flask"), "scheduler"], self.env,
+                               self.tmp / f"scheduler-{self.scheduler_starts}.log")
+        return self.scheduler
+
+    def kill_scheduler(self, sig: int = signal.SIGKILL) -> None:
+        end(self.scheduler, sig=sig, wait_s=10)
+        self.scheduler = None
+
+    def wait_ready(self, timeout_s: float = 90) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.gunicorn.poll() is not None:
+                raise RuntimeError(f"gunicorn exited: see {self.tmp / 'gunicorn.log'}\n" + self.log_tail())
+            with contextlib.suppress(requests.RequestException):
+                if requests.get(self.base + "/ready", timeout=5).status_code == 200:
+                    return
+            time.sleep(0.2)
+        raise RuntimeError("the API did not become ready\n" + self.log_tail())
+
+    def log_tail(self, name: str = "gunicorn.log", lines: int = 30) -> str:
+        path = self.tmp / name
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
+
+    def log_text(self, pattern: str = "*.log") -> str:
+        return "\n".join(p.read_text(errors="replace") for p in sorted(self.tmp.glob(pattern)))
+
+    def worker_pids(self) -> list[int]:
+        return children(self.gunicorn.pid) if self.gunicorn else []
+
+    def stop(self) -> None:
+        self.kill_scheduler(signal.SIGTERM)
+        end(self.gunicorn, signal.SIGTERM, wait_s=35)  # graceful: gunicorn's graceful_timeout is 30 s
+        self.gunicorn = None
+
+    def route_seconds(self) -> dict[tuple[str, str], tuple[float, int]]:
+        """Server-side (sum seconds, count) per (route, status) from /metrics, all workers together."""
+        text = requests.get(self.base + "/metrics", timeout=30).text
+        sums: dict[tuple[str, str], list[float]] = {}
+        for line in text.splitlines():
+            if not line.startswith("field_app_request_seconds_"):
+                continue
+            name, _, value = line.rpartition(" ")
+            kind = name.split("{")[0].rsplit("_", 1)[1]
+            if kind not in ("sum", "count"):
+                continue
+            labels = dict(part.split("=", 1) for part in name.split("{", 1)[1].rstrip("}").split(","))
+            key = (labels["route"].strip('"'), labels["status"].strip('"'))
+            sums.setdefault(key, [0.0, 0])[0 if kind == "sum" else 1] += float(value)
+        return {k: (v[0], int(v[1])) for k, v in sums.items()}
+
+
+def children(pid: int) -> list[int]:
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                out.append(int(stat.parent.name))
+    return sorted(out)
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds of these processes so far."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        with contextlib.suppress(OSError, IndexError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+# ---------------------------------------------------------------- HTTP as a phone does it
+
+@dataclass
+class Answer:
+    status: int | None  #: None: no answer at all (connection refused/reset, gave up)
+    body: dict | None
+    seconds: float  #: wall time including retries
+    tries: int = 1
+    retried: list[str] = field(default_factory=list)  #: why each retry happened
+
+    @property
+    def code(self) -> str | None:
+        return (self.body or {}).get("error", {}).get("code") if isinstance(self.body, dict) else None
+
+
+RETRY_STATUS = {502, 503, 504}
+
+
+def call(session: requests.Session, method: str, url: str, body: bytes | None = None, token: str | None = None,
+         deadline_s: float = 120.0, retry: bool = True, timeout_s: float = 120.0) -> Answer:
+    """One request with a phone's retry policy: a connection error or 502/503/504 is retried with
+    backoff (honouring Retry-After) until ``deadline_s``; any other answer is final."""
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    started = time.perf_counter()
+    retried: list[str] = []
+    tries = 0
+    while True:
+        tries += 1
+        wait = None
+        try:
+            resp = session.request(method, url, data=body, headers=headers, timeout=timeout_s)
+            try:
+                payload = resp.json()
+            except ValueError:
+                payload = None
+            if not (retry and resp.status_code in RETRY_STATUS):
+                return Answer(resp.status_code, payload, time.perf_counter() - started, tries, retried)
+            code = (payload or {}).get("error", {}).get("code") if isinstance(payload, dict) else None
+            retried.append(f"{resp.status_code} {code}")
+            with contextlib.suppress(TypeError, ValueError):
+                wait = float(resp.headers.get("Retry-After"))
+        except requests.RequestException as exc:
+            if not retry:
+                return Answer(None, None, time.perf_counter() - started, tries, [type(exc).__name__])
+            retried.append(type(exc).__name__)
+        elapsed = time.perf_counter() - started
+        if elapsed >= deadline_s:
+            return Answer(None, None, elapsed, tries, retried)
+        backoff = min(4.0, 0.25 * 2 ** min(tries - 1, 5)) * random.uniform(0.8, 1.2)
+        time.sleep(min(wait if wait is not None else backoff, max(0.0, deadline_s - elapsed)))
+
+
+def sign_in(session: requests.Session, base: str, phone: Phone) -> Answer:
+    body = json.dumps({"username": phone.username, "password": PASSWORD, "device_id": phone.device_id}).encode()
+    answer = call(session, "POST", base + "/api/v1/auth/sign-in", body)
+    if answer.status == 200:
+        phone.token = answer.body["access_token"]
+    return answer
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+# ---------------------------------------------------------------- reporting
+
+def pct(values: list[float]) -> tuple[float, float, float]:
+    """p50, p95, p99 in milliseconds of values in seconds (nan when empty)."""
+    if not values:
+        return (float("nan"),) * 3
+    p = np.percentile(np.asarray(values) * 1000, [50, 95, 99])
+    return float(p[0]), float(p[1]), float(p[2])
+
+
+def machine_line() -> str:
+    import platform
+
+    import dlib
+
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), platform.machine())
+    return (f"machine: nproc={os.cpu_count()} cpu={model!r} mem_gb={os.sysconf('SC_PHYS_PAGES') * os.sysconf('SC_PAGE_SIZE') / 2**30:.0f}"
+            f" loadavg_1m={loadavg():.1f} python={platform.python_version()} dlib={dlib.__version__} DLIB_USE_BLAS={dlib.DLIB_USE_BLAS}")
+
+
+class Laps:
+    """Wall seconds of a script's phases, printed as one line (where the minutes of a run go)."""
+
+    def __init__(self) -> None:
+        self.last = time.monotonic()
+        self.laps: list[tuple[str, float]] = []
+
+    def lap(self, name: str) -> None:
+        now = time.monotonic()
+        self.laps.append((name, now - self.last))
+        self.last = now
+
+    def line(self) -> str:
+        return "phases (s): " + ", ".join(f"{name} {seconds:.1f}" for name, seconds in self.laps)
+
+
+def loadavg() -> float:
+    """The 1-minute load average: other work on the machine skews the figures (2 cores are easily full)."""
+    return os.getloadavg()[0]
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def minutes(n: float) -> timedelta:
+    return timedelta(minutes=n)
+
+
+# ---------------------------------------------------------------- profiling and trying a fix (ingest)
+
+def bench_app():
+    """``field_app:create_app()`` for ingest's diagnostics, driven by environment variables:
+
+    - ``BENCH_PROFILE=<file>``: every request runs under cProfile (CPU time); stats are dumped to the
+      file every 50 requests and at exit. Run it in a single gunicorn worker.
+    - ``BENCH_UPSERT=executemany|unnest``: the trail service stores points with a proposed
+      replacement of ``insert_ignoring_duplicates`` (see ``executemany_upsert``/``unnest_upsert``),
+      to measure a fix end to end without editing field_app.
+    """
+    import cProfile
+
+    from field_app import create_app
+    from field_app.services import trail
+
+    variant = os.environ.get("BENCH_UPSERT")
+    if variant:
+        trail.insert_ignoring_duplicates = {"executemany": executemany_upsert, "unnest": unnest_upsert}[variant]
+    app = create_app()
+    target = os.environ.get("BENCH_PROFILE")
+    if not target:
+        return app
+    profiler = cProfile.Profile(time.process_time)
+    inner = app.wsgi_app
+    served = [0]
+
+    def wsgi(environ, start_response):
+        profiler.enable()
+        try:
+            return list(inner(environ, start_response))
+        finally:
+            profiler.disable()
+            served[0] += 1
+            if served[0] % 50 == 0:
+                profiler.dump_stats(target)
+
+    app.wsgi_app = wsgi
+    atexit.register(lambda: profiler.dump_stats(target))
+    return app
+
+
+def executemany_upsert(model, rows: list[dict], unique_cols: list[str]) -> int:
+    """The same INSERT ... ON CONFLICT DO NOTHING RETURNING, with the rows passed as executemany
+    parameters instead of ``.values(rows)``: SQLAlchemy compiles the statement once and caches it
+    ("insertmanyvalues"), where ``.values(rows)`` compiles 60 x 15 bind parameters on every request."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from field_app.extensions import db
+
+    if not rows:
+        return 0
+    module = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    key = next(iter(model.__table__.primary_key.columns))
+    stmt = module.insert(model).on_conflict_do_nothing(index_elements=unique_cols).returning(key)
+    return len(db.session.execute(stmt, rows).all())
+
+
+def unnest_upsert(model, rows: list[dict], unique_cols: list[str]) -> int:
+    """PostgreSQL only: one short statement with one array per column (``INSERT ... SELECT * FROM
+    unnest(...)``): nothing to compile or parse per row. Values must already be in database form."""
+    from sqlalchemy import text
+    from sqlalchemy.dialects import postgresql
+
+    from field_app.extensions import db
+
+    if not rows:
+        return 0
+    table = model.__table__
+    cols = list(rows[0])
+    dialect = postgresql.dialect()
+    casts = ", ".join(f"CAST(:{c} AS {table.c[c].type.compile(dialect=dialect).split('(')[0]}[])" for c in cols)
+    key = next(iter(table.primary_key.columns)).name
+    sql = (f"INSERT INTO {table.name} ({', '.join(cols)}) SELECT * FROM unnest({casts}) "
+           f"ON CONFLICT ({', '.join(unique_cols)}) DO NOTHING RETURNING {key}")
+    return len(db.session.execute(text(sql), {c: [r[c] for r in rows] for c in cols}).all())

@@ -1,0 +1,224 @@
+"""Trail ingest on PostgreSQL through the API, in the production shape (gunicorn workers + scheduler).
+
+Run: .venv/bin/python bench/ingest.py [--small] [--workers 4] [--clients 8] [--seconds 60] [--profile]
+K phones (threads, one keep-alive requests.Session each) post batches of 60 points to their open
+visits; ~5 % of batches are re-sent. Open visits are inserted directly beforehand, as the check-in
+service stores them (this bench measures the trail path, not the face step). At the end every
+accepted point is looked up: lost/doubled must be 0. The last line holds the headline figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import _world as w
+import requests
+
+
+@dataclass
+class Batch:
+    visit: str
+    phone: int
+    times: list[str]
+    body: bytes
+
+
+@dataclass
+class Sent:
+    batch: Batch
+    resend: bool
+    answer: w.Answer
+
+
+@dataclass
+class Results:
+    sent: list[Sent] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, item: Sent) -> None:
+        with self.lock:
+            self.sent.append(item)
+
+
+def build_batches(world: w.World, visits: list[tuple], per_visit: int, points: int, check_in_at, seed: int = 5
+                  ) -> dict[int, list[Batch]]:
+    """Per phone, its visits' batches in sending order (batch b of every visit before batch b+1)."""
+    rng = random.Random(seed)
+    out: dict[int, list[Batch]] = {p.n: [] for p in world.phones}
+    for b in range(per_visit):
+        for uuid, phone_n, client_id in visits:
+            home = world.homes[client_id]
+            fixes = [w.fix(rng, home, check_in_at + w.minutes(b * points + k + 1), sigma_m=rng.choice((8, 8, 60)))
+                     for k in range(points)]
+            body = json.dumps({"device_id": world.phones[phone_n].device_id, "points": fixes}).encode()
+            out[phone_n].append(Batch(uuid, phone_n, [f["time"] for f in fixes], body))
+    return out
+
+
+def run_load(base: str, world: w.World, batches: dict[int, list[Batch]], max_batches: int, seconds: float,
+             resend: float) -> tuple[Results, float]:
+    results = Results()
+    budget = itertools.count()
+    deadline = time.monotonic() + seconds
+
+    def phone_loop(phone: w.Phone) -> None:
+        rng = random.Random(phone.n)
+        url = base + "/api/v1/visits/{}/trail"
+        with requests.Session() as session:
+            for batch in batches[phone.n]:
+                if time.monotonic() > deadline or next(budget) >= max_batches:
+                    return
+                answer = w.call(session, "POST", url.format(batch.visit), batch.body, phone.token, deadline_s=60)
+                results.add(Sent(batch, False, answer))
+                if rng.random() < resend:  # the phone did not see the answer, or lost its sent-marker
+                    results.add(Sent(batch, True, w.call(session, "POST", url.format(batch.visit), batch.body,
+                                                         phone.token, deadline_s=60)))
+
+    threads = [threading.Thread(target=phone_loop, args=(p,), daemon=True) for p in world.phones]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(seconds + 180)
+    return results, time.perf_counter() - started
+
+
+def verify(app, results: Results) -> dict:
+    """Every point the clients saw accepted is stored once; re-sends stored nothing."""
+    accepted: set[tuple[str, str]] = set()
+    unsure: set[tuple[str, str]] = set()
+    claimed = resend_stored = refused = 0
+    for s in results.sent:
+        keys = {(s.batch.visit, t) for t in s.batch.times}
+        if s.answer.status == 200:
+            accepted |= keys
+            claimed += s.answer.body["stored"]
+            if s.resend:
+                resend_stored += s.answer.body["stored"]
+        elif s.answer.status is None or s.answer.status >= 500:
+            unsure |= keys  # no answer: it may or may not have been stored
+        else:
+            refused += 1
+    rows = w.query(app, "SELECT v.uuid, to_char(t.fix_time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS') "
+                        "FROM trail_points t JOIN visits v ON v.id = t.visit_id")
+    stored = {(u, t + "+00:00") for u, t in rows}
+    return {
+        "rows": len(rows), "accepted_points": len(accepted), "claimed_stored": claimed,
+        "lost": len(accepted - stored), "unexpected": len(stored - accepted - unsure),
+        "doubled": (len(rows) - len(stored)) + max(0, claimed - len(stored)) + resend_stored,
+        "refused": refused,
+    }
+
+
+def report(results: Results, wall: float, check: dict, args, routes: dict, cpu: float) -> None:
+    first = [s for s in results.sent if not s.resend]
+    ok = [s.answer.seconds for s in first if s.answer.status == 200]
+    p50, p95, p99 = w.pct(ok)
+    resent = [s for s in results.sent if s.resend]
+    dup_ok = sum(1 for s in resent if s.answer.status == 200 and s.answer.body["duplicates"] == s.answer.body["received"])
+    statuses: dict[str, int] = {}
+    for s in results.sent:
+        key = str(s.answer.status) if s.answer.status != 200 else "200"
+        statuses[key] = statuses.get(key, 0) + 1
+    points_per_s = check["claimed_stored"] / wall
+    req_per_s = len(results.sent) / wall
+    print(f"requests: {len(results.sent)} ({len(first)} batches + {len(resent)} re-sent), statuses {statuses}")
+    print(f"re-sent batches answered stored=0 duplicates=60: {dup_ok}/{len(resent)}")
+    print(f"rows: {check['rows']} trail points stored; accepted by clients {check['accepted_points']}; "
+          f"lost {check['lost']}, doubled {check['doubled']}, stored without an answer {check['unexpected']}")
+    server = routes.get(("/api/v1/visits/<visit_id>/trail", "200"))
+    if server:
+        print(f"server-side mean per batch (from /metrics): {server[0] / server[1] * 1000:.1f} ms over {server[1]}")
+    print(f"gunicorn workers' CPU: {cpu:.1f} s = {cpu / max(1, len(ok)) * 1000:.1f} ms per batch, "
+          f"{cpu / wall:.2f} cores busy on average")
+    print(f"upsert={args.upsert} scheduler={'off' if args.no_scheduler else 'on'} loadavg_1m={w.loadavg():.1f} "
+          f"workers={args.workers} clients={args.clients} batches={len(first)} resent={len(resent)} "
+          f"points={check['claimed_stored']} seconds={wall:.1f} points_per_s={points_per_s:.0f} "
+          f"req_per_s={req_per_s:.0f} p50_ms={p50:.0f} p95_ms={p95:.0f} p99_ms={p99:.0f} "
+          f"lost={check['lost']} doubled={check['doubled']}")
+
+
+def print_profile(path: str, top: int = 30) -> None:
+    import pstats
+
+    stats = pstats.Stats(path)
+    stats.sort_stats("cumulative").print_stats(top)
+    stats.sort_stats("tottime").print_stats(top)
+
+
+def main() -> bool:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pg-url", help="any URL on the PostgreSQL server to use (default: scripts/pg.sh's)")
+    parser.add_argument("--db", default="field_app_bench_load")
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--clients", type=int, default=8, help="concurrent phones")
+    parser.add_argument("--visits-per-client", type=int, default=250)
+    parser.add_argument("--batches-per-visit", type=int, default=2)
+    parser.add_argument("--points", type=int, default=60, help="points per batch")
+    parser.add_argument("--max-batches", type=int, default=4000, help="stop after this many batches")
+    parser.add_argument("--seconds", type=float, default=60, help="... or after this long")
+    parser.add_argument("--resend", type=float, default=0.05, help="share of batches sent twice")
+    parser.add_argument("--no-scheduler", action="store_true")
+    parser.add_argument("--profile", action="store_true", help="one worker under cProfile; prints where time goes")
+    parser.add_argument("--upsert", choices=("current", "executemany", "unnest"), default="current",
+                        help="store points with field_app's code (current) or a proposed fix, patched in by the bench")
+    parser.add_argument("--small", action="store_true", help="a CI-sized run (well under a minute)")
+    args = parser.parse_args()
+    if args.small:
+        args.workers, args.clients, args.visits_per_client, args.max_batches, args.seconds = 2, 4, 10, 60, 20
+    if args.profile:
+        args.workers = 1
+
+    print(w.machine_line())
+    laps = w.Laps()
+    server = w.pg_server(args.pg_url)
+    url = w.recreate_database(server, args.db)
+    app = w.make_app(url)
+    w.migrate(app)
+    world = w.build_world(app, args.clients, clients_per_phone=4, people_list=w.people(variants=0))
+    check_in_at = w.now_utc() - w.minutes(args.batches_per_visit * args.points + 10)
+    visits = w.insert_open_visits(app, world, args.visits_per_client, check_in_at)
+    batches = build_batches(world, visits, args.batches_per_visit, args.points, check_in_at)
+    laps.lap("setup")
+    print(f"world: {len(world.phones)} phones, {len(visits)} open visits inserted directly; "
+          f"{sum(map(len, batches.values()))} batches of {args.points} points ready")
+
+    extra, spec = {}, "field_app:create_app()"
+    if args.profile:
+        extra["BENCH_PROFILE"] = f"/tmp/field_app_ingest_{w.free_port()}.prof"
+        w.on_cleanup(lambda: Path(extra["BENCH_PROFILE"]).unlink(missing_ok=True))
+    if args.upsert != "current":
+        extra["BENCH_UPSERT"] = args.upsert
+    if extra:
+        spec = "bench._world:bench_app()"
+    shape = w.Shape(url, workers=args.workers, scheduler=not args.no_scheduler, extra_env=extra, app_spec=spec).start()
+    with requests.Session() as session:
+        for phone in world.phones:
+            assert w.sign_in(session, shape.base, phone).status == 200, "sign-in failed"
+    laps.lap("start+sign-in")
+    pids = shape.worker_pids()
+    cpu0 = w.cpu_seconds(pids)
+    results, wall = run_load(shape.base, world, batches, args.max_batches, args.seconds, args.resend)
+    cpu = w.cpu_seconds(pids) - cpu0
+    laps.lap("load")
+    check = verify(app, results)
+    routes = shape.route_seconds()
+    shape.stop()
+    w.dispose(app)
+    laps.lap("count+stop")
+    print(laps.line())
+    report(results, wall, check, args, routes, cpu)
+    if args.profile:
+        print_profile(extra["BENCH_PROFILE"])
+    return check["lost"] == 0 and check["doubled"] == 0 and check["refused"] == 0
+
+
+if __name__ == "__main__":
+    w.guarded_main(main)
