@@ -4,7 +4,7 @@ Run: .venv/bin/python bench/scan.py [--scales 2000,20000] [--database sqlite|pos
          [--points 60] [--fraud 0.03] [--profile]
 
 For each database and scale a fresh database gets one synthetic day (yesterday, Asia/Shanghai),
-written directly with SQLAlchemy core bulk inserts (COPY for PostgreSQL's trail points): agencies
+written directly by bulk inserts (COPY on PostgreSQL, DBAPI executemany on SQLite): agencies
 of 500 caregivers, each with a phone, a synthetic 128-d face enrolment and 4 visits between 07:00
 and 14:00, one client per visit around the agency's town, a check-in and a check-out attempt per
 visit (face results recorded as plain values, as the check-in service stores them), a trail point
@@ -45,21 +45,11 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # a plain script: make field_app importable without installing it
 
-from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
+from sqlalchemy import create_engine, func, select, text  # noqa: E402
 
 from field_app import create_app  # noqa: E402
+from field_app import models as m  # noqa: E402
 from field_app.extensions import db  # noqa: E402
-from field_app.models import (  # noqa: E402
-    Agency,
-    Alert,
-    Caregiver,
-    CarePlan,
-    Client,
-    Device,
-    FaceEnrolment,
-    ServiceItem,
-    TrailPoint,
-)
 from field_app.scanning import jobs  # noqa: E402
 from field_app.services.catalogue import load_catalogue  # noqa: E402
 from field_app.verification.datum import GCJ02, from_wgs84  # noqa: E402
@@ -72,7 +62,6 @@ PLAN = ("L01", "L02", "L03", "L04", "L05", "L06", "L09", "L15")  #: every client
 SHORT = ("L01", "L02", "L04", "L05", "L06", "L09")  #: items of 10-20 minutes: two fit any visit
 FRAUDS = ("G01", "G03", "T01", "T04", "F01")
 PG_DATABASE = "field_app_bench_scan"
-ROWS_PER_INSERT = 5000
 
 
 @dataclass
@@ -89,7 +78,6 @@ class Day:
     """What the generator wrote, for the report."""
 
     visits: int = 0
-    points: int = 0
     frauds: Counter[str] = field(default_factory=Counter)
     next_id: dict[str, int] = field(default_factory=lambda: Counter({"attempt": 1, "point": 1, "item": 1}))
 
@@ -125,24 +113,22 @@ def bench_app(url: str):
     return app
 
 
-def bulk(table, rows: list[dict]) -> None:
-    """Executemany inserts in slices (SQLAlchemy batches them into multi-row INSERTs)."""
-    for start in range(0, len(rows), ROWS_PER_INSERT):
-        db.session.execute(insert(table), rows[start:start + ROWS_PER_INSERT])
-
-
 def _plain(value, sqlite: bool):
     """A value as the driver takes it without SQLAlchemy's type processing (the models' column types)."""
     if isinstance(value, np.ndarray):
         return value.astype("<f8").tobytes()  # models.types.Encoding
-    if sqlite and isinstance(value, datetime):
+    if not sqlite:
+        return value
+    if isinstance(value, datetime):
         return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")  # UTCDateTime, as SQLAlchemy stores it
-    return value
+    if isinstance(value, date):
+        return value.isoformat()
+    return float(value) if isinstance(value, Decimal) else value  # Numeric: SQLite has no decimal type
 
 
 def fast_insert(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    """The big tables bypass SQLAlchemy's per-value processing (~70 % of generation time otherwise):
-    COPY on PostgreSQL, the DBAPI's executemany on SQLite."""
+    """Rows bypass SQLAlchemy's per-value processing (~70 % of generation time otherwise): COPY on
+    PostgreSQL, the DBAPI's executemany on SQLite."""
     if not rows:
         return
     raw = db.session.connection().connection
@@ -177,17 +163,18 @@ def encoding(direction: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 def add_town(n: int, caregivers: int, rng: np.random.Generator, now: datetime) -> Town:
     """An agency with its caregivers (phone, enrolment) and one client per visit of theirs."""
     centre = (JIAXING[0] + rng.uniform(-0.7, 0.7), JIAXING[1] + rng.uniform(-0.7, 0.7))
-    agency = db.session.execute(insert(Agency).values(code=f"SCAN-{n:04d}", name=f"Scan bench agency {n}",
-                                                      created_at=now).returning(Agency.id)).scalar_one()
-    first = n * PER_AGENCY + 1
+    agency, first = n + 1, n * PER_AGENCY + 1
+    fast_insert("agencies", ("id", "code", "name", "created_at"), [(agency, f"SCAN-{n:04d}", f"Scan agency {n}", now)])
     ids = list(range(first, first + caregivers))
-    bulk(Caregiver.__table__, [dict(id=c, agency_id=agency, code=f"SC{c:07d}", name=f"护理员{c}",
-                                    certificate_no=f"ZJ-{c}", certificate_expires_on=date(2030, 1, 1), is_nurse=False,
-                                    address_key=f"cg-{c}", active=True, created_at=now) for c in ids])
-    bulk(Device.__table__, [dict(id=c, caregiver_id=c, device_id=f"phone-{c}", registered_at=now) for c in ids])
     faces = unit(rng, caregivers)
-    bulk(FaceEnrolment.__table__, [dict(id=c, caregiver_id=c, encoding=encoding(f, rng), image_hash=f"{c:016x}",
-                                        created_at=now) for c, f in zip(ids, faces, strict=True)])
+    fast_insert_dicts("caregivers", [
+        dict(id=c, agency_id=agency, code=f"SC{c:07d}", name=f"护理员{c}", certificate_no=f"ZJ-{c}",
+             certificate_expires_on=date(2030, 1, 1), is_nurse=False, address_key=f"cg-{c}", active=True,
+             created_at=now) for c in ids])
+    fast_insert_dicts("devices", [dict(id=c, caregiver_id=c, device_id=f"phone-{c}", registered_at=now) for c in ids])
+    fast_insert_dicts("face_enrolments", [
+        dict(id=c, caregiver_id=c, encoding=encoding(f, rng), image_hash=f"{c:016x}", created_at=now)
+        for c, f in zip(ids, faces, strict=True)])
     clients = add_clients(agency, n * PER_AGENCY * PER_CAREGIVER + 1, caregivers * PER_CAREGIVER, centre, rng, now)
     return Town(agency, list(zip(ids, faces, strict=True)), clients)
 
@@ -205,11 +192,12 @@ def add_clients(agency: int, first: int, count: int, centre, rng: np.random.Gene
                          address=None, address_key=f"cl-{cid}", home_lat=glat, home_lng=glng, home_datum=GCJ02,
                          home_lat_wgs84=float(lat), home_lng_wgs84=float(lng), fence_radius_m=100.0,
                          fence_polygon_wgs84=None, trail_consent=True, status="active", created_at=now))
-    bulk(Client.__table__, rows)
-    bulk(CarePlan.__table__, [dict(id=c, client_id=c, visits_per_week=7, monthly_cap_yuan=Decimal("1500"),
-                                   fund_share=Decimal("0.8"), valid_from=date(2020, 1, 1), valid_until=None)
-                              for c in ids])
-    items = dict(db.session.execute(select(ServiceItem.code, ServiceItem.id).where(ServiceItem.code.in_(PLAN))).all())
+    fast_insert_dicts("clients", rows)
+    fast_insert_dicts("care_plans", [
+        dict(id=c, client_id=c, visits_per_week=7, monthly_cap_yuan=Decimal("1500"), fund_share=Decimal("0.8"),
+             valid_from=date(2020, 1, 1), valid_until=None) for c in ids])
+    items = dict(db.session.execute(select(m.ServiceItem.code, m.ServiceItem.id)
+                                    .where(m.ServiceItem.code.in_(PLAN))).all())
     fast_insert("care_plan_items", ("care_plan_id", "service_item_id"), [(c, items[code]) for c in ids for code in PLAN])
     return [(c, float(a), float(b)) for c, a, b in zip(ids, lats, lngs, strict=True)]
 
@@ -350,7 +338,6 @@ def generate(app, visits: int, points: int, fraud_share: float, day_date: date, 
             town = add_town(n, min(PER_AGENCY, caregivers - n * PER_AGENCY), rng, now)
             write_day(town_day(day, town, day_date, rng, points, fraud_share))
             db.session.commit()
-        day.points = db.session.scalar(select(func.count()).select_from(TrailPoint))
         if db.engine.dialect.name == "postgresql":
             fix_sequences()
             db.session.execute(text("ANALYZE"))  # fresh statistics, as autovacuum would have them
@@ -381,8 +368,8 @@ def timed_scan(app, day_date: date, profile: bool):
         if profiler:
             profiler.disable()
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-        alerts = Counter(dict(db.session.execute(select(Alert.rule_code, func.count()).where(Alert.outcome == "hit")
-                                                 .group_by(Alert.rule_code)).all()))
+        alerts = Counter(dict(db.session.execute(select(m.Alert.rule_code, func.count()).where(m.Alert.outcome == "hit")
+                                                 .group_by(m.Alert.rule_code)).all()))
         summary = (run.status, run.visits_scanned, run.points_scanned, run.errors)
         db.session.remove()
         db.engine.dispose()

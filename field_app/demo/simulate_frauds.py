@@ -40,17 +40,19 @@ class Truth:
         self.expected.append(Expected(code, tuple(visits), subject))
 
 
-def _agency(s: Scene) -> int:
+def next_agency(s: Scene) -> int:
+    """The agencies take turns, so every agency has some of the frauds."""
     return s.world.agencies[len(s.world.caregivers) % len(s.world.agencies)]
 
 
-def _pair(s: Scene, nurse: bool = False, **client_kw) -> tuple[SimCaregiver, SimClient]:
-    """A fresh enrolled caregiver and a fresh client of one agency."""
-    agency = _agency(s)
-    return s.caregiver(agency, is_nurse=nurse), s.world.add_client(agency, **client_kw)
+def fresh_pair(s: Scene, **client_kw) -> tuple[SimCaregiver, SimClient]:
+    """A fresh enrolled caregiver (not a nurse) and a fresh client of one agency."""
+    agency = next_agency(s)
+    return s.caregiver(agency), s.world.add_client(agency, **client_kw)
 
 
-def _visit(s: Scene, t: Truth, *args, **kw) -> str:
+def injected_visit(s: Scene, t: Truth, *args, **kw) -> str:
+    """``Scene.visit``, recorded as an injected (not honest) visit."""
     uuid = s.visit(*args, **kw)
     t.injected.append(uuid)
     return uuid
@@ -59,108 +61,108 @@ def _visit(s: Scene, t: Truth, *args, **kw) -> str:
 # --- faces -------------------------------------------------------------------------------------
 
 def face_mismatch(s: Scene, t: Truth) -> None:
-    cg, cl = _pair(s)
-    t.expect("F01", [_visit(s, t, cg, cl, s.at(9), faces_in=[STRANGER + cg.person])])
+    cg, cl = fresh_pair(s)
+    t.expect("F01", [injected_visit(s, t, cg, cl, s.at(9), faces_in=[STRANGER + cg.person])])
 
 
 def face_unusable(s: Scene, t: Truth) -> None:
-    cg, cl = _pair(s)
-    t.expect("F02", [_visit(s, t, cg, cl, s.at(9), faces_in=[-2])])  # two faces, never retaken
+    cg, cl = fresh_pair(s)
+    t.expect("F02", [injected_visit(s, t, cg, cl, s.at(9), faces_in=[-2])])  # two faces, never retaken
 
 
 def selfie_reused(s: Scene, t: Truth) -> None:
-    cg, cl = _pair(s)
+    cg, cl = fresh_pair(s)
     other = s.world.add_client(cl.agency_id)
     photo = s.api.selfie(cg.person)
-    _visit(s, t, cg, cl, s.at(8, 30), selfie_in=photo)
-    t.expect("F03", [_visit(s, t, cg, other, s.at(11), selfie_in=photo)])
+    injected_visit(s, t, cg, cl, s.at(8, 30), selfie_in=photo)
+    t.expect("F03", [injected_visit(s, t, cg, other, s.at(11), selfie_in=photo)])
 
 
 def face_substitution(s: Scene, t: Truth) -> None:
-    cg, cl = _pair(s)
+    cg, cl = fresh_pair(s)
     colleague = s.world.caregivers_of(cg.agency_id)[0]  # an honest colleague's face signs in
-    t.expect("X05", [_visit(s, t, cg, cl, s.at(9), faces_in=[colleague.person], face_out=colleague.person)])
+    t.expect("X05", [injected_visit(s, t, cg, cl, s.at(9), faces_in=[colleague.person], face_out=colleague.person)])
 
 
 # --- GPS ---------------------------------------------------------------------------------------
 
 def outside_geofence(s: Scene, t: Truth) -> None:
-    cg, cl = _pair(s)
-    t.expect("G01", [_visit(s, t, cg, cl, s.at(9), where_in=gps.offset(*cl.home, 600, 0))])
+    cg, cl = fresh_pair(s)
+    t.expect("G01", [injected_visit(s, t, cg, cl, s.at(9), where_in=gps.offset(*cl.home, 600, 0))])
 
 
 def trail_outside(s: Scene, t: Truth) -> None:
-    cg, cl = _pair(s)
+    cg, cl = fresh_pair(s)
     start = s.at(9)
     away = gps.offset(*cl.home, 800, 300)
     legs = [(cl.home, 0, 15), (away, 15, 55), (cl.home, 55, 90)]
     trail = [p for where, a, b in legs
              for p in stay_trail(s.rng, where, start + timedelta(minutes=a), start + timedelta(minutes=b))]
-    t.expect("G02", [_visit(s, t, cg, cl, start, minutes=90, trail=trail)])
+    t.expect("G02", [injected_visit(s, t, cg, cl, start, minutes=90, trail=trail)])
 
 
 def mock_location(s: Scene, t: Truth) -> None:
-    cg, cl = _pair(s)
-    t.expect("G03", [_visit(s, t, cg, cl, s.at(10), mock=True)])
+    cg, cl = fresh_pair(s)
+    t.expect("G03", [injected_visit(s, t, cg, cl, s.at(10), mock=True)])
 
 
 def gps_too_regular(s: Scene, t: Truth) -> None:
-    cg, cl = _pair(s)
+    cg, cl = fresh_pair(s)
     start, spot = s.at(10), gps.offset(*cl.home, 12, -5)
     trail = [(*spot, 10.0, start + timedelta(minutes=k)) for k in range(1, 60)]
-    t.expect("G04", [_visit(s, t, cg, cl, start, minutes=61, trail=trail, fixed_accuracy=10.0)])
+    t.expect("G04", [injected_visit(s, t, cg, cl, start, minutes=61, trail=trail, fixed_accuracy=10.0)])
 
 
 def gps_teleport(s: Scene, t: Truth) -> None:
-    cg, cl = _pair(s)
+    cg, cl = fresh_pair(s)
     start = s.at(10)
     trail = stay_trail(s.rng, cl.home, start, start + timedelta(minutes=70))
     far = gps.offset(*cl.home, 30_000, 0)
     trail[30] = (*far, 8.0, trail[30][3])  # one fix 30 km away, a minute from its neighbours
-    t.expect("G05", [_visit(s, t, cg, cl, start, minutes=70, trail=trail)])
+    t.expect("G05", [injected_visit(s, t, cg, cl, start, minutes=70, trail=trail)])
 
 
 # --- time --------------------------------------------------------------------------------------
 
 def too_short(s: Scene, t: Truth) -> None:
-    cg, cl = _pair(s, plan=("L01", "L02", "L03", "L15"))
-    t.expect("T01", [_visit(s, t, cg, cl, s.at(9), codes=["L03", "L15"], minutes=20)])  # 70 min of items
+    cg, cl = fresh_pair(s, plan=("L01", "L02", "L03", "L15"))
+    t.expect("T01", [injected_visit(s, t, cg, cl, s.at(9), codes=["L03", "L15"], minutes=20)])  # 70 min of items
 
 
 def too_long(s: Scene, t: Truth) -> None:
-    cg, cl = _pair(s)
-    t.expect("T02", [_visit(s, t, cg, cl, s.at(8), minutes=300)])
+    cg, cl = fresh_pair(s)
+    t.expect("T02", [injected_visit(s, t, cg, cl, s.at(8), minutes=300)])
 
 
 def after_hours(s: Scene, t: Truth) -> None:
-    cg, cl = _pair(s)
-    t.expect("T03", [_visit(s, t, cg, cl, s.at(20, 40))])
+    cg, cl = fresh_pair(s)
+    t.expect("T03", [injected_visit(s, t, cg, cl, s.at(20, 40))])
 
 
 def never_checked_out(s: Scene, t: Truth) -> None:
-    cg, cl = _pair(s)
-    t.expect("T04", [_visit(s, t, cg, cl, s.at(8), open_visit=True)])
+    cg, cl = fresh_pair(s)
+    t.expect("T04", [injected_visit(s, t, cg, cl, s.at(8), open_visit=True)])
 
 
 def clock_skew(s: Scene, t: Truth) -> None:
-    cg, cl = _pair(s)
-    t.expect("T05", [_visit(s, t, cg, cl, s.at(9), clock_skew=-timedelta(hours=2))])
+    cg, cl = fresh_pair(s)
+    t.expect("T05", [injected_visit(s, t, cg, cl, s.at(9), clock_skew=-timedelta(hours=2))])
 
 
 # --- items -------------------------------------------------------------------------------------
 
 def item_outside_plan(s: Scene, t: Truth) -> None:
-    cg, cl = _pair(s, plan=("L01", "L02", "L04", "L05"))
-    t.expect("I01", [_visit(s, t, cg, cl, s.at(9), codes=["L01", "L16"])])
+    cg, cl = fresh_pair(s, plan=("L01", "L02", "L04", "L05"))
+    t.expect("I01", [injected_visit(s, t, cg, cl, s.at(9), codes=["L01", "L16"])])
 
 
 def medical_by_non_nurse(s: Scene, t: Truth) -> None:
-    cg, cl = _pair(s, plan=("L01", "L02", "M04"))
-    t.expect("I02", [_visit(s, t, cg, cl, s.at(9), codes=["L01", "M04"])])
+    cg, cl = fresh_pair(s, plan=("L01", "L02", "M04"))
+    t.expect("I02", [injected_visit(s, t, cg, cl, s.at(9), codes=["L01", "M04"])])
 
 
 def family_denied(s: Scene, t: Truth) -> None:
-    cg, cl = _pair(s)
-    uuid = _visit(s, t, cg, cl, s.at(9))
+    cg, cl = fresh_pair(s)
+    uuid = injected_visit(s, t, cg, cl, s.at(9))
     s.api.feedback(s.world.family_of(cl), uuid, confirmed=False, rating=1)  # "nobody came"
     t.expect("C01", [uuid])

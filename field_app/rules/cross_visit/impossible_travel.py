@@ -6,7 +6,7 @@ the time between the two fixes, above ``max_speed_kmh``. Only legs longer than `
 (straight line) count. Fixes: the final check-out attempt of the first visit and the first check-in
 attempt of the next; a visit without such an attempt stands at its client's home (accuracy = the
 fence radius) at its check-out / check-in time. A gap under one minute counts as one minute, so back-
-to-back visits far apart are caught too. One finding per caregiver and local day (the day of the
+to-back visits far apart are caught too; overlapping visits (a negative gap) are left to X01. One finding per caregiver and local day (the day of the
 arrival), with every leg; the top-level numbers are the fastest leg's.
 Why: a caregiver who "arrives" 20 km away five minutes after leaving was not at one of the two
 homes: one end was faked (mock GPS, a colleague with her phone) or the visit was never made.
@@ -36,6 +36,8 @@ def _leg(first, second, clients):
     distance = haversine_m(out_fix.lat, out_fix.lng, in_fix.lat, in_fix.lng)
     accuracy = max(out_fix.accuracy_m, 0.0) + max(in_fix.accuracy_m, 0.0)
     gap_h = (in_fix.at - out_fix.at).total_seconds() / 3600
+    if gap_h < 0:  # the visits overlap: no travel leg to judge; overlapping_visits (X01) flags that
+        return None
     effective = max(distance - accuracy, 0.0)
     return {
         "visit_ids": [first.id, second.id],
