@@ -130,8 +130,10 @@ def as_owner(args: list[str]) -> list[str]:
 
 
 def server_of(url: str) -> str:
-    """postgresql://user@host:port (no database) from any database URL."""
+    """postgresql://user@host:port (no database) from any database URL; loopback only, by house rule."""
     parts = urlsplit(url.replace("postgresql+psycopg://", "postgresql://").replace("postgres://", "postgresql://"))
+    if parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+        raise SystemExit(f"the benches talk to 127.0.0.1 only; refusing PostgreSQL at {parts.hostname!r}")
     return urlunsplit((parts.scheme, parts.netloc, "", "", ""))
 
 
@@ -581,6 +583,14 @@ def cpu_seconds(pids: list[int]) -> float:
     return total
 
 
+def backend_pids(server: str, dbname: str) -> list[int]:
+    """PostgreSQL server processes serving this database (to count their CPU; same machine only)."""
+    with _admin(server) as conn:
+        rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                            (dbname,)).fetchall()
+    return [r[0] for r in rows]
+
+
 # ---------------------------------------------------------------- HTTP as a phone does it
 
 @dataclass
@@ -704,9 +714,9 @@ def bench_app():
 
     - ``BENCH_PROFILE=<file>``: every request runs under cProfile (CPU time); stats are dumped to the
       file every 50 requests and at exit. Run it in a single gunicorn worker.
-    - ``BENCH_UPSERT=executemany|unnest``: the trail service stores points with a proposed
-      replacement of ``insert_ignoring_duplicates`` (see ``executemany_upsert``/``unnest_upsert``),
-      to measure a fix end to end without editing field_app.
+    - ``BENCH_UPSERT=executemany|unnest|jsonb``: the trail service stores points with a proposed
+      replacement of ``insert_ignoring_duplicates`` (the functions below), to measure a fix end to
+      end without editing field_app.
     """
     import cProfile
 
@@ -715,7 +725,8 @@ def bench_app():
 
     variant = os.environ.get("BENCH_UPSERT")
     if variant:
-        trail.insert_ignoring_duplicates = {"executemany": executemany_upsert, "unnest": unnest_upsert}[variant]
+        trail.insert_ignoring_duplicates = {"executemany": executemany_upsert, "unnest": unnest_upsert,
+                                            "jsonb": jsonb_upsert}[variant]
     app = create_app()
     target = os.environ.get("BENCH_PROFILE")
     if not target:
@@ -773,3 +784,25 @@ def unnest_upsert(model, rows: list[dict], unique_cols: list[str]) -> int:
     sql = (f"INSERT INTO {table.name} ({', '.join(cols)}) SELECT * FROM unnest({casts}) "
            f"ON CONFLICT ({', '.join(unique_cols)}) DO NOTHING RETURNING {key}")
     return len(db.session.execute(text(sql), {c: [r[c] for r in rows] for c in cols}).all())
+
+
+def jsonb_upsert(model, rows: list[dict], unique_cols: list[str]) -> int:
+    """PostgreSQL only: the rows as one JSON document (``INSERT ... SELECT ... FROM jsonb_to_recordset``):
+    json.dumps is C code, where psycopg adapts an array element by element in Python."""
+    from sqlalchemy import text
+    from sqlalchemy.dialects import postgresql
+
+    from field_app.extensions import db
+
+    if not rows:
+        return 0
+    table = model.__table__
+    cols = list(rows[0])
+    dialect = postgresql.dialect()
+    record = ", ".join(f"{c} {table.c[c].type.compile(dialect=dialect)}" for c in cols)
+    key = next(iter(table.primary_key.columns)).name
+    sql = (f"INSERT INTO {table.name} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM "
+           f"jsonb_to_recordset(CAST(:rows AS jsonb)) AS x({record}) "
+           f"ON CONFLICT ({', '.join(unique_cols)}) DO NOTHING RETURNING {key}")
+    payload = json.dumps(rows, default=lambda v: v.isoformat())  # datetimes are aware (UTC)
+    return len(db.session.execute(text(sql), {"rows": payload}).all())

@@ -29,6 +29,7 @@ import peak
 import requests
 
 PARTS = ("pg-restart", "scheduler-kill", "offline-day")
+OPT_IN = ("scan-outage",)  #: shows a bug of field_app (see bench/README.md): run with --only
 
 
 # ---------------------------------------------------------------- (a) PostgreSQL restarted mid-run
@@ -71,6 +72,7 @@ def pg_restart(args, cluster: w.PrivateCluster, shape: w.Shape, app, world: w.Wo
     wall = peak.run_phones(shape.base, world, phones, args.visits, args.resend, args.seconds, log,
                            deadline_s=args.retry_deadline)
     threads[0].join(120)
+    restarted_at = w.now_utc() - timedelta(seconds=time.monotonic() - outage.get("end", time.monotonic()))
     time.sleep(1)
     stop.set()
     threads[1].join(10)
@@ -90,6 +92,7 @@ def pg_restart(args, cluster: w.PrivateCluster, shape: w.Shape, app, world: w.Wo
     peak.latency_table(log.records)
     peak.print_check(check)
     scheduler_alive = shape.scheduler is not None and shape.scheduler.poll() is None
+    print(f"pg-restart: the scheduler {'survived' if scheduler_alive else 'DIED'}; {_scans_after(app, restarted_at)}")
     saw_outage = bool(reasons) and any(s == 503 for _, s, _c in ready_seen)
     ok = (check["lost"] == 0 and check["doubled"] == 0 and not check["bad_replays"] and unanswered == 0
           and internal == 0 and saw_outage and scheduler_alive)
@@ -98,6 +101,24 @@ def pg_restart(args, cluster: w.PrivateCluster, shape: w.Shape, app, world: w.Wo
           f"errors_500={internal} lost={check['lost']} doubled={check['doubled']} "
           f"mismatched_replays={len(check['bad_replays'])} -> {'OK' if ok else 'FAILED'}")
     return ok
+
+
+def _scans_after(app, restarted_at: datetime, timeout_s: float = 30) -> str:
+    """Does the scheduler scan again soon after the database came back? (Every 2 s here.) A scan cut
+    off by the outage cannot release its lease, and the next scan has a new holder id."""
+
+    def done_after():
+        rows = w.query(app, "SELECT count(*) FROM scan_runs WHERE status = 'done' AND started_at > :t",
+                       t=restarted_at)
+        return rows[0][0] or None
+
+    t = time.monotonic()
+    found = _wait(done_after, timeout_s, 0.5)
+    if found:
+        return f"first scan finished {time.monotonic() - t:.0f} s after the run (scans every 2 s)"
+    lock = w.query(app, "SELECT holder, expires_at FROM scan_locks WHERE name='scanner'")
+    return (f"NO scan finished within {timeout_s:.0f} s after the restart; lease {lock} "
+            f"(a scan cut off by the outage keeps its lease until it expires)")
 
 
 # ---------------------------------------------------------------- (c) a day of offline data re-sent twice
@@ -398,11 +419,69 @@ def scheduler_kill(args, server: str) -> bool:
     return ok
 
 
+def scan_outage(args, cluster: w.PrivateCluster) -> bool:
+    """PostgreSQL restarted while the scheduler scans, with the production lease (600 s): does the
+    scheduler scan again once the database is back? Opt-in (--only scan-outage): it shows a bug."""
+    url = w.recreate_database(cluster.server, "field_app_bench_scan_outage")
+    app = w.make_app(url)
+    w.migrate(app)
+    world = w.build_world(app, args.scan_caregivers, clients_per_phone=3, agencies=max(1, args.scan_caregivers // 40),
+                          users=False, enrol_noise=0.02, people_list=w.people(variants=0))
+    total = seed_scan_data(app, world, args.scan_visits, days=5)
+    shape = w.Shape(url, scheduler=True, api=False, extra_env={"FIELD_APP_SCAN_INTERVAL_SECONDS": "2"}).start()
+    caught = _wait(lambda: [r for r in _runs(app) if r[1] == "incremental" and r[2] == "running" and 0 < r[3] < total],
+                   300, 0.05)
+    if not caught:
+        print("scan-outage: no scan caught half-way -> FAILED")
+        return False
+    cluster.stop("fast")
+    time.sleep(args.outage)
+    cluster.start()
+    back = time.monotonic()
+    done = _wait(lambda: _incremental_done(app, caught[0][0]), args.resume_timeout, 0.5)
+    waited = time.monotonic() - back
+    lock = w.query(app, "SELECT holder, expires_at FROM scan_locks WHERE name='scanner'")[0]
+    shape.stop()
+    log = shape.log_text("scheduler-*.log")
+    skipped = log.count("holds the lock")
+    print(f"scan-outage: PostgreSQL stopped for {args.outage:.0f} s while run {caught[0][0]} had scanned "
+          f"{caught[0][3]}/{total} visits; {'finished' if done else 'NOT finished'} {waited:.0f} s after the "
+          f"database came back; scans skipped for the lock: {skipped}; lease {lock[0]} until {lock[1]:%H:%M:%S} "
+          f"(FIELD_APP_SCAN_LOCK_SECONDS=600)")
+    print(f"scan-outage: resumed={'yes' if done else 'no'} wait_seconds={waited:.0f} skipped_for_lock={skipped} "
+          f"-> {'OK' if done else 'FAILED'}")
+    w.dispose(app)
+    return bool(done)
+
+
 # ---------------------------------------------------------------- main
+
+def api_faults(args, parts: list[str], cluster: w.PrivateCluster, laps: w.Laps) -> dict[str, bool]:
+    """(a) and (c), on one API in the production shape against the private cluster."""
+    url = w.recreate_database(cluster.server, "field_app_bench_faults")
+    app = w.make_app(url)
+    w.migrate(app)
+    world = w.build_world(app, args.phones + args.offline_phones,
+                          clients_per_phone=max(args.visits, args.offline_visits), people_list=w.people(variants=1))
+    shape = w.Shape(url, workers=args.workers, extra_env=SCAN_ENV).start()
+    peak.sign_in_all(shape.base, world.phones, peak.Log())
+    phones, offline = world.phones[:args.phones], world.phones[args.phones:]
+    laps.lap("private cluster+world+start")
+    results = {}
+    if "pg-restart" in parts:
+        results["pg-restart"] = pg_restart(args, cluster, shape, app, world, phones)
+        laps.lap("pg-restart")
+    if "offline-day" in parts:
+        results["offline-day"] = offline_day(args, shape, app, world, offline)
+        laps.lap("offline-day")
+    shape.stop()
+    w.dispose(app)
+    return results
+
 
 def main() -> bool:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", action="append", choices=PARTS, help="run only this part (repeatable)")
+    parser.add_argument("--only", action="append", choices=PARTS + OPT_IN, help="run only this part (repeatable)")
     parser.add_argument("--pg-url", help="server for the scan databases (default: scripts/pg.sh's)")
     parser.add_argument("--scan-db", default="field_app_bench_fault_scan")
     parser.add_argument("--workers", type=int, default=2)
@@ -429,26 +508,12 @@ def main() -> bool:
     if "scheduler-kill" in parts:
         results["scheduler-kill"] = scheduler_kill(args, w.pg_server(args.pg_url))
         laps.lap("scheduler-kill")
-    if "pg-restart" in parts or "offline-day" in parts:
-        cluster = w.PrivateCluster()
-        url = w.recreate_database(cluster.server, "field_app_bench_faults")
-        app = w.make_app(url)
-        w.migrate(app)
-        world = w.build_world(app, args.phones + args.offline_phones,
-                              clients_per_phone=max(args.visits, args.offline_visits), people_list=w.people(variants=1))
-        shape = w.Shape(url, workers=args.workers, extra_env=SCAN_ENV).start()
-        peak.sign_in_all(shape.base, world.phones, peak.Log())
-        phones, offline = world.phones[:args.phones], world.phones[args.phones:]
-        laps.lap("private cluster+world+start")
-        if "pg-restart" in parts:
-            results["pg-restart"] = pg_restart(args, cluster, shape, app, world, phones)
-            laps.lap("pg-restart")
-        if "offline-day" in parts:
-            results["offline-day"] = offline_day(args, shape, app, world, offline)
-            laps.lap("offline-day")
-        shape.stop()
-        w.dispose(app)
-        laps.lap("stop")
+    cluster = w.PrivateCluster() if {"pg-restart", "offline-day", "scan-outage"} & set(parts) else None
+    if {"pg-restart", "offline-day"} & set(parts):
+        results.update(api_faults(args, parts, cluster, laps))
+    if "scan-outage" in parts:
+        results["scan-outage"] = scan_outage(args, cluster)
+        laps.lap("scan-outage")
     print(laps.line())
     print(" ".join(f"{k}={'ok' if v else 'FAILED'}" for k, v in results.items())
           + f" all={'ok' if all(results.values()) else 'FAILED'}")

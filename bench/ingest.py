@@ -117,7 +117,7 @@ def verify(app, results: Results) -> dict:
     }
 
 
-def report(results: Results, wall: float, check: dict, args, routes: dict, cpu: float) -> None:
+def report(results: Results, wall: float, check: dict, args, routes: dict, cpu: dict[str, float]) -> None:
     first = [s for s in results.sent if not s.resend]
     ok = [s.answer.seconds for s in first if s.answer.status == 200]
     p50, p95, p99 = w.pct(ok)
@@ -136,12 +136,18 @@ def report(results: Results, wall: float, check: dict, args, routes: dict, cpu: 
     server = routes.get(("/api/v1/visits/<visit_id>/trail", "200"))
     if server:
         print(f"server-side mean per batch (from /metrics): {server[0] / server[1] * 1000:.1f} ms over {server[1]}")
-    print(f"gunicorn workers' CPU: {cpu:.1f} s = {cpu / max(1, len(ok)) * 1000:.1f} ms per batch, "
-          f"{cpu / wall:.2f} cores busy on average")
+    n = max(1, len(results.sent))
+    per = {k: v / n * 1000 for k, v in cpu.items()}
+    server_ms = per["workers"] + per["postgres"]
+    projected = 60 * 1000 / server_ms * w.os.cpu_count()
+    print(f"CPU per request (ms): gunicorn workers {per['workers']:.1f}, PostgreSQL {per['postgres']:.1f}, "
+          f"this client {per['client']:.1f}; workers {cpu['workers'] / wall:.2f} cores busy on average")
+    print(f"projected on {w.os.cpu_count()} cores serving only the API and PostgreSQL (phones elsewhere): "
+          f"{projected:.0f} points/s")
     print(f"upsert={args.upsert} scheduler={'off' if args.no_scheduler else 'on'} loadavg_1m={w.loadavg():.1f} "
           f"workers={args.workers} clients={args.clients} batches={len(first)} resent={len(resent)} "
           f"points={check['claimed_stored']} seconds={wall:.1f} points_per_s={points_per_s:.0f} "
-          f"req_per_s={req_per_s:.0f} p50_ms={p50:.0f} p95_ms={p95:.0f} p99_ms={p99:.0f} "
+          f"req_per_s={req_per_s:.0f} cpu_ms_per_batch={server_ms:.1f} projected_points_per_s={projected:.0f} p50_ms={p50:.0f} p95_ms={p95:.0f} p99_ms={p99:.0f} "
           f"lost={check['lost']} doubled={check['doubled']}")
 
 
@@ -151,6 +157,7 @@ def print_profile(path: str, top: int = 30) -> None:
     stats = pstats.Stats(path)
     stats.sort_stats("cumulative").print_stats(top)
     stats.sort_stats("tottime").print_stats(top)
+    stats.sort_stats("cumulative").print_stats(r"field_app/|pydantic/main|flask/json|prometheus_client/(metrics|values)", top)
 
 
 def main() -> bool:
@@ -167,7 +174,7 @@ def main() -> bool:
     parser.add_argument("--resend", type=float, default=0.05, help="share of batches sent twice")
     parser.add_argument("--no-scheduler", action="store_true")
     parser.add_argument("--profile", action="store_true", help="one worker under cProfile; prints where time goes")
-    parser.add_argument("--upsert", choices=("current", "executemany", "unnest"), default="current",
+    parser.add_argument("--upsert", choices=("current", "executemany", "unnest", "jsonb"), default="current",
                         help="store points with field_app's code (current) or a proposed fix, patched in by the bench")
     parser.add_argument("--small", action="store_true", help="a CI-sized run (well under a minute)")
     args = parser.parse_args()
@@ -203,10 +210,13 @@ def main() -> bool:
         for phone in world.phones:
             assert w.sign_in(session, shape.base, phone).status == 200, "sign-in failed"
     laps.lap("start+sign-in")
+    w.dispose(app)  # the bench's own connection is closed: the database's busy backends are the API's
     pids = shape.worker_pids()
-    cpu0 = w.cpu_seconds(pids)
+    cpu0, client0 = w.cpu_seconds(pids), time.process_time()
     results, wall = run_load(shape.base, world, batches, args.max_batches, args.seconds, args.resend)
-    cpu = w.cpu_seconds(pids) - cpu0
+    cpu = {"workers": w.cpu_seconds(pids) - cpu0, "client": time.process_time() - client0,
+           # backends of this database live only for this run; the scheduler's is counted too
+           "postgres": w.cpu_seconds(w.backend_pids(server, args.db))}
     laps.lap("load")
     check = verify(app, results)
     routes = shape.route_seconds()

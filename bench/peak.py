@@ -122,6 +122,19 @@ def run_phones(base: str, world: w.World, phones: list[w.Phone], visits: int, re
     return time.perf_counter() - started
 
 
+def calibrate(base: str, world: w.World, phone: w.Phone, n: int, pids: list[int], log: Log) -> float:
+    """Worker CPU milliseconds of one check-in request, from ``n`` check-ins sent one at a time."""
+    rng = random.Random(99)
+    cpu0 = w.cpu_seconds(pids)
+    with requests.Session() as session:
+        for k in range(n):
+            visit, steps = visit_requests(world, phone, 100 + k, w.now_utc() - w.minutes(30), rng)
+            endpoint, keys, body = steps[0]
+            answer = w.call(session, "POST", f"{base}/api/v1/visits/{visit}/{endpoint}", body(), phone.token)
+            log.add(Record(endpoint, visit, keys, answer))
+    return (w.cpu_seconds(pids) - cpu0) / n * 1000
+
+
 def sign_in_all(base: str, phones: list[w.Phone], log: Log) -> None:
     def one(phone: w.Phone) -> None:
         with requests.Session() as session:
@@ -298,13 +311,18 @@ def main() -> bool:
     laps.lap("sign-in")
     run_phones(shape.base, world, warmers, 1, 0.0, 60, warm_log)
     laps.lap("warm-up")
+    w.dispose(app)  # the bench's own connection is closed: the database's busy backends are the API's
     pids = shape.worker_pids()
     cpu0, metrics0 = w.cpu_seconds(pids), shape.route_seconds()
+    pg0 = w.cpu_seconds(w.backend_pids(server, args.db))
     wall = run_phones(shape.base, world, phones, args.visits, args.resend, args.seconds, log)
     cpu = w.cpu_seconds(pids) - cpu0
+    pg_cpu = w.cpu_seconds(w.backend_pids(server, args.db)) - pg0  # backends of this run (and the scheduler's)
     laps.lap("load")
     metrics = shape.route_seconds()
     timed = list(log.records)
+    one_checkin_ms = calibrate(shape.base, world, warmers[0], 3 if args.small else 12, pids, warm_log)
+    laps.lap("calibration")
     log.records.extend(warm_log.records)
     check = verify(app, log)
     laps.lap("count")
@@ -312,11 +330,11 @@ def main() -> bool:
     w.dispose(app)
     laps.lap("stop")
     print(laps.line())
-    return report(args, timed, wall, cpu, metrics0, metrics, check)
+    return report(args, timed, wall, (cpu, pg_cpu), metrics0, metrics, check, one_checkin_ms)
 
 
-def report(args, records: list[Record], wall: float, cpu: float, m0: dict, m1: dict,
-           check: dict) -> bool:
+def report(args, records: list[Record], wall: float, cpus: tuple[float, float], m0: dict, m1: dict,
+           check: dict, one_checkin_ms: float) -> bool:
     print("latency per endpoint (first sends, accepted; client side, queueing included):")
     latency_table(records)
     print(f"face outcomes: {face_outcomes(records)}")
@@ -331,17 +349,24 @@ def report(args, records: list[Record], wall: float, cpu: float, m0: dict, m1: d
     visits = sum(1 for r in records if r.endpoint == CHECK_OUT and not r.dup and _accepted(r))
     requests_n = sum(1 for r in records if r.endpoint != SIGN_IN)
     cores = w.os.cpu_count()
-    per_core = faces / wall / cores
-    cpu_per_face = cpu / max(1, faces)
-    print(f"gunicorn workers' CPU {cpu:.0f} s for {faces} face checks (+ their trail/items): "
-          f"{cpu_per_face * 1000:.0f} ms per face check -> {1 / cpu_per_face:.1f} check-ins/s per busy core")
+    cpu, pg_cpu = cpus
+    cpu_per_visit = cpu / max(1, visits)
+    print(f"gunicorn workers' CPU during the load: {cpu:.0f} s = {cpu_per_visit * 1000:.0f} ms per visit "
+          f"(2 face checks, trail, items); {faces / wall:.2f} face checks/s on this {cores}-core machine "
+          f"= {faces / wall / cores:.2f} per core, shared with PostgreSQL, these phones and the scheduler")
+    print(f"PostgreSQL backends' CPU during the load: {pg_cpu:.1f} s = {pg_cpu / max(1, visits) * 1000:.0f} ms per visit "
+          f"({pg_cpu / max(cpu, 1e-9) * 100:.0f} % of the workers')")
+    print(f"one check-in at a time: {one_checkin_ms:.0f} ms of worker CPU -> {1000 / one_checkin_ms:.1f} check-ins/s "
+          f"per core given to the API")
     if not args.small:
         print(face_search_figures())
     ok = check["lost"] == 0 and check["doubled"] == 0 and not check["bad_replays"]
     print(f"blas={_blas()} nproc={cores} workers={args.workers} phones={args.phones} visits={visits} "
           f"seconds={wall:.0f} visits_per_min={visits / wall * 60:.0f} req_per_s={requests_n / wall:.1f} "
-          f"face_checks_per_s={faces / wall:.2f} checkins_per_s_per_core={per_core:.2f} "
-          f"cpu_ms_per_face_check={cpu_per_face * 1000:.0f} loadavg_1m={w.loadavg():.1f} "
+          f"face_checks_per_s={faces / wall:.2f} cpu_ms_per_visit={cpu_per_visit * 1000:.0f} "
+          f"pg_cpu_ms_per_visit={pg_cpu / max(1, visits) * 1000:.0f} "
+          f"cpu_ms_per_checkin={one_checkin_ms:.0f} checkins_per_s_per_core={1000 / one_checkin_ms:.1f} "
+          f"loadavg_1m={w.loadavg():.1f} "
           f"lost={check['lost']} doubled={check['doubled']} mismatched_replays={len(check['bad_replays'])}")
     return ok
 
