@@ -33,7 +33,6 @@ from field_app.rules.cross_visit import (
 from field_app.rules.cross_visit._common import day_getter, iso_week
 from field_app.rules.facts import Attempt, Client, Fix, Home, PerformedItem, RuleContext, Visit
 from field_app.rules.support import local_day
-from tests.rules import test_rule_cases
 from tests.rules.cases import load_case_files, load_catalogue
 
 GROUP = "cross_visit."
@@ -96,23 +95,6 @@ def test_modules_match_the_registry_comments():
     for name in MODULES:
         rule = importlib.import_module(f"field_app.rules.{name}").RULE
         assert (rule.name, rule.code) == (name.split(".", 1)[1], codes[name])
-
-
-@pytest.mark.parametrize("rule", RULES.values(), ids=list(RULES))
-def test_rule_documented_with_cases(rule):
-    doc = importlib.import_module(rule.evaluate.__module__).__doc__ or ""
-    assert "Legitimate look-alike" in doc and "Severity" in doc and rule.severity in doc
-    assert str(rule.score) in doc
-    for key in rule.defaults:
-        assert key in doc, f"{rule.code}: threshold {key} is not documented"
-    expects = {c["expect"] for _, c in CASES if c["rule"] == rule.code}
-    assert {"fire", "quiet"} <= expects
-
-
-@pytest.mark.parametrize("case", [c for _, c in CASES], ids=[i for i, _ in CASES])
-def test_rule_case(case, monkeypatch):
-    monkeypatch.setattr(test_rule_cases, "get_rule", RULES.__getitem__)
-    test_rule_cases.test_rule_case(case)
 
 
 @pytest.mark.parametrize("rule", RULES.values(), ids=list(RULES))

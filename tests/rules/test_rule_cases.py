@@ -60,3 +60,11 @@ def test_every_rule_is_documented_unique_and_has_cases():
         assert rule.title_en and rule.title_zh and rule.name.isidentifier()
         assert 0 <= rule.score <= 100
         assert {"fire", "quiet"} <= covered.get(rule.code, set()), f"{rule.code} needs a firing case and a look-alike"
+
+
+@pytest.mark.parametrize("rule", all_rules(), ids=lambda r: r.code)
+def test_rule_docstring_states_look_alike_severity_score_and_every_threshold(rule):
+    doc = rule.doc
+    assert "look-alike" in doc.lower() and rule.severity in doc and str(rule.score) in doc, rule.code
+    for key in rule.defaults:
+        assert key in doc, f"{rule.code}: threshold {key} is not documented"
