@@ -65,7 +65,8 @@ def spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
 
 
 def end(proc: subprocess.Popen | None, sig: int = signal.SIGTERM, wait_s: float = 20.0) -> None:
-    """Signal a process group we started, wait, then SIGKILL what is left."""
+    """Signal a process group we started (its leader is still ours: not reaped yet), wait, and SIGKILL
+    the group if the leader did not exit (gunicorn's master exits only after its workers)."""
     if proc is None:
         return
     if proc.poll() is None:
@@ -73,10 +74,11 @@ def end(proc: subprocess.Popen | None, sig: int = signal.SIGTERM, wait_s: float 
             os.killpg(proc.pid, sig)
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(wait_s)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGKILL)  # stray children of the group, if any
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        proc.wait(5)
+    if proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(10)
     if proc in _RUNNING:
         _RUNNING.remove(proc)
 
@@ -423,10 +425,10 @@ def _offset(point: tuple[float, float], north_m: float, east_m: float) -> tuple[
 
 
 def fix(rng: random.Random, home: tuple[float, float], at: datetime, sigma_m: float = 8.0) -> dict:
-    """A phone-like WGS-84 fix near ``home``."""
-    lat, lng = _offset(home, rng.gauss(0, sigma_m), rng.gauss(0, sigma_m))
-    return {"lat": round(lat, 7), "lng": round(lng, 7), "accuracy_m": round(rng.uniform(5, 25), 1),
-            "datum": "WGS84", "time": iso(at)}
+    """A phone-like WGS-84 fix near ``home`` (the demo's GPS model), its time to the millisecond."""
+    from field_app.demo.gps import noisy_fix
+
+    return {**noisy_fix(rng, *home, at, sigma_m).as_json(), "time": iso(at)}
 
 
 def iso(at: datetime) -> str:
@@ -547,19 +549,17 @@ class Shape:
 
     def route_seconds(self) -> dict[tuple[str, str], tuple[float, int]]:
         """Server-side (sum seconds, count) per (route, status) from /metrics, all workers together."""
+        from prometheus_client.parser import text_string_to_metric_families
+
+        out: dict[tuple[str, str], list[float]] = {}
         text = requests.get(self.base + "/metrics", timeout=30).text
-        sums: dict[tuple[str, str], list[float]] = {}
-        for line in text.splitlines():
-            if not line.startswith("field_app_request_seconds_"):
-                continue
-            name, _, value = line.rpartition(" ")
-            kind = name.split("{")[0].rsplit("_", 1)[1]
-            if kind not in ("sum", "count"):
-                continue
-            labels = dict(part.split("=", 1) for part in name.split("{", 1)[1].rstrip("}").split(","))
-            key = (labels["route"].strip('"'), labels["status"].strip('"'))
-            sums.setdefault(key, [0.0, 0])[0 if kind == "sum" else 1] += float(value)
-        return {k: (v[0], int(v[1])) for k, v in sums.items()}
+        for family in text_string_to_metric_families(text):
+            for sample in family.samples:
+                kind = {"field_app_request_seconds_sum": 0, "field_app_request_seconds_count": 1}.get(sample.name)
+                if kind is not None:
+                    key = (sample.labels["route"], sample.labels["status"])
+                    out.setdefault(key, [0.0, 0.0])[kind] += sample.value
+        return {k: (v[0], int(v[1])) for k, v in out.items()}
 
 
 def children(pid: int) -> list[int]:
@@ -714,9 +714,9 @@ def bench_app():
 
     - ``BENCH_PROFILE=<file>``: every request runs under cProfile (CPU time); stats are dumped to the
       file every 50 requests and at exit. Run it in a single gunicorn worker.
-    - ``BENCH_UPSERT=executemany|unnest|jsonb``: the trail service stores points with a proposed
-      replacement of ``insert_ignoring_duplicates`` (the functions below), to measure a fix end to
-      end without editing field_app.
+    - ``BENCH_UPSERT=values|unnest|jsonb``: the trail service stores points with another version of
+      ``insert_ignoring_duplicates`` (the functions below: the previous one, or a proposed one), to
+      measure a change end to end without editing field_app.
     """
     import cProfile
 
@@ -725,7 +725,7 @@ def bench_app():
 
     variant = os.environ.get("BENCH_UPSERT")
     if variant:
-        trail.insert_ignoring_duplicates = {"executemany": executemany_upsert, "unnest": unnest_upsert,
+        trail.insert_ignoring_duplicates = {"values": values_upsert, "unnest": unnest_upsert,
                                             "jsonb": jsonb_upsert}[variant]
     app = create_app()
     target = os.environ.get("BENCH_PROFILE")
@@ -750,10 +750,10 @@ def bench_app():
     return app
 
 
-def executemany_upsert(model, rows: list[dict], unique_cols: list[str]) -> int:
-    """The same INSERT ... ON CONFLICT DO NOTHING RETURNING, with the rows passed as executemany
-    parameters instead of ``.values(rows)``: SQLAlchemy compiles the statement once and caches it
-    ("insertmanyvalues"), where ``.values(rows)`` compiles 60 x 15 bind parameters on every request."""
+def values_upsert(model, rows: list[dict], unique_cols: list[str]) -> int:
+    """field_app's upsert before commit 7948651, for comparison: ``insert(...).values(rows)`` makes
+    SQLAlchemy compile a fresh 60 x 15-parameter statement on every request (its compiled cache cannot
+    hold a multi-VALUES statement), and psycopg re-parse a query too long for its own cache."""
     from sqlalchemy.dialects import postgresql, sqlite
 
     from field_app.extensions import db
@@ -762,8 +762,8 @@ def executemany_upsert(model, rows: list[dict], unique_cols: list[str]) -> int:
         return 0
     module = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     key = next(iter(model.__table__.primary_key.columns))
-    stmt = module.insert(model).on_conflict_do_nothing(index_elements=unique_cols).returning(key)
-    return len(db.session.execute(stmt, rows).all())
+    stmt = module.insert(model).values(rows).on_conflict_do_nothing(index_elements=unique_cols)
+    return len(db.session.execute(stmt.returning(key)).all())
 
 
 def unnest_upsert(model, rows: list[dict], unique_cols: list[str]) -> int:

@@ -151,6 +151,65 @@ def report(results: Results, wall: float, check: dict, args, routes: dict, cpu: 
           f"lost={check['lost']} doubled={check['doubled']}")
 
 
+def stage_times(app, world: w.World, visits: list[tuple], check_in_at, n: int = 150) -> str:
+    """CPU milliseconds per 60-point batch of each stage of the trail request, run in this process on
+    the same database without a profiler (which inflates SQLAlchemy's many small calls)."""
+    from field_app.api.parsing import validation_context
+    from field_app.api.schemas import TrailBatchIn
+    from field_app.extensions import db
+    from field_app.services import accounts, trail
+    from field_app.services.checks import client_fence
+    from field_app.services.lookup import visit_or_none
+    from field_app.verification import geofence
+    from field_app.verification.datum import to_wgs84
+
+    rng, spent = random.Random(8), {}
+    original = trail.insert_ignoring_duplicates
+
+    def timed(name, func, *a):
+        t = time.process_time()
+        out = func(*a)
+        spent[name] = spent.get(name, 0.0) + time.process_time() - t
+        return out
+
+    def stages(uuid, phone_n, client_id, k, upsert, name):
+        frac = 0.5 / (1 + k // 2)  # between the load's whole minutes, a new set for every round
+        body = json.dumps({"points": [w.fix(rng, world.homes[client_id], check_in_at + w.minutes(j + frac + 60 * (k % 2)))
+                                      for j in range(60)]}).encode()
+        data = timed("json", json.loads, body)
+        batch = timed("pydantic", lambda: TrailBatchIn.model_validate(data, context=validation_context()))
+        timed("token", accounts.resolve, world.phones[phone_n].token, accounts.ACCESS, w.now_utc())
+        visit = timed("visit+client", lambda: (v := visit_or_none(uuid), client_fence(v.client))[0])
+        points = list(batch.points)
+
+        def fence_test():
+            coords = [to_wgs84(p.lat, p.lng, p.datum) for p in points]
+            return geofence.check_fixes(client_fence(visit.client), [c[0] for c in coords], [c[1] for c in coords],
+                                        [p.accuracy_m for p in points])
+
+        geofence._local_transformer.cache_clear()  # a client this worker has not seen (cache: 1,024)
+        timed("geofence, new client", fence_test)
+        timed("geofence, cached client", fence_test)
+        trail.insert_ignoring_duplicates = lambda *a: timed(name, upsert, *a)
+        timed("add_trail (all but the insert)", trail.add_trail, visit, batch, w.now_utc(), 48, 1.0)
+        timed("commit", db.session.commit)
+
+    with app.app_context():
+        try:
+            for i in range(n):
+                uuid, phone_n, client_id = visits[i % len(visits)]
+                upsert, name = ((original, "insert (field_app's)"), (w.jsonb_upsert, "insert (jsonb, proposed)"),
+                                (w.values_upsert, "insert (before 7948651)"))[i % 3]
+                stages(uuid, phone_n, client_id, i // len(visits), upsert, name)
+        finally:
+            trail.insert_ignoring_duplicates = original
+            db.session.rollback()
+    per = {k: v / (n / 3 if k.startswith("insert") else n) * 1000 for k, v in spent.items()}
+    inserts = sum(v for k, v in spent.items() if k.startswith("insert"))
+    per["add_trail (all but the insert)"] = (spent["add_trail (all but the insert)"] - inserts) / n * 1000
+    return "stages (CPU ms per 60-point batch, one process): " + ", ".join(f"{k} {v:.2f}" for k, v in per.items())
+
+
 def print_profile(path: str, top: int = 30) -> None:
     import pstats
 
@@ -174,8 +233,10 @@ def main() -> bool:
     parser.add_argument("--resend", type=float, default=0.05, help="share of batches sent twice")
     parser.add_argument("--no-scheduler", action="store_true")
     parser.add_argument("--profile", action="store_true", help="one worker under cProfile; prints where time goes")
-    parser.add_argument("--upsert", choices=("current", "executemany", "unnest", "jsonb"), default="current",
-                        help="store points with field_app's code (current) or a proposed fix, patched in by the bench")
+    parser.add_argument("--upsert", choices=("current", "values", "unnest", "jsonb"), default="current",
+                        help="store points with field_app's code (current), its previous version (values) or a "
+                             "proposed one (unnest, jsonb), patched into the bench's workers")
+    parser.add_argument("--stages", action="store_true", help="time the request's stages in this process (always, unless --small)")
     parser.add_argument("--small", action="store_true", help="a CI-sized run (well under a minute)")
     args = parser.parse_args()
     if args.small:
@@ -219,11 +280,14 @@ def main() -> bool:
            "postgres": w.cpu_seconds(w.backend_pids(server, args.db))}
     laps.lap("load")
     check = verify(app, results)
+    stages = stage_times(app, world, visits, check_in_at) if args.stages or not args.small else ""
     routes = shape.route_seconds()
     shape.stop()
     w.dispose(app)
     laps.lap("count+stop")
     print(laps.line())
+    if stages:
+        print(stages)
     report(results, wall, check, args, routes, cpu)
     if args.profile:
         print_profile(extra["BENCH_PROFILE"])

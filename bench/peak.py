@@ -25,9 +25,11 @@ import _world as w
 import numpy as np
 import requests
 
+from field_app.demo.seed import DAILY_SETS
+
 CHECK_IN, TRAIL, ITEMS, CHECK_OUT, SIGN_IN = "check-in", "trail", "items", "check-out", "sign-in"
 ENDPOINTS = (SIGN_IN, CHECK_IN, TRAIL, ITEMS, CHECK_OUT)
-ITEM_SETS = [["L01", "L04", "L09"], ["L03", "L13"], ["L05", "L06", "L11"], ["L15"], ["L02", "L10"]]
+ITEM_SETS = DAILY_SETS  # the demo's honest item sets: their minimum minutes fit in a visit
 VISIT_MINUTES = 75  # longer than any item set's minimum minutes: honest visits
 
 
