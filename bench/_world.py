@@ -69,16 +69,13 @@ def end(proc: subprocess.Popen | None, sig: int = signal.SIGTERM, wait_s: float 
     the group if the leader did not exit (gunicorn's master exits only after its workers)."""
     if proc is None:
         return
-    if proc.poll() is None:
+    for signum, wait in ((sig, wait_s), (signal.SIGKILL, 10)):
+        if proc.poll() is not None:
+            break
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, sig)
+            os.killpg(proc.pid, signum)
         with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(wait_s)
-    if proc.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(10)
+            proc.wait(wait)
     if proc in _RUNNING:
         _RUNNING.remove(proc)
 
@@ -157,6 +154,13 @@ def server_up(server: str) -> bool:
         return False
 
 
+def _pg_sh(command: str, check: bool = True) -> str:
+    """Run ``scripts/pg.sh COMMAND`` (url | start | stop); its output."""
+    script = str(REPO / "scripts" / "pg.sh")
+    done = subprocess.run([script, command], check=check, capture_output=True, text=True, errors="replace")
+    return done.stdout.strip()
+
+
 def pg_server(pg_url: str | None) -> str:
     """The server to use: --pg-url, else scripts/pg.sh's (started when down, and stopped again at the end)."""
     if pg_url:
@@ -164,12 +168,11 @@ def pg_server(pg_url: str | None) -> str:
         if not server_up(server):
             raise SystemExit(f"PostgreSQL at {server} does not answer")
         return server
-    script = str(REPO / "scripts" / "pg.sh")
-    server = server_of(subprocess.run([script, "url"], check=True, capture_output=True, text=True).stdout.strip())
+    server = server_of(_pg_sh("url"))
     if not server_up(server):
         print("scripts/pg.sh server is down: starting it (and stopping it again at the end)")
-        subprocess.run([script, "start"], check=True, capture_output=True)
-        on_cleanup(lambda: subprocess.run([script, "stop"], check=False, capture_output=True))
+        _pg_sh("start")
+        on_cleanup(lambda: _pg_sh("stop", check=False))
     return server
 
 
@@ -213,11 +216,11 @@ class PrivateCluster:
         self._ctl("-l", str(self.dir / "server.log"), "-w", "-o",
                   f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
 
-    def stop(self, mode: str = "fast") -> None:
-        self._ctl("-m", mode, "-w", "stop")
+    def stop(self, mode: str = "fast", check: bool = True) -> None:
+        self._ctl("-m", mode, "-w", "stop", check=check)
 
     def destroy(self) -> None:
-        self._ctl("-m", "immediate", "-w", "stop", check=False)
+        self.stop("immediate", check=False)  # already stopped (a failed restart) is fine here
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
@@ -501,10 +504,14 @@ class Shape:
         self.scheduler: subprocess.Popen | None = None
         self.scheduler_starts = 0
 
+    def _spawn(self, program: str, *args: str, log: str) -> subprocess.Popen:
+        """One of the shape's processes: a program of the venv with the shape's environment and log folder."""
+        return spawn([str(BIN / program), *args], self.env, self.tmp / log)
+
     def start(self) -> Shape:
         if self.api:
-            self.gunicorn = spawn([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", self.app_spec], self.env,
-                                  self.tmp / "gunicorn.log")
+            self.gunicorn = self._spawn("gunicorn", "-c", "gunicorn.conf.py", self.app_spec,
+                                        log="gunicorn.log")
         if self.want_scheduler:
             self.start_scheduler()
         if self.api:
@@ -513,8 +520,7 @@ class Shape:
 
     def start_scheduler(self) -> subprocess.Popen:
         self.scheduler_starts += 1
-        self.scheduler = spawn([str(BIN / "flask"), "scheduler"], self.env,
-                               self.tmp / f"scheduler-{self.scheduler_starts}.log")
+        self.scheduler = self._spawn("flask", "scheduler", log=f"scheduler-{self.scheduler_starts}.log")
         return self.scheduler
 
     def kill_scheduler(self, sig: int = signal.SIGKILL) -> None:

@@ -46,6 +46,7 @@ SETTINGS: dict[str, tuple[Callable[[str], Any], Any]] = {
     "PAST_LIMIT_DAYS": (int, 30),  # offline uploads older than this are refused
     "TRAIL_GRACE_HOURS": (float, 48.0),  # late trail uploads accepted this long after check-out
     "TRAIL_MAX_BATCH": (int, 1000),
+    "TRAIL_RESCAN_MINUTES": (int, 10),  # an open visit's new points are re-judged at most this often
     # Accounts and security.
     "ACCESS_TOKEN_MINUTES": (int, 60),
     "REFRESH_TOKEN_DAYS": (int, 30),
@@ -61,6 +62,7 @@ SETTINGS: dict[str, tuple[Callable[[str], Any], Any]] = {
     "FULL_SCAN_DAYS": (int, 7),
     "SCAN_LOCK_SECONDS": (int, 600),  # a scheduler that dies frees its lock after this
     "SCAN_CONTEXT_DAYS": (int, 30),  # history loaded around scanned days (patterns, re-used selfies)
+    "SCAN_CHUNK_SIZE": (int, 500),  # visits per committed chunk: what a killed scan redoes, a stop waits for
     # Review console map (/console/): base-map tiles; empty URL = no tiles, a blank map with a scale bar.
     "MAP_TILE_URL": (str, ""),  # a Leaflet URL template, e.g. https://{s}.example/{z}/{x}/{y}.png
     "MAP_TILE_DATUM": (str.upper, "GCJ02"),  # WGS84 | GCJ02: the tiles' datum; AMap/Tencent are GCJ02

@@ -8,10 +8,7 @@ read every agency's alerts and take no part in the review. Alerts outside the ca
 
 from __future__ import annotations
 
-from typing import TypeVar
-
-from flask import Blueprint, jsonify, request
-from pydantic import BaseModel, ValidationError
+from flask import Blueprint, jsonify
 
 from field_app.api.alert_models import (
     AlertDetailOut,
@@ -32,8 +29,7 @@ from field_app.api.alert_models import (
     visit_summary,
 )
 from field_app.api.openapi import documented
-from field_app.api.parsing import PYDANTIC_CODES, _field_path, parse_body
-from field_app.errors import ApiError
+from field_app.api.parsing import parse_body, parse_query
 from field_app.extensions import db
 from field_app.models.user import ADMIN, AUDITOR, SUPERVISOR
 from field_app.security import current_user, require
@@ -49,20 +45,6 @@ from field_app.services.alert_queries import (
 from field_app.timeutil import now_utc
 
 bp = Blueprint("alerts", __name__)
-M = TypeVar("M", bound=BaseModel)
-LISTS = ("status", "severity")  #: query parameters that may repeat
-
-
-def parse_query(model: type[M]) -> M:
-    """Validate the query string against ``model``; unknown or bad parameters are a 422."""
-    data = {k: (request.args.getlist(k) if k in LISTS else request.args.get(k)) for k in request.args}
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        field = _field_path(first["loc"])
-        raise ApiError(422, PYDANTIC_CODES.get(first["type"], "invalid_field"), f"{field}: {first['msg']}",
-                       field) from None
 
 
 @bp.get("/alerts")

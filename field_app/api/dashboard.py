@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify
 from pydantic import Field
 
 from field_app.api.openapi import documented
+from field_app.api.parsing import Day, MonthQuery, QueryModel, parse_query
 from field_app.api.responses import Out
 from field_app.errors import ApiError
 from field_app.extensions import db
@@ -14,7 +15,7 @@ from field_app.models.user import ADMIN, AUDITOR, SUPERVISOR
 from field_app.security import agency_ids, current_user, require, sees_agency
 from field_app.services import dashboard as service
 from field_app.services import report
-from field_app.supervision.periods import check_span, parse_day, parse_month, query_value
+from field_app.supervision.periods import check_span
 
 bp = Blueprint("dashboard", __name__)
 ROLES = (SUPERVISOR, AUDITOR, ADMIN)
@@ -77,30 +78,33 @@ class DashboardOut(Out):
     withheld: WithheldOut
 
 
+class DashboardQuery(QueryModel):
+    from_: Day = Field(alias="from")
+    to: Day
+
+
 @bp.get("/dashboard")
 @require(*ROLES)
 @documented("The supervision cockpit (驾驶舱) for a period", responses={200: DashboardOut}, tag="supervision",
-            query={"from": {"type": "string", "format": "date", "x-required": True},
-                   "to": {"type": "string", "format": "date", "x-required": True}})
+            query=DashboardQuery)
 def get_dashboard():
     """Query: `from`, `to` = YYYY-MM-DD local days (Asia/Shanghai), inclusive, at most 366 days. Visits per day
     with their verification statuses; alerts that occurred in the period by rule, agency and status; the
     riskiest caregivers and agencies by those alerts; the money withheld from visits of the period."""
-    first = query_value(request.args, "from", parse_day)
-    last = query_value(request.args, "to", parse_day)
-    check_span(first, last)
-    return jsonify(service.dashboard(first, last, current_app.config["TIMEZONE"], agency_ids(current_user())))
+    q = parse_query(DashboardQuery)
+    check_span(q.from_, q.to)
+    return jsonify(service.dashboard(q.from_, q.to, current_app.config["TIMEZONE"], agency_ids(current_user())))
 
 
 @bp.get("/reports/agencies/<int:agency_id>/monthly")
 @require(*ROLES)
 @documented("An agency's monthly supervision report (HTML)", responses={200: "text/html page"}, errors=(404,),
-            tag="supervision", query={"month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$", "x-required": True}})
+            tag="supervision", query=MonthQuery)
 def monthly_report(agency_id: int):
     """Query: `month` = YYYY-MM. A self-contained page (inline SVG charts, no scripts or external files):
     headline numbers, visits per day, alerts by rule, confirmed violations, top-risk caregivers,
     settlement totals and withheld visits."""
-    first, last = query_value(request.args, "month", parse_month)
+    first, last = parse_query(MonthQuery).month
     agency = db.session.get(Agency, agency_id)
     if agency is None or not sees_agency(current_user(), agency_id):
         raise ApiError(404, "agency_not_found", f"No agency {agency_id}.", "agency_id")

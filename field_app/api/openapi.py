@@ -15,11 +15,11 @@ REF = "#/components/schemas/{model}"
 
 def documented(summary: str, *, body: type[BaseModel] | None = None,
                responses: dict[int, type[BaseModel] | str] | None = None, errors: tuple[int, ...] = (),
-               tag: str = "caregiver", query: type[BaseModel] | dict[str, dict] | None = None):
+               tag: str = "caregiver", query: type[BaseModel] | None = None):
     """Attach OpenAPI metadata to a view function.
 
-    ``query`` describes the query string: a pydantic model (its fields) or ``{name: JSON Schema}``
-    (add ``"x-required": True`` to a schema for a required parameter).
+    ``query`` is the pydantic model the view reads its query string with (``parsing.parse_query``):
+    its fields are the documented parameters, so the spec and the parsing cannot drift apart.
     """
 
     def decorate(view):
@@ -30,12 +30,9 @@ def documented(summary: str, *, body: type[BaseModel] | None = None,
     return decorate
 
 
-def _query_params(query) -> list[dict[str, Any]]:
+def _query_params(query: type[BaseModel] | None) -> list[dict[str, Any]]:
     if query is None:
         return []
-    if isinstance(query, dict):
-        return [{"name": name, "in": "query", "required": bool(schema.get("x-required")),
-                 "schema": {k: v for k, v in schema.items() if k != "x-required"}} for name, schema in query.items()]
     schema = query.model_json_schema(ref_template=REF)
     required = set(schema.get("required", ()))
     out = []

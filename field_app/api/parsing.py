@@ -1,14 +1,17 @@
-"""Turn a request body into a validated pydantic model, or a 4xx ApiError with a stable code."""
+"""Turn a request body or query string into a validated pydantic model, or a 4xx ApiError with a code."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import TypeVar
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Annotated, Any, TypeVar, get_origin
 
 from flask import current_app, request
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, WithJsonSchema, model_validator
+from pydantic_core import PydanticCustomError
 
 from field_app.errors import ApiError
+from field_app.supervision.periods import parse_day, parse_month
 from field_app.timeutil import now_utc
 
 M = TypeVar("M", bound=BaseModel)
@@ -26,6 +29,21 @@ def _field_path(loc: tuple) -> str:
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
+
+
+def _api_error(exc: ValidationError, in_query: bool = False) -> ApiError:
+    """The first validation error as our 422, naming the field at fault."""
+    first = exc.errors(include_url=False)[0]
+    kind = first["type"]
+    code = kind if kind in OUR_CODES else PYDANTIC_CODES.get(kind, "invalid_field")
+    field = _field_path(first["loc"])
+    if kind in OUR_CODES:
+        message = first["msg"]
+    elif in_query and kind == "missing":
+        message = f"The query parameter {field} is required."
+    else:
+        message = f"{field}: {first['msg']}"
+    return ApiError(422, code, message, field=field)
 
 
 def validation_context() -> dict:
@@ -51,9 +69,61 @@ def parse_body(model: type[M]) -> M:
     try:
         return model.model_validate(data, context=validation_context())
     except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        kind = first["type"]
-        code = kind if kind in OUR_CODES else PYDANTIC_CODES.get(kind, "invalid_field")
-        field = _field_path(first["loc"])
-        message = first["msg"] if kind in OUR_CODES else f"{field}: {first['msg']}"
-        raise ApiError(422, code, message, field=field) from None
+        raise _api_error(exc) from None
+
+
+def _list_params(model: type[BaseModel]) -> set[str]:
+    """The parameters declared as lists: those may repeat (``?status=open&status=in_review``)."""
+    return {f.alias or name for name, f in model.model_fields.items() if get_origin(f.annotation) is list}
+
+
+def parse_query(model: type[M]) -> M:
+    """Validate the query string against ``model``; a bad, missing or (for a strict model) unknown
+    parameter is a 422 naming it. A repeated parameter counts once unless the model declares a list."""
+    lists = _list_params(model)
+    data = {k: (request.args.getlist(k) if k in lists else request.args.get(k)) for k in request.args}
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise _api_error(exc, in_query=True) from None
+
+
+class QueryModel(BaseModel):
+    """Query parameters as links and forms send them: an empty value is a parameter left out, and
+    parameters the endpoint does not know are ignored (these endpoints always did; the alert queue's
+    models are strict instead)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_empty(cls, data: Any) -> Any:
+        return {k: v for k, v in data.items() if v != ""} if isinstance(data, dict) else data
+
+
+def from_text(parse: Callable[[str], Any]) -> Callable[[Any], Any]:
+    """A pydantic validator from a plain text parser: the parser's ValueError (or OverflowError, from
+    date arithmetic near year 9999) becomes the field's 422 with the parser's own words."""
+
+    def validate(value: Any) -> Any:
+        try:
+            return parse(value)
+        except (ValueError, OverflowError) as exc:
+            raise PydanticCustomError("invalid_field", "{reason}", {"reason": str(exc)}) from None
+
+    return validate
+
+
+#: a local day, exactly YYYY-MM-DD
+Day = Annotated[date, BeforeValidator(from_text(parse_day)),
+                WithJsonSchema({"type": "string", "format": "date"})]
+#: a month, YYYY-MM, as its first and last day
+Month = Annotated[
+    tuple[date, date],
+    BeforeValidator(from_text(parse_month)),
+    WithJsonSchema({"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}),
+]
+
+
+class MonthQuery(QueryModel):
+    month: Month

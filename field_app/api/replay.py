@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify
+from pydantic import BeforeValidator, WithJsonSchema
 
 from field_app.api.openapi import documented
+from field_app.api.parsing import Day, QueryModel, from_text, parse_query
 from field_app.api.responses import Out
 from field_app.api.visits import own_visit
 from field_app.errors import ApiError
@@ -15,7 +17,6 @@ from field_app.models import Caregiver
 from field_app.models.user import ADMIN, AUDITOR, SUPERVISOR
 from field_app.security import current_user, require, sees_agency
 from field_app.services import replay as service
-from field_app.supervision.periods import parse_day, query_value
 from field_app.verification.datum import DATUMS
 
 bp = Blueprint("replay", __name__)
@@ -158,31 +159,40 @@ def _gap(text: str) -> float:
     return value
 
 
+class ReplayQuery(QueryModel):
+    datum: Annotated[str, BeforeValidator(from_text(_datum)),
+                     WithJsonSchema({"type": "string", "enum": list(DATUMS)})] = "WGS84"
+    gap_minutes: Annotated[float, BeforeValidator(from_text(_gap)),
+                           WithJsonSchema({"type": "number", "exclusiveMinimum": 0})] = 5.0
+
+
+class DayQuery(QueryModel):
+    date: Day
+
+
 @bp.get("/visits/<visit_id>/replay")
 @require(*STAFF_AND_ADMIN)
 @documented("Replay a visit: timeline, GeoJSON map and stay statistics", responses={200: ReplayOut},
             errors=(404,), tag="supervision",
-            query={"datum": {"type": "string", "enum": ["WGS84", "GCJ02", "BD09"]},
-                   "gap_minutes": {"type": "number", "exclusiveMinimum": 0}})
+            query=ReplayQuery)
 def get_replay(visit_id: str):
     """Query: `datum` = WGS84 (default) | GCJ02 | BD09 converts every coordinate for Chinese map tiles;
     `gap_minutes` (default 5) is the trail gap worth reporting. Time between two fixes counts for the
     geofence status of the earlier fix; speeds are haversine distance over time between consecutive fixes."""
-    datum = query_value(request.args, "datum", _datum, "WGS84")
-    gap = query_value(request.args, "gap_minutes", _gap, 5.0)
+    q = parse_query(ReplayQuery)
     visit = own_visit(visit_id)
-    return jsonify(service.replay(visit, datum, gap))
+    return jsonify(service.replay(visit, q.datum, q.gap_minutes))
 
 
 @bp.get("/caregivers/<int:caregiver_id>/day")
 @require(*STAFF_AND_ADMIN)
 @documented("A caregiver's day: visits in order and the travel between them",
             responses={200: CaregiverDayOut}, errors=(404,), tag="supervision",
-            query={"date": {"type": "string", "format": "date", "x-required": True}})
+            query=DayQuery)
 def get_day(caregiver_id: int):
     """Query: `date` = YYYY-MM-DD, a local day (Asia/Shanghai). Travel runs in a straight line from a visit's
     check-out fix to the next check-in fix; the speed is that distance over the gap (None if the gap ≤ 0)."""
-    day = query_value(request.args, "date", parse_day)
+    day = parse_query(DayQuery).date
     caregiver = db.session.get(Caregiver, caregiver_id)
     if caregiver is None or not sees_agency(current_user(), caregiver.agency_id):
         raise ApiError(404, "caregiver_not_found", f"No caregiver {caregiver_id}.", "caregiver_id")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify
 
 from field_app.api.openapi import documented
+from field_app.api.parsing import MonthQuery, parse_query
 from field_app.api.responses import Out
 from field_app.errors import ApiError
 from field_app.extensions import db
@@ -13,10 +14,8 @@ from field_app.models.user import ADMIN, AUDITOR, SUPERVISOR
 from field_app.security import current_user, require, sees_agency
 from field_app.services import settlement as service
 from field_app.services.lookup import client_or_404
-from field_app.supervision.periods import parse_month, query_value
 
 bp = Blueprint("settlement", __name__)
-MONTH = {"month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$", "x-required": True}}
 ROLES = (SUPERVISOR, AUDITOR, ADMIN)
 
 
@@ -77,7 +76,7 @@ class AgencyStatementOut(Out):
 
 
 def _month():
-    return query_value(request.args, "month", parse_month)
+    return parse_query(MonthQuery).month
 
 
 def _client(client_id: int):
@@ -109,7 +108,8 @@ def _agency_statement(agency_id: int) -> dict:
 
 @bp.get("/settlement/clients/<int:client_id>")
 @require(*ROLES)
-@documented("A client's monthly statement", responses={200: ClientStatementOut}, errors=(404,), tag="settlement", query=MONTH)
+@documented("A client's monthly statement", responses={200: ClientStatementOut}, errors=(404,),
+            tag="settlement", query=MonthQuery)
 def client_statement(client_id: int):
     """Payable: closed, verified, no open/in-review/escalated/confirmed alert, no not_confirmed spot check;
     its amount is the sum of its items' unit prices. The month is capped at the care plan's cap; the fund's
@@ -121,7 +121,7 @@ def client_statement(client_id: int):
 @bp.get("/settlement/clients/<int:client_id>.csv")
 @require(*ROLES)
 @documented("A client's monthly statement as CSV (UTF-8 with BOM)", responses={200: "text/csv"}, errors=(404,),
-            tag="settlement", query=MONTH)
+            tag="settlement", query=MonthQuery)
 def client_statement_csv(client_id: int):
     """The same statement, one row per visit, then the totals. Query: `month` = YYYY-MM."""
     statement = _client_statement(client_id)
@@ -130,7 +130,8 @@ def client_statement_csv(client_id: int):
 
 @bp.get("/settlement/agencies/<int:agency_id>")
 @require(*ROLES)
-@documented("An agency's monthly statement", responses={200: AgencyStatementOut}, errors=(404,), tag="settlement", query=MONTH)
+@documented("An agency's monthly statement", responses={200: AgencyStatementOut}, errors=(404,),
+            tag="settlement", query=MonthQuery)
 def agency_statement(agency_id: int):
     """Per client the agency visited (its own visits only): gross, capped, fund, client, withheld. Amounts are
     decimal strings in yuan, rounded half-up to 0.01. Query: `month` = YYYY-MM (local days, Asia/Shanghai)."""
@@ -140,7 +141,7 @@ def agency_statement(agency_id: int):
 @bp.get("/settlement/agencies/<int:agency_id>.csv")
 @require(*ROLES)
 @documented("An agency's monthly statement as CSV (UTF-8 with BOM)", responses={200: "text/csv"},
-            errors=(404,), tag="settlement", query=MONTH)
+            errors=(404,), tag="settlement", query=MonthQuery)
 def agency_statement_csv(agency_id: int):
     """The same statement, one row per client and a total row. Query: `month` = YYYY-MM."""
     statement = _agency_statement(agency_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy.exc import IntegrityError
 
@@ -15,6 +17,7 @@ from field_app.errors import ApiError
 from field_app.extensions import db
 from field_app.metrics import TRAIL_POINTS, VERIFICATIONS
 from field_app.models.user import CAREGIVER
+from field_app.models.visit import CHECK_IN, CHECK_OUT
 from field_app.security import current_token, current_user, ensure_self, ensure_visible, require
 from field_app.services import attendance, audit, ratelimit, trail
 from field_app.services.lookup import visit_or_none
@@ -24,9 +27,9 @@ bp = Blueprint("visits", __name__)
 ATTEMPT_ERRORS = (403, 404, 409, 413, 415, 429)
 
 
-def _guard_attempt(body) -> None:
-    """The caregiver acts as themself, from the phone the token is bound to, within the rate limits."""
-    user, cfg, now = current_user(), current_app.config, now_utc()
+def _guard_caller(body) -> None:
+    """The caregiver acts as themself, from the phone the token is bound to."""
+    user, cfg = current_user(), current_app.config
     ensure_self(user, body.caregiver_id)
     if body.device_id != current_token().device_id:
         audit.record(f"user:{user.id}", "visit.device_mismatch", "user", user.id, policy=cfg["UNREGISTERED_DEVICE"])
@@ -34,6 +37,11 @@ def _guard_attempt(body) -> None:
             db.session.commit()  # the refusal itself is evidence
             raise ApiError(403, "device_mismatch", "This attempt comes from another phone than the one signed in.",
                            "device_id")
+
+
+def _count_attempt(body) -> None:
+    """A new attempt counts against the per-caregiver and per-phone limits (429 beyond them)."""
+    user, cfg, now = current_user(), current_app.config, now_utc()
     for key in (f"attempt:user:{user.id}", f"attempt:device:{body.device_id}"):
         ratelimit.hit(key, cfg["ATTEMPT_LIMIT"], cfg["RATE_WINDOW_SECONDS"], now)
 
@@ -45,9 +53,16 @@ def own_visit(visit_id: str):
     return visit
 
 
-def _run_attempt(service, visit_id: str, body):
-    """Run a check-in/out; two copies of one attempt racing each other end as one stored attempt."""
-    _guard_attempt(body)
+def _run_attempt(service, kind: str, visit_id: str, body):
+    """Run a check-in/out; two copies of one attempt racing each other end as one stored attempt.
+
+    A re-sent attempt is answered from storage before the rate limits are counted: a phone re-sending a
+    day of offline data must get the answers it already has, not 429, and costs one indexed read."""
+    _guard_caller(body)
+    replay = attendance.find_replay(body.attempt_id, visit_id, kind, body.caregiver_id)
+    if replay is not None:
+        return _attempt_response(replay)
+    _count_attempt(body)
     try:
         return _attempt_response(service(visit_id, body, verifier()))
     except IntegrityError:
@@ -81,7 +96,7 @@ def check_in(visit_id: str):
     """The first attempt opens the visit whatever its outcome; a re-sent attempt_id gets the same answer.
     A selfie with no face or several faces is stored as an attempt and answered 422 with the attempt."""
     body = parse_body(CheckInIn)
-    return _run_attempt(attendance.check_in, visit_id, body)
+    return _run_attempt(attendance.check_in, CHECK_IN, visit_id, body)
 
 
 @bp.post("/visits/<visit_id>/check-out")
@@ -91,7 +106,7 @@ def check_in(visit_id: str):
 def check_out(visit_id: str):
     """Closes the visit unless the face check failed and a retry is left; checks the duration."""
     body = parse_body(CheckOutIn)
-    return _run_attempt(attendance.check_out, visit_id, body)
+    return _run_attempt(attendance.check_out, CHECK_OUT, visit_id, body)
 
 
 @bp.post("/visits/<visit_id>/trail")
@@ -103,7 +118,8 @@ def add_trail(visit_id: str):
     body = parse_body(TrailBatchIn)
     visit = own_visit(visit_id)
     cfg = current_app.config
-    result = trail.add_trail(visit, body, now_utc(), cfg["TRAIL_GRACE_HOURS"], cfg["GEOFENCE_ACCURACY_FACTOR"])
+    result = trail.add_trail(visit, body, now_utc(), cfg["TRAIL_GRACE_HOURS"], cfg["GEOFENCE_ACCURACY_FACTOR"],
+                             timedelta(minutes=cfg["TRAIL_RESCAN_MINUTES"]))
     db.session.commit()
     TRAIL_POINTS.inc(result.stored)
     return jsonify(result.__dict__)

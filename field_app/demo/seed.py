@@ -160,7 +160,8 @@ def _visit(rng, v: attendance.Verifier, caregiver, client, home, selfies: tuple[
     visit = result.visit
     db.session.flush()
     points = gps.trail(rng, *where, start, end)
-    trail.add_trail(visit, TrailBatchIn.model_validate({"points": [p.as_json() for p in points]}), end, 48, 1.0)
+    trail.add_trail(visit, TrailBatchIn.model_validate({"points": [p.as_json() for p in points]}), end, 48, 1.0,
+                    timedelta(0))
     trail.add_items(visit, ItemsIn.model_validate({"items": [
         {"code": c, "started_at": (start + timedelta(minutes=5 + 10 * n)).isoformat()} for n, c in enumerate(items)
     ]}), end, 48, v.max_minutes, tz)

@@ -87,7 +87,8 @@ class ScanRun(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))  #: incremental | full | manual
-    status: Mapped[str] = mapped_column(String(16), default="running")  #: running | done | failed
+    #: running | interrupted (stopped on request) | done; the next scan of its kind resumes the first two
+    status: Mapped[str] = mapped_column(String(16), default="running")
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     since: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,10 +1,11 @@
 """Small helpers shared by every rule module (pure: no I/O, no Flask, ``now`` always passed in).
 
 - ``local_day`` / ``local_time``: the clock face in the scheme's time zone (Asia/Shanghai).
+- ``day_on_or_after``: a visit's local check-in day and its days after a registry date, if not before it.
 - ``iso``: a datetime as an ISO string for evidence (``None`` stays ``None``).
 - ``visit_finding``: a ``Finding`` about one visit, with the ids filled in from the visit.
 - ``pairs``: consecutive pairs of a sequence.
-- ``visit_end``: check-out time, or ``now`` for an open visit.
+- ``visit_end``: check-out time, or for an open visit ``now`` (or check-in + a limit, if earlier).
 - ``ordered_attempts`` / ``final_attempt``: attempts in arrival order, the last one of a kind.
 - ``timed_fixes``: every fix of a visit (attempts and trail points) in time order, with a reference
   (``{"attempt_id": 101}`` or ``{"point_index": 3}``) that evidence can quote.
@@ -14,7 +15,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from itertools import pairwise
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -35,6 +36,18 @@ def local_day(dt: datetime, tz_name: str) -> date:
 def local_time(dt: datetime, tz_name: str) -> time:
     """The wall-clock time (no tzinfo) of an aware datetime in ``tz_name``."""
     return dt.astimezone(ZoneInfo(tz_name)).time()
+
+
+def day_on_or_after(visit: Visit, since: date | None, tz_name: str) -> tuple[date, int] | None:
+    """``(local check-in day, days after since)`` when the visit is on or after ``since``, else ``None``.
+
+    Registries (death, grade lapse) record whole local days without an hour, so the visit is judged by
+    the calendar day of its check-in: an open visit is already a claim, and day 0 (the same day) counts.
+    """
+    if since is None:
+        return None
+    day = local_day(visit.check_in_at, tz_name)
+    return (day, (day - since).days) if day >= since else None
 
 
 def iso(dt: datetime | None) -> str | None:
@@ -70,9 +83,12 @@ def pairs(seq: Iterable[T]) -> Iterator[tuple[T, T]]:
     return pairwise(seq)
 
 
-def visit_end(visit: Visit, now: datetime) -> datetime:
-    """When the visit ended: its check-out, or ``now`` while it is still open."""
-    return visit.check_out_at if visit.check_out_at is not None else now
+def visit_end(visit: Visit, now: datetime, open_limit: timedelta | None = None) -> datetime:
+    """When the visit ended: its check-out; while it is still open, ``now``, or ``check-in + open_limit``
+    when that is earlier (a check-out never made says nothing of when the caregiver left)."""
+    if visit.check_out_at is not None:
+        return visit.check_out_at
+    return now if open_limit is None else min(now, visit.check_in_at + open_limit)
 
 
 def ordered_attempts(attempts: Sequence[Attempt]) -> list[Attempt]:

@@ -2,6 +2,12 @@
 
 A plain UPDATE ... WHERE (free or expired) is atomic on SQLite and PostgreSQL alike; a holder that
 dies stops renewing and its lease expires, so a restarted scheduler takes over.
+
+The holder id is one per process, not one per scan: a scan cut off by a database outage cannot give
+its lease back (the release fails too), and with a fresh id per scan the same scheduler then skipped
+every scan until the lease expired (10 minutes by default). With one id, its next scan simply renews
+the lease and resumes the run. This relies on the scheduler running its jobs one at a time (one
+worker thread): two scans of one process at once would both hold the lease.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ import os
 import socket
 import uuid
 from datetime import datetime, timedelta
+from functools import cache
 
 from sqlalchemy import or_, update
 
@@ -21,8 +28,14 @@ SCANNER = "scanner"
 
 
 def holder_id() -> str:
-    """Who we are, for the lock row and the logs: host, pid and a random part."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    """Who this process is, for the lock row and the logs: host, pid and a random part (pids are
+    re-used across restarts and containers). Made once per process; a forked child makes its own."""
+    return _holder_of(os.getpid())
+
+
+@cache
+def _holder_of(pid: int) -> str:
+    return f"{socket.gethostname()}:{pid}:{uuid.uuid4().hex[:8]}"
 
 
 def acquire(holder: str, now: datetime, lease_seconds: int, name: str = SCANNER) -> bool:

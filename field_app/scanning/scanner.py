@@ -4,6 +4,10 @@ A scan picks target visits (incremental: changed since the watermark, plus visit
 registry data; full: a date range), walks them in chunks ordered by (caregiver, visit) and commits
 after each chunk with a cursor, so a scan killed half-way is resumed by the next one, with alerts
 idempotent either way. Population-wide rules run once at the end over the targets' days.
+
+A run is "running" while a scanner works on it (or after that scanner died), "interrupted" when it was
+asked to stop (the scheduler got SIGTERM) and stopped after a committed chunk, and "done" at the end.
+The next scan of the same kind resumes a running or interrupted run from its cursor.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from field_app.scanning.evaluate import (
 #: changes committed a little after the previous scan started are still picked up
 WATERMARK_OVERLAP = timedelta(minutes=2)
 INCREMENTAL, FULL, MANUAL, OPEN_VISITS = "incremental", "full", "manual", "open_visits"
+RUNNING, INTERRUPTED, DONE = "running", "interrupted", "done"
 #: open visits younger than this are not worth a look by the never-checked-out check
 OPEN_VISIT_MIN_AGE = timedelta(hours=1)
 
@@ -54,14 +59,15 @@ class DryRun:
 
 
 def _last_watermark(now: datetime, settings: ScanSettings) -> datetime:
-    stmt = (select(ScanRun.watermark).where(ScanRun.kind == INCREMENTAL, ScanRun.status == "done")
+    stmt = (select(ScanRun.watermark).where(ScanRun.kind == INCREMENTAL, ScanRun.status == DONE)
             .order_by(ScanRun.watermark.desc()).limit(1))
     return db.session.scalar(stmt) or now - timedelta(days=settings.first_scan_days)
 
 
 def _interrupted(kind: str) -> ScanRun | None:
-    """A run of this kind that died half-way (we hold the lock, so nobody else is running it)."""
-    stmt = select(ScanRun).where(ScanRun.kind == kind, ScanRun.status == "running").order_by(ScanRun.id.desc())
+    """A run of this kind that died or was stopped half-way (we hold the lock: nobody else runs it)."""
+    stmt = (select(ScanRun).where(ScanRun.kind == kind, ScanRun.status.in_((RUNNING, INTERRUPTED)))
+            .order_by(ScanRun.id.desc()))
     return db.session.scalars(stmt).first()
 
 
@@ -78,6 +84,9 @@ def start_run(kind: str, now: datetime, settings: ScanSettings, since: datetime 
               until: datetime | None = None) -> ScanRun:
     """Resume an interrupted run of this kind, or start a new one. Commits."""
     run = _interrupted(kind)
+    if run is not None and run.status == INTERRUPTED:
+        run.status = RUNNING
+        db.session.commit()
     if run is None:
         if kind == INCREMENTAL:
             since, until = _last_watermark(now, settings), now
@@ -134,10 +143,13 @@ def _population(rules: RuleSet, days: set[date], now: datetime, settings: ScanSe
 
 
 def run_scan(run: ScanRun, rules: RuleSet, now: datetime, settings: ScanSettings,
-             progress: Callable[[int, int], None] | None = None, heartbeat: Callable[[], bool] | None = None) -> ScanRun:
+             progress: Callable[[int, int], None] | None = None, heartbeat: Callable[[], bool] | None = None,
+             stop: Callable[[], bool] | None = None) -> ScanRun:
     """Scan the run's targets chunk by chunk, committing a cursor after each; then the population rules.
 
-    ``progress(done, total)`` is told after each chunk; ``heartbeat`` is called between chunks (the scheduler renews its lock there); returning False stops.
+    ``progress(done, total)`` is told after each chunk. Between chunks, ``heartbeat`` is called (the
+    scheduler renews its lock there; False means we lost it: stop and leave the run as it is) and then
+    ``stop`` (True: the process is asked to stop; the run is marked interrupted, to be resumed).
     """
     days = {date.fromisoformat(d) for d in (run.cursor or {}).get("days", [])}
     remaining = _remaining(run, now)
@@ -152,8 +164,12 @@ def run_scan(run: ScanRun, rules: RuleSet, now: datetime, settings: ScanSettings
             progress(len(part), len(remaining))
         if heartbeat and not heartbeat():
             return run
+        if stop and stop():
+            run.status = INTERRUPTED
+            db.session.commit()
+            return run
     _write(_population(rules, days, now, settings), rules, run, now, clear_visit_scope=False)
-    run.status, run.finished_at = "done", now
+    run.status, run.finished_at = DONE, now
     db.session.commit()
     return run
 

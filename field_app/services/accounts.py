@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from field_app.errors import ApiError
@@ -94,7 +95,9 @@ def bind_device(user: User, device_id: str | None, policy: str) -> str | None:
 
 def resolve(token: str, kind: str, now: datetime) -> ApiToken:
     """The live token row for a bearer token, or a 401."""
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    # Every request starts here: one round trip for the token and its user.
+    row = db.session.scalar(select(ApiToken).options(joinedload(ApiToken.user))
+                            .where(ApiToken.token_hash == hash_token(token)))
     if row is None or row.kind != kind or row.revoked_at is not None or row.expires_at <= now:
         raise ApiError(401, "invalid_token", "The token is unknown, expired or revoked; sign in again.")
     if not row.user.active:

@@ -41,12 +41,13 @@ class AttemptResult:
     replayed: bool = False
 
 
-def find_replay(attempt_uuid: str, visit_uuid: str, kind: str) -> AttemptResult | None:
-    """A re-sent attempt is answered from what was stored; an id re-used elsewhere is a conflict."""
+def find_replay(attempt_uuid: str, visit_uuid: str, kind: str, caregiver_id: int) -> AttemptResult | None:
+    """A re-sent attempt is answered from what was stored; an id re-used elsewhere, or by another
+    caregiver, is a conflict (their stored answer is not theirs to read)."""
     prior = db.session.scalar(select(VisitAttempt).where(VisitAttempt.uuid == attempt_uuid))
     if prior is None:
         return None
-    if prior.visit.uuid != visit_uuid or prior.kind != kind:
+    if prior.visit.uuid != visit_uuid or prior.kind != kind or prior.caregiver_id != caregiver_id:
         raise ApiError(409, "attempt_id_reused", "This attempt_id was already used for another attempt.",
                        "attempt_id")
     return AttemptResult(prior.response_status, prior, prior.visit, replayed=True)
@@ -101,7 +102,7 @@ def _run_checks(caregiver: Caregiver, body: AttemptIn, fence, v: Verifier) -> tu
 
 def check_in(visit_uuid: str, body: CheckInIn, v: Verifier) -> AttemptResult:
     """Record a check-in attempt; the first one opens the visit whatever its outcome."""
-    if replay := find_replay(body.attempt_id, visit_uuid, CHECK_IN):
+    if replay := find_replay(body.attempt_id, visit_uuid, CHECK_IN, body.caregiver_id):
         return replay
     caregiver, client = caregiver_or_404(body.caregiver_id), client_or_404(body.client_id)
     if client.agency_id != caregiver.agency_id:  # another agency's client: as if it did not exist
@@ -129,7 +130,7 @@ def check_in(visit_uuid: str, body: CheckInIn, v: Verifier) -> AttemptResult:
 
 def check_out(visit_uuid: str, body: CheckOutIn, v: Verifier) -> AttemptResult:
     """Record a check-out attempt; it closes the visit unless the face failed and a retry is left."""
-    if replay := find_replay(body.attempt_id, visit_uuid, CHECK_OUT):
+    if replay := find_replay(body.attempt_id, visit_uuid, CHECK_OUT, body.caregiver_id):
         return replay
     visit = visit_or_none(visit_uuid)
     if visit is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from field_app.errors import ApiError
 from field_app.extensions import db
@@ -24,7 +25,8 @@ def client_or_404(client_id: int) -> Client:
 
 
 def visit_or_none(visit_uuid: str) -> Visit | None:
-    return db.session.scalar(select(Visit).where(Visit.uuid == visit_uuid))
+    # With its client: every caller checks a fix against the home or the client's consent.
+    return db.session.scalar(select(Visit).options(joinedload(Visit.client)).where(Visit.uuid == visit_uuid))
 
 
 def visit_or_404(visit_uuid: str) -> Visit:

@@ -34,8 +34,15 @@ def _guard_upload_window(visit: Visit, now: datetime, grace_hours: float) -> Non
                        f"The visit was checked out more than {grace_hours:g} hours ago; late uploads are closed.")
 
 
-def add_trail(visit: Visit, batch: TrailBatchIn, now: datetime, grace_hours: float, accuracy_factor: float) -> UploadResult:
-    """Store new trail points with their geofence status; points already stored are skipped."""
+def add_trail(visit: Visit, batch: TrailBatchIn, now: datetime, grace_hours: float, accuracy_factor: float,
+              rescan_open_after: timedelta) -> UploadResult:
+    """Store new trail points with their geofence status; points already stored are skipped.
+
+    New points mark the visit changed, so that the incremental scan judges its trail again, but an
+    open visit at most once per ``rescan_open_after``: a phone sends a batch every few minutes, and
+    re-reading a whole trail for every batch would cost the scanner more than the ingest itself.
+    Its check-out marks it changed anyway, so a closed visit is always judged on its whole trail.
+    """
     _guard_upload_window(visit, now, grace_hours)
     received = len(batch.points)
     if not visit.client.trail_consent:
@@ -53,7 +60,8 @@ def add_trail(visit: Visit, batch: TrailBatchIn, now: datetime, grace_hours: flo
         for p, (lat, lng), f in zip(points, coords, fences, strict=True)
     ]
     stored = insert_ignoring_duplicates(TrailPoint, rows, ["visit_id", "fix_time"])
-    if stored:
+    if stored and (visit.state == CLOSED or visit.changed_at is None
+                   or now - visit.changed_at >= rescan_open_after):
         visit.changed_at = now
     return UploadResult(received, stored, received - stored)
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
+from sqlalchemy import Table, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from field_app.extensions import db
@@ -13,11 +17,48 @@ def insert_ignoring_duplicates(model, rows: list[dict[str, Any]], unique_cols: l
     """Insert rows, skipping those whose unique key is already stored; returns how many were new."""
     if not rows:
         return 0
-    dialect = db.session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
+    if db.session.get_bind().dialect.name == "postgresql":
+        return _insert_json_rows(model.__table__, rows, unique_cols)
     key = next(iter(model.__table__.primary_key.columns))
     # One statement, the rows as parameters (SQLAlchemy's insertmanyvalues batches them): compiling a
     # fresh 60-row VALUES statement per trail batch cost ~4x more. RETURNING counts what was inserted
-    # on both databases (psycopg's rowcount is -1 here).
-    stmt = module.insert(model).on_conflict_do_nothing(index_elements=unique_cols).returning(key)
+    # (a driver's rowcount is not reliable here).
+    stmt = sqlite.insert(model).on_conflict_do_nothing(index_elements=unique_cols).returning(key)
     return len(db.session.execute(stmt, rows).all())
+
+
+def _insert_json_rows(table: Table, rows: list[dict[str, Any]], unique_cols: list[str]) -> int:
+    """PostgreSQL: the rows travel as one JSON document that the server turns back into records.
+
+    A 60-point trail batch as bind parameters is 900 values that SQLAlchemy and psycopg handle one
+    by one in Python (~13 ms of CPU); ``json.dumps`` is C code, and the statement, one parameter
+    long, is prepared once per connection (~3 ms in all). See bench/README.md, ingest.py.
+    """
+    cols = tuple(rows[0])
+    sql = _json_insert_sql(table, cols, tuple(unique_cols))
+    payload = json.dumps([[row[c] for c in cols] for row in rows], default=_utc_iso, allow_nan=False)
+    return len(db.session.execute(sql, {"rows": payload}).all())
+
+
+@lru_cache(maxsize=64)
+def _json_insert_sql(table: Table, cols: tuple[str, ...], unique_cols: tuple[str, ...]):
+    dialect = postgresql.dialect()
+    # Each row is a JSON array (not an object): half the bytes, and no key look-ups on the server.
+    values = ", ".join(
+        f"CAST(r->>{n} AS {table.c[c].type.compile(dialect=dialect)})" for n, c in enumerate(cols)
+    )
+    key = next(iter(table.primary_key.columns)).name
+    return text(
+        f"INSERT INTO {table.name} ({', '.join(cols)}) "
+        f"SELECT {values} FROM jsonb_array_elements(CAST(:rows AS jsonb)) AS r "
+        f"ON CONFLICT ({', '.join(unique_cols)}) DO NOTHING RETURNING {key}"
+    )
+
+
+def _utc_iso(value: Any) -> str:
+    """Datetimes as UTC ISO 8601, refusing naive ones as the UTCDateTime column type does."""
+    if not isinstance(value, datetime):
+        raise TypeError(f"cannot send {type(value).__name__} as JSON")
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to a UTC column")
+    return value.astimezone(UTC).isoformat()

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta
-from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from field_app.errors import ApiError
 
-T = TypeVar("T")
 MAX_DAYS = 366  # a dashboard or sample over more than a year is a batch job, not a request
 
 
@@ -40,20 +37,6 @@ def utc_bounds(first: date, last: date, tz: str) -> tuple[datetime, datetime]:
 
 def days(first: date, last: date) -> list[date]:
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
-
-
-def query_value(args: Mapping[str, str], name: str, parse: Callable[[str], T], default: T | None = None,
-                required: bool = True) -> T | None:
-    """Parse one query parameter, or raise the API's 422 naming it."""
-    raw = args.get(name)
-    if raw is None or raw == "":
-        if required and default is None:
-            raise ApiError(422, "missing_field", f"The query parameter {name} is required.", name)
-        return default
-    try:
-        return parse(raw)
-    except (ValueError, OverflowError) as exc:
-        raise ApiError(422, "invalid_field", f"{name}: {exc}", name) from None
 
 
 def check_span(first: date, last: date, field: str = "to") -> None:

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from field_app.api.responses import ItemsOut, UploadOut, VisitOut
 from field_app.extensions import db
-from field_app.models import Agency, PerformedItem, TrailPoint
+from field_app.models import Agency, PerformedItem, TrailPoint, Visit
 from tests import factories as f
 from tests.api.conftest import check_in, check_out
 from tests.api.shapes import assert_shape
@@ -167,3 +167,30 @@ def test_another_caregiver_cannot_check_out_someone_elses_visit(client, app, w, 
     resp = client.post("/api/v1/visits/visit-0001/check-out", json={**body, "caregiver_id": other_id})
     assert resp.status_code == 404 and resp.get_json()["error"]["code"] == "visit_not_found"
     assert client.get("/api/v1/visits/visit-0001").status_code == 404  # not theirs: as if absent
+
+
+def changed_at(app):
+    with app.app_context():
+        return db.session.scalar(select(Visit.changed_at))
+
+
+def test_an_open_visits_points_mark_it_for_rescanning_at_most_every_few_minutes(client, app, w, now, same_person):
+    app.config["TRAIL_RESCAN_MINUTES"] = 10
+    start = now - timedelta(minutes=60)
+    check_in(client, w, "att-in-0001", same_person, start)
+    at_check_in = changed_at(app)
+    client.post("/api/v1/visits/visit-0001/trail", json={"points": points(start, 10)})
+    assert changed_at(app) == at_check_in  # the scan triggered by the check-in is minutes old at most
+    with app.app_context():  # ten minutes later
+        db.session.scalar(select(Visit)).changed_at = at_check_in - timedelta(minutes=10)
+        db.session.commit()
+    client.post("/api/v1/visits/visit-0001/trail", json={"points": points(start + timedelta(minutes=10), 10)})
+    rescan = changed_at(app)
+    assert rescan > at_check_in
+    client.post("/api/v1/visits/visit-0001/trail", json={"points": points(start + timedelta(minutes=20), 10)})
+    assert changed_at(app) == rescan
+    check_out(client, w, "att-out-0001", same_person, now - timedelta(minutes=1))
+    closed = changed_at(app)
+    assert closed > rescan  # the check-out always marks it: the whole trail is judged once it is closed
+    late = client.post("/api/v1/visits/visit-0001/trail", json={"points": points(start + timedelta(minutes=30), 5)})
+    assert late.get_json()["stored"] == 5 and changed_at(app) > closed  # late points of a closed visit: at once

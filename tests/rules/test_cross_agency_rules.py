@@ -1,18 +1,14 @@
-"""The rules against other agencies' registries (field_app.rules.cross_agency): their JSON cases run
-through the shared case checker with a lookup limited to these modules, and the edges that are
-awkward as JSON (several stays, missing registry rows, local dates, a day's volume)."""
+"""The rules against other agencies' registries (field_app.rules.cross_agency): the edges that are
+awkward as JSON cases (several stays, missing registry rows, local dates, a day's volume); their JSON
+cases run in test_rule_cases.py."""
 
 from __future__ import annotations
 
-import importlib
 import json
-import re
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
-from field_app.rules import registry
 from field_app.rules.base import HIT
 from field_app.rules.cross_agency import (
     caregiver_certificate_invalid,
@@ -22,11 +18,10 @@ from field_app.rules.cross_agency import (
     visit_during_hospital_stay,
 )
 from field_app.rules.facts import Caregiver, Client, Home, Period, RuleContext, Visit
-from tests.rules.cases import load_case_files
+from field_app.rules.support import day_on_or_after
+from tests.rules.groups import check_registry_comments, group_rules
 
-MODULES = [name for name in registry.RULE_MODULES if name.startswith("cross_agency.")]
-RULES = {m.RULE.code: m.RULE for m in (importlib.import_module(f"field_app.rules.{n}") for n in MODULES)}
-CASES = [(i, c) for i, c in load_case_files() if c["rule"] in RULES]
+RULES = group_rules("cross_agency")
 NOW = datetime(2026, 11, 21, 4, tzinfo=UTC)
 
 
@@ -56,12 +51,7 @@ def hits(module, subject, ctx, **params):
 
 
 def test_modules_match_the_registry_comments():
-    source = Path(registry.__file__).read_text(encoding="utf-8")
-    codes = dict(re.findall(r'"(cross_agency\.\w+)",\s*#\s*(\w+)', source))
-    assert len(codes) == len(MODULES) == 5
-    for name in MODULES:
-        rule = importlib.import_module(f"field_app.rules.{name}").RULE
-        assert (rule.name, rule.code, rule.scope) == (name.split(".", 1)[1], codes[name], "visit")
+    check_registry_comments("cross_agency", 5, scope="visit")
 
 
 def test_registry_contradictions_on_death_and_hospital_are_critical():
@@ -99,6 +89,15 @@ def test_open_visit_judged_by_its_check_in_day():
     open_visit = visit(hours=None)
     assert len(hits(visit_after_death, open_visit, context(client))) == 1
     assert len(hits(client_grade_lapsed, open_visit, context(client))) == 1
+
+
+def test_day_on_or_after_counts_local_days_from_the_registry_date():
+    """R02 and R04 share it: 23:30 UTC on the 19th is the 20th in Shanghai, day 0 of a date on the 20th."""
+    late = visit(start=datetime(2026, 11, 19, 23, 30, tzinfo=UTC))
+    assert day_on_or_after(late, date(2026, 11, 20), "Asia/Shanghai") == (date(2026, 11, 20), 0)
+    assert day_on_or_after(late, date(2026, 11, 18), "Asia/Shanghai") == (date(2026, 11, 20), 2)
+    assert day_on_or_after(late, date(2026, 11, 21), "Asia/Shanghai") is None
+    assert day_on_or_after(late, None, "Asia/Shanghai") is None
 
 
 def test_certificate_starting_today_covers_an_early_morning_visit():

@@ -1,23 +1,19 @@
 """The cross-visit rules (field_app.rules.cross_visit): the edges that are awkward as JSON cases
-(brute-force cross-checks of the sweeps and grids, generated populations, timing), plus their JSON
-cases run through the shared case checker with a lookup limited to these modules."""
+(brute-force cross-checks of the sweeps and grids, generated populations, timing); their JSON cases
+run in test_rule_cases.py."""
 
 from __future__ import annotations
 
-import importlib
 import json
 import math
 import random
-import re
 from datetime import UTC, date, datetime, timedelta
 from itertools import combinations
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from field_app.geodesy import haversine_many_m
-from field_app.rules import registry
 from field_app.rules.base import HIT, NOT_APPLICABLE
 from field_app.rules.cross_visit import (
     clients_from_one_spot,
@@ -33,12 +29,10 @@ from field_app.rules.cross_visit import (
 from field_app.rules.cross_visit._common import day_getter, iso_week
 from field_app.rules.facts import Attempt, Client, Fix, Home, PerformedItem, RuleContext, Visit
 from field_app.rules.support import local_day
-from tests.rules.cases import load_case_files, load_catalogue
+from tests.rules.cases import load_catalogue
+from tests.rules.groups import check_registry_comments, group_rules
 
-GROUP = "cross_visit."
-MODULES = [name for name in registry.RULE_MODULES if name.startswith(GROUP)]
-RULES = {m.RULE.code: m.RULE for m in (importlib.import_module(f"field_app.rules.{n}") for n in MODULES)}
-CASES = [(i, c) for i, c in load_case_files() if c["rule"] in RULES]
+RULES = group_rules("cross_visit")
 
 T0 = datetime(2026, 11, 20, 0, 0, tzinfo=UTC)  # 08:00 in Shanghai
 NOW = datetime(2026, 11, 21, 4, 0, tzinfo=UTC)
@@ -89,12 +83,7 @@ def hits(rule_module, subject, context, **params):
 
 
 def test_modules_match_the_registry_comments():
-    source = Path(registry.__file__).read_text(encoding="utf-8")
-    codes = dict(re.findall(r'"(cross_visit\.\w+)",\s*#\s*(\w+)', source))
-    assert len(codes) == len(MODULES) == 9
-    for name in MODULES:
-        rule = importlib.import_module(f"field_app.rules.{name}").RULE
-        assert (rule.name, rule.code) == (name.split(".", 1)[1], codes[name])
+    check_registry_comments("cross_visit", 9)
 
 
 @pytest.mark.parametrize("rule", RULES.values(), ids=list(RULES))
@@ -118,7 +107,7 @@ def test_overlap_sweep_finds_exactly_the_brute_force_pairs():
         end = None if rng.random() < 0.02 else at(start + rng.uniform(10, 240))
         visits.append(visit(i + 1, at(start), end))
     now = at(15 * 24 * 60)
-    ends = {v.id: v.check_out_at or now for v in visits}
+    ends = {v.id: v.check_out_at or min(now, v.check_in_at + timedelta(minutes=240)) for v in visits}
     expected = {
         frozenset((a.id, b.id))
         for a, b in combinations(visits, 2)

@@ -3,7 +3,6 @@ pools, threshold overrides, missing data, the shared helpers and the shape of th
 
 from __future__ import annotations
 
-import importlib
 import json
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -12,19 +11,13 @@ import numpy as np
 import pytest
 
 from field_app.rules import facts as f
-from field_app.rules import registry, support
+from field_app.rules import support
 from field_app.rules.base import HIT, NOT_APPLICABLE
 from field_app.rules.visit import gps_too_regular, selfie_reused
 from tests.rules.cases import HOME_LAT, HOME_LNG, build_context
+from tests.rules.groups import group_rules
 
-RULES = {
-    m.RULE.code: m.RULE
-    for m in (
-        importlib.import_module(f"field_app.rules.{n}")
-        for n in registry.RULE_MODULES
-        if n.startswith("visit.")
-    )
-}
+RULES = group_rules("visit")
 T0 = datetime(2026, 11, 20, 0, 0, tzinfo=UTC)  # 08:00 in Shanghai
 CTX = build_context({})
 
@@ -112,6 +105,10 @@ def test_pairs_visit_end_and_final_attempt():
     open_visit = replace(visit(), check_out_at=None)
     assert support.visit_end(open_visit, CTX.now) == CTX.now
     assert support.visit_end(visit(), CTX.now) == T0 + timedelta(minutes=60)
+    # an open visit's assumed end: check-in + the limit, unless now comes first; a check-out wins over both
+    assert support.visit_end(open_visit, CTX.now, timedelta(minutes=240)) == T0 + timedelta(minutes=240)
+    assert support.visit_end(open_visit, CTX.now, timedelta(days=2)) == CTX.now
+    assert support.visit_end(visit(), CTX.now, timedelta(minutes=10)) == T0 + timedelta(minutes=60)
     retried = visit(
         attempts=[attempt(7, "check_in", 2), attempt(3, "check_in", 0), attempt(9, "check_out", 60)]
     )

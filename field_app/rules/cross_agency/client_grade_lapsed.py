@@ -15,17 +15,15 @@ Severity: high, score 40.
 from __future__ import annotations
 
 from field_app.rules.base import Rule
-from field_app.rules.support import local_day, visit_finding
+from field_app.rules.support import day_on_or_after, visit_finding
 
 
 def evaluate(visit, ctx, params):
     client = ctx.clients.get(visit.client_id)
-    if client is None or client.grade_lapsed_on is None:
+    found = day_on_or_after(visit, client.grade_lapsed_on if client else None, ctx.timezone)
+    if found is None:
         return
-    day = local_day(visit.check_in_at, ctx.timezone)
-    if day < client.grade_lapsed_on:
-        return
-    days_after = (day - client.grade_lapsed_on).days
+    day, days_after = found
     yield visit_finding(
         visit,
         f"Visit on {day} is {days_after} day(s) after client {client.id}'s disability grade lapsed "

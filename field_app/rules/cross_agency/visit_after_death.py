@@ -15,17 +15,15 @@ Severity: critical, score 80.
 from __future__ import annotations
 
 from field_app.rules.base import Rule
-from field_app.rules.support import local_day, visit_finding
+from field_app.rules.support import day_on_or_after, visit_finding
 
 
 def evaluate(visit, ctx, params):
     client = ctx.clients.get(visit.client_id)
-    if client is None or client.death_date is None:
+    found = day_on_or_after(visit, client.death_date if client else None, ctx.timezone)
+    if found is None:
         return
-    day = local_day(visit.check_in_at, ctx.timezone)
-    if day < client.death_date:
-        return
-    days_after = (day - client.death_date).days
+    day, days_after = found
     when = "on the day of" if days_after == 0 else f"{days_after} day(s) after"
     yield visit_finding(
         visit,
