@@ -456,9 +456,10 @@ def insert_open_visits(app, world: World, per_phone: int, check_in_at: datetime,
     with app.app_context():
         for start in range(0, len(plan), 2000):
             part = plan[start:start + 2000]
+            # changed_at as the check-in left it: the first batch after it marks the visit for re-judging
             rows = [dict(uuid=u, caregiver_id=p.caregiver_id, client_id=c, agency_id=p.agency_id, state="open",
-                         verification_status="pending", check_in_at=check_in_at, created_at=now, changed_at=now)
-                    for u, p, c in part]
+                         verification_status="pending", check_in_at=check_in_at, created_at=now,
+                         changed_at=check_in_at) for u, p, c in part]
             ids = db.session.execute(insert(Visit).returning(Visit.id, sort_by_parameter_order=True), rows).scalars().all()
             attempts = []
             for vid, (u, p, c) in zip(ids, part, strict=True):
@@ -474,6 +475,26 @@ def insert_open_visits(app, world: World, per_phone: int, check_in_at: datetime,
             visits.extend((u, p.n, c) for u, p, c in part)
         db.session.commit()
     return visits
+
+
+def issue_tokens(app, world: World, hours: float = 12) -> None:
+    """Caregiver accounts and access tokens stored directly, for worlds of thousands of phones (signing
+    in through the API is one scrypt each, ~0.1 s; peak.py times that path). The accounts have no
+    usable password."""
+    from field_app.extensions import db
+    from field_app.models import User
+    from field_app.models.user import CAREGIVER
+    from field_app.services.accounts import issue_pair
+
+    now = datetime.now(UTC)
+    with app.app_context():
+        users = [User(username=p.username, password_hash="!", role=CAREGIVER, caregiver_id=p.caregiver_id)
+                 for p in world.phones]
+        db.session.add_all(users)
+        db.session.flush()
+        for phone, user in zip(world.phones, users, strict=True):
+            phone.token = issue_pair(user, phone.device_id, now, timedelta(hours=hours), timedelta(hours=hours)).access_token
+        db.session.commit()
 
 
 # ---------------------------------------------------------------- the production shape

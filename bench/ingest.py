@@ -1,10 +1,12 @@
 """Trail ingest on PostgreSQL through the API, in the production shape (gunicorn workers + scheduler).
 
-Run: .venv/bin/python bench/ingest.py [--small] [--workers 4] [--clients 8] [--seconds 60] [--profile]
-K phones (threads, one keep-alive requests.Session each) post batches of 60 points to their open
-visits; ~5 % of batches are re-sent. Open visits are inserted directly beforehand, as the check-in
-service stores them (this bench measures the trail path, not the face step). At the end every
-accepted point is looked up: lost/doubled must be 0. The last line holds the headline figures.
+Run: .venv/bin/python bench/ingest.py [--small] [--workers 4] [--phones 8000] [--clients 8] [--seconds 60]
+         [--profile]
+--phones caregivers, each with one open visit at a client's home (inserted directly, as the check-in
+service stores it, with an access token: this bench measures the trail path, not the face step or
+sign-in), post batches of 60 points through --clients senders (threads, one keep-alive
+requests.Session each); ~5 % of batches are re-sent. At the end every accepted point is looked up:
+lost/doubled must be 0. The last line holds the headline figures.
 """
 
 from __future__ import annotations
@@ -62,26 +64,31 @@ def build_batches(world: w.World, visits: list[tuple], per_visit: int, points: i
     return out
 
 
-def run_load(base: str, world: w.World, batches: dict[int, list[Batch]], max_batches: int, seconds: float,
-             resend: float) -> tuple[Results, float]:
+def run_load(base: str, world: w.World, batches: dict[int, list[Batch]], senders: int, max_batches: int,
+             seconds: float, resend: float) -> tuple[Results, float]:
+    """Sender k sends for phones k, k + senders, ...: every phone's first batch, then every second one."""
     results = Results()
     budget = itertools.count()
     deadline = time.monotonic() + seconds
 
-    def phone_loop(phone: w.Phone) -> None:
-        rng = random.Random(phone.n)
+    def sender_loop(k: int) -> None:
+        rng = random.Random(k)
         url = base + "/api/v1/visits/{}/trail"
+        mine = world.phones[k::senders]
+        rounds = max((len(batches[p.n]) for p in mine), default=0)
+        queue = [batches[p.n][b] for b in range(rounds) for p in mine if b < len(batches[p.n])]
         with requests.Session() as session:
-            for batch in batches[phone.n]:
+            for batch in queue:
                 if time.monotonic() > deadline or next(budget) >= max_batches:
                     return
-                answer = w.call(session, "POST", url.format(batch.visit), batch.body, phone.token, deadline_s=60)
+                token = world.phones[batch.phone].token
+                answer = w.call(session, "POST", url.format(batch.visit), batch.body, token, deadline_s=60)
                 results.add(Sent(batch, False, answer))
                 if rng.random() < resend:  # the phone did not see the answer, or lost its sent-marker
                     results.add(Sent(batch, True, w.call(session, "POST", url.format(batch.visit), batch.body,
-                                                         phone.token, deadline_s=60)))
+                                                         token, deadline_s=60)))
 
-    threads = [threading.Thread(target=phone_loop, args=(p,), daemon=True) for p in world.phones]
+    threads = [threading.Thread(target=sender_loop, args=(k,), daemon=True) for k in range(senders)]
     started = time.perf_counter()
     for t in threads:
         t.start()
@@ -117,7 +124,8 @@ def verify(app, results: Results) -> dict:
     }
 
 
-def report(results: Results, wall: float, check: dict, args, routes: dict, cpu: dict[str, float]) -> None:
+def report(results: Results, wall: float, check: dict, args, routes: dict, cpu: dict[str, float], rescanned: int
+           ) -> None:
     first = [s for s in results.sent if not s.resend]
     ok = [s.answer.seconds for s in first if s.answer.status == 200]
     p50, p95, p99 = w.pct(ok)
@@ -145,10 +153,17 @@ def report(results: Results, wall: float, check: dict, args, routes: dict, cpu: 
           f"workers {cpu['workers'] / wall:.2f} cores busy on average")
     print(f"projected on {w.os.cpu_count()} cores serving only the API, the scheduler and PostgreSQL "
           f"(phones elsewhere): {projected:.0f} points/s")
+    # In production a visit's batches come ~20 minutes apart, more than TRAIL_RESCAN_MINUTES: every batch
+    # leads to one re-scan of its visit, however many batches this short run packed into one scan.
+    per_scan = cpu["scheduler"] / max(1, rescanned) * 1000
+    one_scan_each = 60 * 1000 / (per["workers"] + per["postgres"] + per_scan) * w.os.cpu_count()
+    print(f"scheduler: {rescanned} visits re-judged during the load, {per_scan:.1f} ms of its CPU each; with one "
+          f"re-scan per batch, as batches 20 minutes apart cause: {one_scan_each:.0f} points/s projected")
     print(f"upsert={args.upsert} scheduler={'off' if args.no_scheduler else 'on'} loadavg_1m={w.loadavg():.1f} "
           f"workers={args.workers} clients={args.clients} batches={len(first)} resent={len(resent)} "
           f"points={check['claimed_stored']} seconds={wall:.1f} points_per_s={points_per_s:.0f} "
-          f"req_per_s={req_per_s:.0f} cpu_ms_per_batch={server_ms:.1f} projected_points_per_s={projected:.0f} p50_ms={p50:.0f} p95_ms={p95:.0f} p99_ms={p99:.0f} "
+          f"req_per_s={req_per_s:.0f} cpu_ms_per_batch={server_ms:.1f} projected_points_per_s={projected:.0f} "
+          f"projected_one_rescan_per_batch={one_scan_each:.0f} p50_ms={p50:.0f} p95_ms={p95:.0f} p99_ms={p99:.0f} "
           f"lost={check['lost']} doubled={check['doubled']}")
 
 
@@ -210,6 +225,20 @@ def stage_times(app, world: w.World, visits: list[tuple], check_in_at, n: int = 
     return "stages (CPU ms per 60-point batch, one process): " + ", ".join(f"{k} {v:.2f}" for k, v in per.items())
 
 
+def wait_for_scans(app, started_after, timeout_s: float = 240) -> None:
+    """Until a scan run started after ``started_after`` has finished and none is in progress (the
+    scheduler scans at start and then every SCAN_INTERVAL_SECONDS)."""
+    deadline = time.monotonic() + timeout_s
+    sql = ("SELECT count(*) FILTER (WHERE started_at >= :t AND status <> 'running'),"
+           " count(*) FILTER (WHERE status = 'running') FROM scan_runs")
+    while time.monotonic() < deadline:
+        finished, running = w.query(app, sql, t=started_after)[0]
+        if finished and not running:
+            break
+        time.sleep(0.5)
+    w.dispose(app)
+
+
 def print_profile(path: str, top: int = 30) -> None:
     import pstats
 
@@ -219,19 +248,20 @@ def print_profile(path: str, top: int = 30) -> None:
     stats.sort_stats("cumulative").print_stats(r"field_app/|pydantic/main|flask/json|prometheus_client/(metrics|values)", top)
 
 
-def main() -> bool:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pg-url", help="any URL on the PostgreSQL server to use (default: scripts/pg.sh's)")
     parser.add_argument("--db", default="field_app_bench_load")
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--clients", type=int, default=8, help="concurrent phones")
-    parser.add_argument("--visits-per-client", type=int, default=250)
+    parser.add_argument("--phones", type=int, default=8000, help="caregivers, one open visit each")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent senders (threads)")
     parser.add_argument("--batches-per-visit", type=int, default=2)
     parser.add_argument("--points", type=int, default=60, help="points per batch")
-    parser.add_argument("--max-batches", type=int, default=4000, help="stop after this many batches")
+    parser.add_argument("--max-batches", type=int, default=20000, help="stop after this many batches")
     parser.add_argument("--seconds", type=float, default=60, help="... or after this long")
     parser.add_argument("--resend", type=float, default=0.05, help="share of batches sent twice")
     parser.add_argument("--no-scheduler", action="store_true")
+    parser.add_argument("--scan-interval", type=int, help="the scheduler's SCAN_INTERVAL_SECONDS (default: the app's, 60)")
     parser.add_argument("--profile", action="store_true", help="one worker under cProfile; prints where time goes")
     parser.add_argument("--upsert", choices=("current", "values", "unnest", "jsonb"), default="current",
                         help="store points with field_app's code (current), its previous version (values) or a "
@@ -240,24 +270,15 @@ def main() -> bool:
     parser.add_argument("--small", action="store_true", help="a CI-sized run (well under a minute)")
     args = parser.parse_args()
     if args.small:
-        args.workers, args.clients, args.visits_per_client, args.max_batches, args.seconds = 2, 4, 10, 60, 20
+        args.workers, args.clients, args.phones, args.max_batches, args.seconds = 2, 4, 40, 60, 20
+        args.scan_interval = args.scan_interval or 3  # the closing scan comes soon after the short load
     if args.profile:
         args.workers = 1
+    return args
 
-    print(w.machine_line())
-    laps = w.Laps()
-    server = w.pg_server(args.pg_url)
-    url = w.recreate_database(server, args.db)
-    app = w.make_app(url)
-    w.migrate(app)
-    world = w.build_world(app, args.clients, clients_per_phone=4, people_list=w.people(variants=0))
-    check_in_at = w.now_utc() - w.minutes(args.batches_per_visit * args.points + 10)
-    visits = w.insert_open_visits(app, world, args.visits_per_client, check_in_at)
-    batches = build_batches(world, visits, args.batches_per_visit, args.points, check_in_at)
-    laps.lap("setup")
-    print(f"world: {len(world.phones)} phones, {len(visits)} open visits inserted directly; "
-          f"{sum(map(len, batches.values()))} batches of {args.points} points ready")
 
+def server_env(args) -> tuple[dict[str, str], str]:
+    """Extra environment of the production shape and its app spec (the bench's own for patched workers)."""
     extra, spec = {}, "field_app:create_app()"
     if args.profile:
         extra["BENCH_PROFILE"] = f"/tmp/field_app_ingest_{w.free_port()}.prof"
@@ -266,20 +287,48 @@ def main() -> bool:
         extra["BENCH_UPSERT"] = args.upsert
     if extra:
         spec = "bench._world:bench_app()"
+    if args.scan_interval:
+        extra["FIELD_APP_SCAN_INTERVAL_SECONDS"] = str(args.scan_interval)
+    return extra, spec
+
+
+def main() -> bool:
+    args = parse_args()
+    print(w.machine_line())
+    laps = w.Laps()
+    server = w.pg_server(args.pg_url)
+    url = w.recreate_database(server, args.db)
+    app = w.make_app(url)
+    w.migrate(app)
+    world = w.build_world(app, args.phones, clients_per_phone=1, people_list=w.people(variants=0), users=False)
+    w.issue_tokens(app, world)
+    check_in_at = w.now_utc() - w.minutes(args.batches_per_visit * args.points + 10)
+    visits = w.insert_open_visits(app, world, 1, check_in_at)
+    batches = build_batches(world, visits, args.batches_per_visit, args.points, check_in_at)
+    laps.lap("setup")
+    print(f"world: {len(world.phones)} caregivers with a phone, an access token and an open visit each (inserted "
+          f"directly); {sum(map(len, batches.values()))} batches of {args.points} points ready")
+
+    extra, spec = server_env(args)
+    started = w.now_utc()
     shape = w.Shape(url, workers=args.workers, scheduler=not args.no_scheduler, extra_env=extra, app_spec=spec).start()
-    with requests.Session() as session:
-        for phone in world.phones:
-            assert w.sign_in(session, shape.base, phone).status == 200, "sign-in failed"
-    laps.lap("start+sign-in")
+    laps.lap("start")
+    if not args.no_scheduler:
+        wait_for_scans(app, started)  # the start-up scan of the open visits is not part of the load
     w.dispose(app)  # the bench's own connection is closed: the database's busy backends are the API's
     pids, scheduler = shape.worker_pids(), [shape.scheduler.pid] if shape.scheduler else []
     cpu0, scheduler0, client0 = w.cpu_seconds(pids), w.cpu_seconds(scheduler), time.process_time()
-    results, wall = run_load(shape.base, world, batches, args.max_batches, args.seconds, args.resend)
-    cpu = {"workers": w.cpu_seconds(pids) - cpu0, "client": time.process_time() - client0,
-           # the scheduler re-judges the visits the batches changed: part of the cost of ingest
-           "scheduler": w.cpu_seconds(scheduler) - scheduler0,
-           # backends of this database live only for this run; the scheduler's is counted too
-           "postgres": w.cpu_seconds(w.backend_pids(server, args.db))}
+    load_started = w.now_utc()
+    results, wall = run_load(shape.base, world, batches, args.clients, args.max_batches, args.seconds, args.resend)
+    cpu = {"workers": w.cpu_seconds(pids) - cpu0, "client": time.process_time() - client0}
+    if not args.no_scheduler:  # every change of the load scanned: the scheduler's CPU and visits counted whole
+        wait_for_scans(app, w.now_utc())
+    # the scheduler re-judges the visits the batches changed: part of the cost of ingest
+    cpu["scheduler"] = w.cpu_seconds(scheduler) - scheduler0
+    # backends of this database live only for this run; the scheduler's is counted too
+    cpu["postgres"] = w.cpu_seconds(w.backend_pids(server, args.db))
+    rescanned = w.query(app, "SELECT coalesce(sum(visits_scanned), 0) FROM scan_runs WHERE started_at >= :t",
+                        t=load_started)[0][0]
     laps.lap("load")
     check = verify(app, results)
     stages = stage_times(app, world, visits, check_in_at) if args.stages or not args.small else ""
@@ -290,7 +339,7 @@ def main() -> bool:
     print(laps.line())
     if stages:
         print(stages)
-    report(results, wall, check, args, routes, cpu)
+    report(results, wall, check, args, routes, cpu, rescanned)
     if args.profile:
         print_profile(extra["BENCH_PROFILE"])
     return check["lost"] == 0 and check["doubled"] == 0 and check["refused"] == 0

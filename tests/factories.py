@@ -126,6 +126,16 @@ def world(app, test_client=None, enrol_photo: bytes | None = None, **client_kw) 
     return w
 
 
+def switch_caregiver(app, test_client, w: SimpleNamespace, code: str = "CG2", **caregiver_kw) -> None:
+    """A second caregiver of the world's agency, without an enrolled face unless given, takes over
+    phone-1: ``test_client`` is signed in as them and ``w.caregiver_id`` is theirs."""
+    with app.app_context():
+        other = add_caregiver(db.session.get(Agency, w.agency_id), code=code, device_id="phone-1", **caregiver_kw)
+        sign_in(test_client, token_for(add_user("caregiver", caregiver=other), "phone-1"))
+        db.session.commit()
+        w.caregiver_id = other.id
+
+
 def fix(at: datetime, lat: float = HOME[0], lng: float = HOME[1], accuracy_m: float = 10.0,
         datum: str = "WGS84", **extra) -> dict:
     return {"lat": lat, "lng": lng, "accuracy_m": accuracy_m, "datum": datum, "time": at.isoformat(), **extra}

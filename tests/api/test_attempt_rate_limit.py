@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from field_app.extensions import db
-from field_app.models import Agency, RateCounter
+from field_app.models import RateCounter
 from tests import factories as f
 from tests.api.conftest import check_in, check_out
 
@@ -43,11 +43,7 @@ def test_a_resent_attempt_gets_its_stored_answer_after_the_limit_is_used_up(app,
 
 def test_another_caregivers_attempt_id_is_not_answered_from_storage(app, client, w, now, same_person):
     check_in(client, w, "att-00000001", same_person, now)
-    with app.app_context():
-        other = f.add_caregiver(db.session.get(Agency, w.agency_id), code="CG2", device_id="phone-1")
-        f.sign_in(client, f.token_for(f.add_user("caregiver", caregiver=other), "phone-1"))
-        db.session.commit()
-        w.caregiver_id = other.id
+    f.switch_caregiver(app, client, w)
     resp = check_in(client, w, "att-00000001", same_person, now)
     assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "attempt_id_reused"
     assert "attempt" not in resp.get_json()

@@ -119,13 +119,7 @@ def test_checking_in_as_someone_else_is_403_and_an_unknown_client_404(client, w,
 
 def test_a_caregiver_without_enrolled_face_cannot_check_in(client, app, now, same_person):
     w = f.world(app, client)
-    with app.app_context():
-        from field_app.models import Agency
-
-        other = f.add_caregiver(db.session.get(Agency, w.agency_id), code="CG2", device_id="phone-1")
-        f.sign_in(client, f.token_for(f.add_user("caregiver", caregiver=other), "phone-1"))
-        db.session.commit()
-        w.caregiver_id = other.id
+    f.switch_caregiver(app, client, w)  # without an enrolled face
     resp = check_in(client, w, "att-00000001", same_person, now)
     assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "not_enrolled"
     assert count(app, Visit) == 0

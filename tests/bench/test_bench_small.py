@@ -49,6 +49,9 @@ def test_trail_ingest_stores_every_accepted_point_once_and_skips_resent_batches(
     assert "lost=0 doubled=0" in last_line(out)
     resent = re.search(r"re-sent batches answered stored=0 duplicates=60: (\d+)/(\d+)", out)
     assert resent and resent[1] == resent[2], resent
+    # every one of the 40 open visits got a batch, which marks it for the scheduler to re-judge
+    rescanned = re.search(r"scheduler: (\d+) visits re-judged during the load", out)
+    assert rescanned and int(rescanned[1]) >= 40, out[-2000:]
 
 
 def test_morning_peak_stores_every_accepted_attempt_point_and_item_once():
