@@ -176,6 +176,14 @@ def pg_server(pg_url: str | None) -> str:
     return server
 
 
+def begin(pg_url: str | None, dbname: str) -> tuple[Laps, str, str]:
+    """A bench's start: its machine line printed, its lap clock, the server and a fresh database there."""
+    print(machine_line())
+    laps = Laps()
+    server = pg_server(pg_url)
+    return laps, server, recreate_database(server, dbname)
+
+
 def recreate_database(server: str, name: str, template: str | None = None) -> str:
     """Drop and create a database (optionally as a copy of another); returns its URL."""
     with _admin(server) as conn:

@@ -294,10 +294,7 @@ def server_env(args) -> tuple[dict[str, str], str]:
 
 def main() -> bool:
     args = parse_args()
-    print(w.machine_line())
-    laps = w.Laps()
-    server = w.pg_server(args.pg_url)
-    url = w.recreate_database(server, args.db)
+    laps, server, url = w.begin(args.pg_url, args.db)
     app = w.make_app(url)
     w.migrate(app)
     world = w.build_world(app, args.phones, clients_per_phone=1, people_list=w.people(variants=0), users=False)

@@ -291,10 +291,7 @@ def main() -> bool:
     if args.small:
         args.phones, args.visits, args.seconds, args.workers = 6, 1, 30, 2
 
-    print(w.machine_line())
-    laps = w.Laps()
-    server = w.pg_server(args.pg_url)
-    url = w.recreate_database(server, args.db)
+    laps, server, url = w.begin(args.pg_url, args.db)
     app = w.make_app(url)
     w.migrate(app)
     laps.lap("database")

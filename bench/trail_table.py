@@ -437,10 +437,7 @@ def run_steps(bench: Bench, sizes: list[int], laps: w.Laps) -> list[Step]:
 
 def main() -> bool:
     args = parse_args()
-    print(w.machine_line())
-    laps = w.Laps()
-    server = w.pg_server(args.pg_url)
-    url = w.recreate_database(server, args.db)
+    laps, server, url = w.begin(args.pg_url, args.db)
     if not args.keep:
         w.on_cleanup(lambda: drop_database(server, args.db))
     app = w.make_app(url)
