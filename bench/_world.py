@@ -1,4 +1,4 @@
-"""Shared setup of the load benches: PostgreSQL databases, a world of phones, the production shape.
+"""Shared setup of the load benches: a world of phones, the production shape, phones' HTTP, reporting.
 
 The production shape is what ``scripts/prod`` runs, started here on a free loopback port against a
 dedicated database: ``gunicorn -c gunicorn.conf.py "field_app:create_app()"`` with process workers
@@ -9,7 +9,6 @@ success, failure, Ctrl-C and SIGTERM. Only 127.0.0.1 is ever contacted.
 
 from __future__ import annotations
 
-import atexit
 import base64
 import contextlib
 import io
@@ -19,7 +18,6 @@ import random
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,151 +27,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 import requests
+from _pg import pg_server, recreate_database
+from _procs import REPO, children, end, free_port, on_cleanup, spawn
 
-REPO = Path(__file__).resolve().parents[1]
 BIN = REPO / ".venv" / "bin"
 sys.path.insert(0, str(REPO))  # a plain script: make field_app importable without installing it
 
 PASSWORD = "bench-pass-2026"
 JIAXING = (30.75, 120.75)
-_RUNNING: list[subprocess.Popen] = []
-_CLEANUPS: list = []  # callables run by cleanup(), last registered first
-
-
-# ---------------------------------------------------------------- processes and clean-up
-
-def _die_with_parent() -> None:
-    """In the child: get SIGTERM if the bench dies without cleaning up (even by SIGKILL); Linux only."""
-    import ctypes
-
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-
-def spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
-    """Start a process in its own session (so Ctrl-C reaches only us, and we end its whole group)."""
-    out = open(log, "ab")  # noqa: SIM115  (closed with the process)
-    proc = subprocess.Popen(args, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-                            preexec_fn=_die_with_parent)
-    out.close()
-    _RUNNING.append(proc)
-    return proc
-
-
-def end(proc: subprocess.Popen | None, sig: int = signal.SIGTERM, wait_s: float = 20.0) -> None:
-    """Signal a process group we started (its leader is still ours: not reaped yet), wait, and SIGKILL
-    the group if the leader did not exit (gunicorn's master exits only after its workers)."""
-    if proc is None:
-        return
-    for signum, wait in ((sig, wait_s), (signal.SIGKILL, 10)):
-        if proc.poll() is not None:
-            break
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signum)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(wait)
-    if proc in _RUNNING:
-        _RUNNING.remove(proc)
-
-
-def on_cleanup(func) -> None:
-    _CLEANUPS.append(func)
-
-
-def cleanup() -> None:
-    """Stop every process we started and run the registered clean-ups (idempotent)."""
-    for proc in list(reversed(_RUNNING)):
-        end(proc, wait_s=10)
-    while _CLEANUPS:
-        func = _CLEANUPS.pop()
-        try:
-            func()
-        except Exception as exc:  # keep cleaning up
-            print(f"clean-up step failed: {exc}", file=sys.stderr)
-
-
-def guarded_main(main) -> None:
-    """Run ``main()`` (returns True when every correctness check passed) with clean-up on any exit."""
-
-    def _terminate(signum, _frame):
-        raise SystemExit(128 + signum)
-
-    signal.signal(signal.SIGTERM, _terminate)
-    signal.signal(signal.SIGHUP, _terminate)
-    atexit.register(cleanup)
-    code = 1
-    try:
-        code = 0 if main() else 1
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        code = 130
-    finally:
-        cleanup()
-    sys.exit(code)
-
-
-# ---------------------------------------------------------------- PostgreSQL
-
-def pg_bin() -> Path | None:
-    dirs = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: [int(x) for x in p.parent.name.split(".")])
-    return dirs[-1] if dirs else None
-
-
-def as_owner(args: list[str]) -> list[str]:
-    """initdb/postgres refuse to run as root: run them as the postgres user then (as scripts/pg.sh)."""
-    return ["runuser", "-u", "postgres", "--", *args] if os.getuid() == 0 else args
-
-
-def server_of(url: str) -> str:
-    """postgresql://user@host:port (no database) from any database URL; loopback only, by house rule."""
-    parts = urlsplit(url.replace("postgresql+psycopg://", "postgresql://").replace("postgres://", "postgresql://"))
-    if parts.hostname not in ("127.0.0.1", "localhost", "::1"):
-        raise SystemExit(f"the benches talk to 127.0.0.1 only; refusing PostgreSQL at {parts.hostname!r}")
-    return urlunsplit((parts.scheme, parts.netloc, "", "", ""))
-
-
-def db_url(server: str, name: str) -> str:
-    return f"{server}/{name}"
-
-
-def _admin(server: str):
-    import psycopg
-
-    return psycopg.connect(db_url(server, "postgres"), autocommit=True, connect_timeout=5)
-
-
-def server_up(server: str) -> bool:
-    try:
-        with _admin(server):
-            return True
-    except Exception:
-        return False
-
-
-def _pg_sh(command: str, check: bool = True) -> str:
-    """Run ``scripts/pg.sh COMMAND`` (url | start | stop); its output."""
-    script = str(REPO / "scripts" / "pg.sh")
-    done = subprocess.run([script, command], check=check, capture_output=True, text=True, errors="replace")
-    return done.stdout.strip()
-
-
-def pg_server(pg_url: str | None) -> str:
-    """The server to use: --pg-url, else scripts/pg.sh's (started when down, and stopped again at the end)."""
-    if pg_url:
-        server = server_of(pg_url)
-        if not server_up(server):
-            raise SystemExit(f"PostgreSQL at {server} does not answer")
-        return server
-    server = server_of(_pg_sh("url"))
-    if not server_up(server):
-        print("scripts/pg.sh server is down: starting it (and stopping it again at the end)")
-        _pg_sh("start")
-        on_cleanup(lambda: _pg_sh("stop", check=False))
-    return server
 
 
 def begin(pg_url: str | None, dbname: str) -> tuple[Laps, str, str]:
@@ -182,54 +46,6 @@ def begin(pg_url: str | None, dbname: str) -> tuple[Laps, str, str]:
     laps = Laps()
     server = pg_server(pg_url)
     return laps, server, recreate_database(server, dbname)
-
-
-def recreate_database(server: str, name: str, template: str | None = None) -> str:
-    """Drop and create a database (optionally as a copy of another); returns its URL."""
-    with _admin(server) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
-    return db_url(server, name)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class PrivateCluster:
-    """A throw-away PostgreSQL cluster (same binaries and options as scripts/pg.sh: fsync=off), so a
-    restart during the fault test disturbs nobody else's tests on the shared server."""
-
-    def __init__(self) -> None:
-        self.bin = pg_bin()
-        if self.bin is None:
-            raise RuntimeError("PostgreSQL server binaries not found under /usr/lib/postgresql")
-        self.dir = Path(tempfile.mkdtemp(prefix="field_app_bench_pg_"))
-        self.port = free_port()
-        self.server = f"postgresql://postgres@127.0.0.1:{self.port}"
-        on_cleanup(self.destroy)
-        if os.getuid() == 0:
-            shutil.chown(self.dir, "postgres")
-        subprocess.run(as_owner([str(self.bin / "initdb"), "-D", str(self.dir), "-U", "postgres", "--auth=trust",
-                                 "-E", "UTF8", "--locale=C.UTF-8"]), check=True, capture_output=True)
-        self.start()
-
-    def _ctl(self, *args: str, check: bool = True) -> None:
-        subprocess.run(as_owner([str(self.bin / "pg_ctl"), "-D", str(self.dir), *args]), check=check,
-                       capture_output=True)
-
-    def start(self) -> None:
-        self._ctl("-l", str(self.dir / "server.log"), "-w", "-o",
-                  f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
-
-    def stop(self, mode: str = "fast", check: bool = True) -> None:
-        self._ctl("-m", mode, "-w", "stop", check=check)
-
-    def destroy(self) -> None:
-        self.stop("immediate", check=False)  # already stopped (a failed restart) is fine here
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 # ---------------------------------------------------------------- the app in this process (setup, counting)
@@ -597,33 +413,7 @@ class Shape:
         return {k: (v[0], int(v[1])) for k, v in out.items()}
 
 
-def children(pid: int) -> list[int]:
-    out = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError, IndexError, ValueError):
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            if int(fields[1]) == pid:
-                out.append(int(stat.parent.name))
-    return sorted(out)
 
-
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU seconds of these processes so far."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for pid in pids:
-        with contextlib.suppress(OSError, IndexError):
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / tick
-    return total
-
-
-def backend_pids(server: str, dbname: str) -> list[int]:
-    """PostgreSQL server processes serving this database (to count their CPU; same machine only)."""
-    with _admin(server) as conn:
-        rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-                            (dbname,)).fetchall()
-    return [r[0] for r in rows]
 
 
 # ---------------------------------------------------------------- HTTP as a phone does it
@@ -740,104 +530,3 @@ def now_utc() -> datetime:
 
 def minutes(n: float) -> timedelta:
     return timedelta(minutes=n)
-
-
-# ---------------------------------------------------------------- profiling and trying a fix (ingest)
-
-def bench_app():
-    """``field_app:create_app()`` for ingest's diagnostics, driven by environment variables:
-
-    - ``BENCH_PROFILE=<file>``: every request runs under cProfile (CPU time); stats are dumped to the
-      file every 50 requests and at exit. Run it in a single gunicorn worker.
-    - ``BENCH_UPSERT=values|unnest|jsonb``: the trail service stores points with another version of
-      ``insert_ignoring_duplicates`` (the functions below: the previous one, or a proposed one), to
-      measure a change end to end without editing field_app.
-    """
-    import cProfile
-
-    from field_app import create_app
-    from field_app.services import trail
-
-    variant = os.environ.get("BENCH_UPSERT")
-    if variant:
-        trail.insert_ignoring_duplicates = {"values": values_upsert, "unnest": unnest_upsert,
-                                            "jsonb": jsonb_upsert}[variant]
-    app = create_app()
-    target = os.environ.get("BENCH_PROFILE")
-    if not target:
-        return app
-    profiler = cProfile.Profile(time.process_time)
-    inner = app.wsgi_app
-    served = [0]
-
-    def wsgi(environ, start_response):
-        profiler.enable()
-        try:
-            return list(inner(environ, start_response))
-        finally:
-            profiler.disable()
-            served[0] += 1
-            if served[0] % 50 == 0:
-                profiler.dump_stats(target)
-
-    app.wsgi_app = wsgi
-    atexit.register(lambda: profiler.dump_stats(target))
-    return app
-
-
-def values_upsert(model, rows: list[dict], unique_cols: list[str]) -> int:
-    """field_app's upsert before commit 7948651, for comparison: ``insert(...).values(rows)`` makes
-    SQLAlchemy compile a fresh 60 x 15-parameter statement on every request (its compiled cache cannot
-    hold a multi-VALUES statement), and psycopg re-parse a query too long for its own cache."""
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    from field_app.extensions import db
-
-    if not rows:
-        return 0
-    module = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    key = next(iter(model.__table__.primary_key.columns))
-    stmt = module.insert(model).values(rows).on_conflict_do_nothing(index_elements=unique_cols)
-    return len(db.session.execute(stmt.returning(key)).all())
-
-
-def unnest_upsert(model, rows: list[dict], unique_cols: list[str]) -> int:
-    """PostgreSQL only: one short statement with one array per column (``INSERT ... SELECT * FROM
-    unnest(...)``): nothing to compile or parse per row. Values must already be in database form."""
-    from sqlalchemy import text
-    from sqlalchemy.dialects import postgresql
-
-    from field_app.extensions import db
-
-    if not rows:
-        return 0
-    table = model.__table__
-    cols = list(rows[0])
-    dialect = postgresql.dialect()
-    casts = ", ".join(f"CAST(:{c} AS {table.c[c].type.compile(dialect=dialect).split('(')[0]}[])" for c in cols)
-    key = next(iter(table.primary_key.columns)).name
-    sql = (f"INSERT INTO {table.name} ({', '.join(cols)}) SELECT * FROM unnest({casts}) "
-           f"ON CONFLICT ({', '.join(unique_cols)}) DO NOTHING RETURNING {key}")
-    return len(db.session.execute(text(sql), {c: [r[c] for r in rows] for c in cols}).all())
-
-
-def jsonb_upsert(model, rows: list[dict], unique_cols: list[str]) -> int:
-    """PostgreSQL only: the rows as one JSON document (``INSERT ... SELECT ... FROM jsonb_to_recordset``):
-    json.dumps is C code, where psycopg adapts an array element by element in Python."""
-    from sqlalchemy import text
-    from sqlalchemy.dialects import postgresql
-
-    from field_app.extensions import db
-
-    if not rows:
-        return 0
-    table = model.__table__
-    cols = list(rows[0])
-    dialect = postgresql.dialect()
-    record = ", ".join(f"{c} {table.c[c].type.compile(dialect=dialect)}" for c in cols)
-    key = next(iter(table.primary_key.columns)).name
-    sql = (f"INSERT INTO {table.name} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM "
-           f"jsonb_to_recordset(CAST(:rows AS jsonb)) AS x({record}) "
-           f"ON CONFLICT ({', '.join(unique_cols)}) DO NOTHING RETURNING {key}")
-    payload = json.dumps(rows, default=lambda v: v.isoformat())  # datetimes are aware (UTC)
-    return len(db.session.execute(text(sql), {"rows": payload}).all())

@@ -26,6 +26,8 @@ from datetime import UTC, datetime, timedelta
 from datetime import time as clock
 from zoneinfo import ZoneInfo
 
+import _pg as pg
+import _procs as procs
 import _world as w
 import numpy as np
 import peak
@@ -52,7 +54,7 @@ def watch_ready(base: str, stop: threading.Event, seen: list) -> None:
             stop.wait(0.2)
 
 
-def pg_restart(args, cluster: w.PrivateCluster, shape: w.Shape, app, world: w.World, phones) -> bool:
+def pg_restart(args, cluster: pg.PrivateCluster, shape: w.Shape, app, world: w.World, phones) -> bool:
     log, stop, ready_seen, outage = peak.Log(), threading.Event(), [], {}
     total = len(phones) * args.visits
 
@@ -374,7 +376,7 @@ def _compare(got: dict, want: dict) -> tuple[set, set, int, int, int]:
 
 
 def scheduler_kill(args, server: str) -> bool:
-    url = w.recreate_database(server, args.scan_db)
+    url = pg.recreate_database(server, args.scan_db)
     scans_from = w.now_utc()
     app = w.make_app(url)
     w.migrate(app)
@@ -382,7 +384,7 @@ def scheduler_kill(args, server: str) -> bool:
                           users=False, enrol_noise=0.02, people_list=w.people(variants=0))
     total = seed_scan_data(app, world, args.scan_visits, days=5)
     w.dispose(app)
-    ref_url = w.recreate_database(server, args.scan_db + "_ref", template=args.scan_db)
+    ref_url = pg.recreate_database(server, args.scan_db + "_ref", template=args.scan_db)
     print(f"scheduler-kill: {total} visits seeded, with a copy for the reference scan")
     app, ref_app = w.make_app(url), w.make_app(ref_url)
     shape = w.Shape(url, scheduler=True, api=False, extra_env=SCAN_ENV).start()
@@ -426,10 +428,10 @@ def scheduler_kill(args, server: str) -> bool:
     return ok
 
 
-def scan_outage(args, cluster: w.PrivateCluster) -> bool:
+def scan_outage(args, cluster: pg.PrivateCluster) -> bool:
     """PostgreSQL restarted while the scheduler scans, with the production lease (600 s): does the
     scheduler scan again once the database is back, not only when its lease expires?"""
-    url = w.recreate_database(cluster.server, "field_app_bench_scan_outage")
+    url = pg.recreate_database(cluster.server, "field_app_bench_scan_outage")
     app = w.make_app(url)
     w.migrate(app)
     world = w.build_world(app, args.scan_caregivers, clients_per_phone=3, agencies=max(1, args.scan_caregivers // 40),
@@ -461,9 +463,9 @@ def scan_outage(args, cluster: w.PrivateCluster) -> bool:
 
 # ---------------------------------------------------------------- main
 
-def api_faults(args, parts: list[str], cluster: w.PrivateCluster, laps: w.Laps) -> dict[str, bool]:
+def api_faults(args, parts: list[str], cluster: pg.PrivateCluster, laps: w.Laps) -> dict[str, bool]:
     """(a) and (c), on one API in the production shape against the private cluster."""
-    url = w.recreate_database(cluster.server, "field_app_bench_faults")
+    url = pg.recreate_database(cluster.server, "field_app_bench_faults")
     app = w.make_app(url)
     w.migrate(app)
     world = w.build_world(app, args.phones + args.offline_phones,
@@ -511,9 +513,9 @@ def main() -> bool:
     print(w.machine_line())
     laps, results = w.Laps(), {}
     if "scheduler-kill" in parts:
-        results["scheduler-kill"] = scheduler_kill(args, w.pg_server(args.pg_url))
+        results["scheduler-kill"] = scheduler_kill(args, pg.pg_server(args.pg_url))
         laps.lap("scheduler-kill")
-    cluster = w.PrivateCluster() if {"pg-restart", "offline-day", "scan-outage"} & set(parts) else None
+    cluster = pg.PrivateCluster() if {"pg-restart", "offline-day", "scan-outage"} & set(parts) else None
     if {"pg-restart", "offline-day"} & set(parts):
         results.update(api_faults(args, parts, cluster, laps))
     if "scan-outage" in parts:
@@ -526,4 +528,4 @@ def main() -> bool:
 
 
 if __name__ == "__main__":
-    w.guarded_main(main)
+    procs.guarded_main(main)

@@ -20,6 +20,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import _ingest_variants as variants
+import _pg as pg
+import _procs as procs
 import _world as w
 import requests
 
@@ -213,8 +216,8 @@ def stage_times(app, world: w.World, visits: list[tuple], check_in_at, n: int = 
         try:
             for i in range(n):
                 uuid, phone_n, client_id = visits[i % len(visits)]
-                upsert, name = ((original, "insert (field_app's)"), (w.jsonb_upsert, "insert (jsonb_to_recordset)"),
-                                (w.values_upsert, "insert (before 7948651)"))[i % 3]
+                upsert, name = ((original, "insert (field_app's)"), (variants.jsonb_upsert, "insert (jsonb_to_recordset)"),
+                                (variants.values_upsert, "insert (before 7948651)"))[i % 3]
                 stages(uuid, phone_n, client_id, i // len(visits), upsert, name)
         finally:
             trail.insert_ignoring_duplicates = original
@@ -281,12 +284,12 @@ def server_env(args) -> tuple[dict[str, str], str]:
     """Extra environment of the production shape and its app spec (the bench's own for patched workers)."""
     extra, spec = {}, "field_app:create_app()"
     if args.profile:
-        extra["BENCH_PROFILE"] = f"/tmp/field_app_ingest_{w.free_port()}.prof"
-        w.on_cleanup(lambda: Path(extra["BENCH_PROFILE"]).unlink(missing_ok=True))
+        extra["BENCH_PROFILE"] = f"/tmp/field_app_ingest_{procs.free_port()}.prof"
+        procs.on_cleanup(lambda: Path(extra["BENCH_PROFILE"]).unlink(missing_ok=True))
     if args.upsert != "current":
         extra["BENCH_UPSERT"] = args.upsert
     if extra:
-        spec = "bench._world:bench_app()"
+        spec = "bench._ingest_variants:bench_app()"
     if args.scan_interval:
         extra["FIELD_APP_SCAN_INTERVAL_SECONDS"] = str(args.scan_interval)
     return extra, spec
@@ -314,16 +317,16 @@ def main() -> bool:
         wait_for_scans(app, started)  # the start-up scan of the open visits is not part of the load
     w.dispose(app)  # the bench's own connection is closed: the database's busy backends are the API's
     pids, scheduler = shape.worker_pids(), [shape.scheduler.pid] if shape.scheduler else []
-    cpu0, scheduler0, client0 = w.cpu_seconds(pids), w.cpu_seconds(scheduler), time.process_time()
+    cpu0, scheduler0, client0 = procs.cpu_seconds(pids), procs.cpu_seconds(scheduler), time.process_time()
     load_started = w.now_utc()
     results, wall = run_load(shape.base, world, batches, args.clients, args.max_batches, args.seconds, args.resend)
-    cpu = {"workers": w.cpu_seconds(pids) - cpu0, "client": time.process_time() - client0}
+    cpu = {"workers": procs.cpu_seconds(pids) - cpu0, "client": time.process_time() - client0}
     if not args.no_scheduler:  # every change of the load scanned: the scheduler's CPU and visits counted whole
         wait_for_scans(app, w.now_utc())
     # the scheduler re-judges the visits the batches changed: part of the cost of ingest
-    cpu["scheduler"] = w.cpu_seconds(scheduler) - scheduler0
+    cpu["scheduler"] = procs.cpu_seconds(scheduler) - scheduler0
     # backends of this database live only for this run; the scheduler's is counted too
-    cpu["postgres"] = w.cpu_seconds(w.backend_pids(server, args.db))
+    cpu["postgres"] = procs.cpu_seconds(pg.backend_pids(server, args.db))
     rescanned = w.query(app, "SELECT coalesce(sum(visits_scanned), 0) FROM scan_runs WHERE started_at >= :t",
                         t=load_started)[0][0]
     laps.lap("load")
@@ -343,4 +346,4 @@ def main() -> bool:
 
 
 if __name__ == "__main__":
-    w.guarded_main(main)
+    procs.guarded_main(main)

@@ -21,6 +21,8 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import _pg as pg
+import _procs as procs
 import _world as w
 import numpy as np
 import requests
@@ -127,14 +129,14 @@ def run_phones(base: str, world: w.World, phones: list[w.Phone], visits: int, re
 def calibrate(base: str, world: w.World, phone: w.Phone, n: int, pids: list[int], log: Log) -> float:
     """Worker CPU milliseconds of one check-in request, from ``n`` check-ins sent one at a time."""
     rng = random.Random(99)
-    cpu0 = w.cpu_seconds(pids)
+    cpu0 = procs.cpu_seconds(pids)
     with requests.Session() as session:
         for k in range(n):
             visit, steps = visit_requests(world, phone, 100 + k, w.now_utc() - w.minutes(30), rng)
             endpoint, keys, body = steps[0]
             answer = w.call(session, "POST", f"{base}/api/v1/visits/{visit}/{endpoint}", body(), phone.token)
             log.add(Record(endpoint, visit, keys, answer))
-    return (w.cpu_seconds(pids) - cpu0) / n * 1000
+    return (procs.cpu_seconds(pids) - cpu0) / n * 1000
 
 
 def sign_in_all(base: str, phones: list[w.Phone], log: Log) -> None:
@@ -312,11 +314,11 @@ def main() -> bool:
     laps.lap("warm-up")
     w.dispose(app)  # the bench's own connection is closed: the database's busy backends are the API's
     pids = shape.worker_pids()
-    cpu0, metrics0 = w.cpu_seconds(pids), shape.route_seconds()
-    pg0 = w.cpu_seconds(w.backend_pids(server, args.db))
+    cpu0, metrics0 = procs.cpu_seconds(pids), shape.route_seconds()
+    pg0 = procs.cpu_seconds(pg.backend_pids(server, args.db))
     wall = run_phones(shape.base, world, phones, args.visits, args.resend, args.seconds, log)
-    cpu = w.cpu_seconds(pids) - cpu0
-    pg_cpu = w.cpu_seconds(w.backend_pids(server, args.db)) - pg0  # backends of this run (and the scheduler's)
+    cpu = procs.cpu_seconds(pids) - cpu0
+    pg_cpu = procs.cpu_seconds(pg.backend_pids(server, args.db)) - pg0  # backends of this run (and the scheduler's)
     laps.lap("load")
     metrics = shape.route_seconds()
     timed = list(log.records)
@@ -377,4 +379,4 @@ def _blas() -> bool:
 
 
 if __name__ == "__main__":
-    w.guarded_main(main)
+    procs.guarded_main(main)

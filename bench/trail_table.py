@@ -43,6 +43,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import _pg as pg
+import _procs as procs
 import _world as w  # first: puts the repository on sys.path
 import psycopg
 from _trail_month import POINTS, POINTS_SQL, SETUP_SQL, TODAY_SQL, VISITS_SQL, Month, first_morning
@@ -399,7 +401,7 @@ def check_space(conn: psycopg.Connection, rows: int) -> None:
 
 
 def drop_database(server: str, name: str) -> None:
-    with psycopg.connect(w.db_url(server, "postgres"), autocommit=True) as conn:
+    with psycopg.connect(pg.db_url(server, "postgres"), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
@@ -439,10 +441,10 @@ def main() -> bool:
     args = parse_args()
     laps, server, url = w.begin(args.pg_url, args.db)
     if not args.keep:
-        w.on_cleanup(lambda: drop_database(server, args.db))
+        procs.on_cleanup(lambda: drop_database(server, args.db))
     app = w.make_app(url)
     w.migrate(app)
-    w.on_cleanup(lambda: w.dispose(app))
+    procs.on_cleanup(lambda: w.dispose(app))
     sizes = plan(args)
     month = Month(sizes[-1] // POINTS, args.days, first_morning(args.days))
     with psycopg.connect(url, autocommit=True) as conn:
@@ -467,4 +469,4 @@ def main() -> bool:
 
 
 if __name__ == "__main__":
-    w.guarded_main(main)
+    procs.guarded_main(main)
