@@ -343,6 +343,9 @@ class Shape:
             "PROMETHEUS_MULTIPROC_DIR": str(metrics), "BIND": f"127.0.0.1:{self.port}", "WORKERS": str(workers),
             # every simulated phone signs in from 127.0.0.1: the per-address sign-in limit is for the internet
             "FIELD_APP_SIGN_IN_LIMIT": "100000", "PYTHONPATH": str(REPO),
+            # as scripts/prod: one BLAS thread per process (gunicorn.conf.py says why)
+            "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS", "1"),
+            "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1"),
             **(extra_env or {}),
         }
         self.gunicorn: subprocess.Popen | None = None
