@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy.exc import IntegrityError
@@ -17,7 +18,6 @@ from field_app.errors import ApiError
 from field_app.extensions import db
 from field_app.metrics import TRAIL_POINTS, VERIFICATIONS
 from field_app.models.user import CAREGIVER
-from field_app.models.visit import CHECK_IN, CHECK_OUT
 from field_app.security import current_token, current_user, ensure_self, ensure_visible, require
 from field_app.services import attendance, audit, ratelimit, trail
 from field_app.services.lookup import visit_or_none
@@ -53,21 +53,18 @@ def own_visit(visit_id: str):
     return visit
 
 
-def _run_attempt(service, kind: str, visit_id: str, body):
+def _run_attempt(service, visit_id: str, body):
     """Run a check-in/out; two copies of one attempt racing each other end as one stored attempt.
 
-    A re-sent attempt is answered from storage before the rate limits are counted: a phone re-sending a
-    day of offline data must get the answers it already has, not 429, and costs one indexed read."""
+    A re-sent attempt is answered from storage before the rate limits are counted (the service counts
+    only new ones): a phone re-sending a day of offline data must get the answers it already has, not 429."""
     _guard_caller(body)
-    replay = attendance.find_replay(body.attempt_id, visit_id, kind, body.caregiver_id)
-    if replay is not None:
-        return _attempt_response(replay)
-    _count_attempt(body)
+    count = partial(_count_attempt, body)
     try:
-        return _attempt_response(service(visit_id, body, verifier()))
+        return _attempt_response(service(visit_id, body, verifier(), before_new=count))
     except IntegrityError:
         db.session.rollback()  # the other copy won: answer from what it stored
-        return _attempt_response(service(visit_id, body, verifier()))
+        return _attempt_response(service(visit_id, body, verifier(), before_new=count))
 
 
 def _attempt_response(result: attendance.AttemptResult):
@@ -96,7 +93,7 @@ def check_in(visit_id: str):
     """The first attempt opens the visit whatever its outcome; a re-sent attempt_id gets the same answer.
     A selfie with no face or several faces is stored as an attempt and answered 422 with the attempt."""
     body = parse_body(CheckInIn)
-    return _run_attempt(attendance.check_in, CHECK_IN, visit_id, body)
+    return _run_attempt(attendance.check_in, visit_id, body)
 
 
 @bp.post("/visits/<visit_id>/check-out")
@@ -106,7 +103,7 @@ def check_in(visit_id: str):
 def check_out(visit_id: str):
     """Closes the visit unless the face check failed and a retry is left; checks the duration."""
     body = parse_body(CheckOutIn)
-    return _run_attempt(attendance.check_out, CHECK_OUT, visit_id, body)
+    return _run_attempt(attendance.check_out, visit_id, body)
 
 
 @bp.post("/visits/<visit_id>/trail")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -100,9 +101,20 @@ def _run_checks(caregiver: Caregiver, body: AttemptIn, fence, v: Verifier) -> tu
     return face, place_fix(body.fix, fence, v.accuracy_factor)
 
 
-def check_in(visit_uuid: str, body: CheckInIn, v: Verifier) -> AttemptResult:
-    """Record a check-in attempt; the first one opens the visit whatever its outcome."""
-    if replay := find_replay(body.attempt_id, visit_uuid, CHECK_IN, body.caregiver_id):
+def _replay_or_count(body: AttemptIn, visit_uuid: str, kind: str,
+                     before_new: Callable[[], None] | None) -> AttemptResult | None:
+    """The stored answer to a re-sent attempt; for a new attempt None, after ``before_new``."""
+    replay = find_replay(body.attempt_id, visit_uuid, kind, body.caregiver_id)
+    if replay is None and before_new is not None:
+        before_new()
+    return replay
+
+
+def check_in(visit_uuid: str, body: CheckInIn, v: Verifier, before_new: Callable[[], None] | None = None
+             ) -> AttemptResult:
+    """Record a check-in attempt; the first one opens the visit whatever its outcome. A re-sent attempt
+    is answered from storage; ``before_new`` runs only for a new one (the API counts its rate limits)."""
+    if replay := _replay_or_count(body, visit_uuid, CHECK_IN, before_new):
         return replay
     caregiver, client = caregiver_or_404(body.caregiver_id), client_or_404(body.client_id)
     if client.agency_id != caregiver.agency_id:  # another agency's client: as if it did not exist
@@ -128,9 +140,11 @@ def check_in(visit_uuid: str, body: CheckInIn, v: Verifier) -> AttemptResult:
     return AttemptResult(attempt.response_status, attempt, visit, face.error)
 
 
-def check_out(visit_uuid: str, body: CheckOutIn, v: Verifier) -> AttemptResult:
-    """Record a check-out attempt; it closes the visit unless the face failed and a retry is left."""
-    if replay := find_replay(body.attempt_id, visit_uuid, CHECK_OUT, body.caregiver_id):
+def check_out(visit_uuid: str, body: CheckOutIn, v: Verifier, before_new: Callable[[], None] | None = None
+              ) -> AttemptResult:
+    """Record a check-out attempt; it closes the visit unless the face failed and a retry is left.
+    Re-sent attempts and ``before_new`` as for check_in."""
+    if replay := _replay_or_count(body, visit_uuid, CHECK_OUT, before_new):
         return replay
     visit = visit_or_none(visit_uuid)
     if visit is None:
