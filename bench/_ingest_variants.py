@@ -28,8 +28,11 @@ def bench_app():
 
     variant = os.environ.get("BENCH_UPSERT")
     if variant:
-        trail.insert_ignoring_duplicates = {"values": values_upsert, "unnest": unnest_upsert,
-                                            "jsonb": jsonb_upsert}[variant]
+        trail.insert_ignoring_duplicates = {
+            "values": values_upsert,
+            "unnest": unnest_upsert,
+            "jsonb": jsonb_upsert,
+        }[variant]
     app = create_app()
     target = os.environ.get("BENCH_PROFILE")
     if not target:
@@ -74,10 +77,15 @@ def unnest_upsert(model, rows: list[dict], unique_cols: list[str]) -> int:
     unnest(...)``): nothing to compile or parse per row. Values must already be in database form."""
 
     def source(table, cols, dialect) -> str:
-        return "SELECT * FROM unnest({})".format(", ".join(
-            f"CAST(:{c} AS {table.c[c].type.compile(dialect=dialect).split('(')[0]}[])" for c in cols))
+        return "SELECT * FROM unnest({})".format(
+            ", ".join(
+                f"CAST(:{c} AS {table.c[c].type.compile(dialect=dialect).split('(')[0]}[])" for c in cols
+            )
+        )
 
-    return _insert_select(model, rows, unique_cols, source, lambda cols: {c: [r[c] for r in rows] for c in cols})
+    return _insert_select(
+        model, rows, unique_cols, source, lambda cols: {c: [r[c] for r in rows] for c in cols}
+    )
 
 
 def jsonb_upsert(model, rows: list[dict], unique_cols: list[str]) -> int:
@@ -89,8 +97,13 @@ def jsonb_upsert(model, rows: list[dict], unique_cols: list[str]) -> int:
         return f"SELECT {', '.join(cols)} FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS x({record})"
 
     # datetimes are aware (UTC)
-    return _insert_select(model, rows, unique_cols, source,
-                          lambda cols: {"rows": json.dumps(rows, default=lambda v: v.isoformat())})
+    return _insert_select(
+        model,
+        rows,
+        unique_cols,
+        source,
+        lambda cols: {"rows": json.dumps(rows, default=lambda v: v.isoformat())},
+    )
 
 
 def _insert_select(model, rows: list[dict], unique_cols: list[str], source, params) -> int:
@@ -105,6 +118,8 @@ def _insert_select(model, rows: list[dict], unique_cols: list[str], source, para
         return 0
     table, cols = model.__table__, list(rows[0])
     key = next(iter(table.primary_key.columns)).name
-    sql = (f"INSERT INTO {table.name} ({', '.join(cols)}) {source(table, cols, postgresql.dialect())} "
-           f"ON CONFLICT ({', '.join(unique_cols)}) DO NOTHING RETURNING {key}")
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(cols)}) {source(table, cols, postgresql.dialect())} "
+        f"ON CONFLICT ({', '.join(unique_cols)}) DO NOTHING RETURNING {key}"
+    )
     return len(db.session.execute(text(sql), params(cols)).all())

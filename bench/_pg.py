@@ -14,7 +14,9 @@ from _procs import REPO, free_port, on_cleanup
 
 
 def pg_bin() -> Path | None:
-    dirs = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: [int(x) for x in p.parent.name.split(".")])
+    dirs = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: [int(x) for x in p.parent.name.split(".")]
+    )
     return dirs[-1] if dirs else None
 
 
@@ -25,7 +27,9 @@ def as_owner(args: list[str]) -> list[str]:
 
 def server_of(url: str) -> str:
     """postgresql://user@host:port (no database) from any database URL; loopback only, by house rule."""
-    parts = urlsplit(url.replace("postgresql+psycopg://", "postgresql://").replace("postgres://", "postgresql://"))
+    parts = urlsplit(
+        url.replace("postgresql+psycopg://", "postgresql://").replace("postgres://", "postgresql://")
+    )
     if parts.hostname not in ("127.0.0.1", "localhost", "::1"):
         raise SystemExit(f"the benches talk to 127.0.0.1 only; refusing PostgreSQL at {parts.hostname!r}")
     return urlunsplit((parts.scheme, parts.netloc, "", "", ""))
@@ -93,17 +97,39 @@ class PrivateCluster:
         on_cleanup(self.destroy)
         if os.getuid() == 0:
             shutil.chown(self.dir, "postgres")
-        subprocess.run(as_owner([str(self.bin / "initdb"), "-D", str(self.dir), "-U", "postgres", "--auth=trust",
-                                 "-E", "UTF8", "--locale=C.UTF-8"]), check=True, capture_output=True)
+        subprocess.run(
+            as_owner(
+                [
+                    str(self.bin / "initdb"),
+                    "-D",
+                    str(self.dir),
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                    "--locale=C.UTF-8",
+                ]
+            ),
+            check=True,
+            capture_output=True,
+        )
         self.start()
 
     def _ctl(self, *args: str, check: bool = True) -> None:
-        subprocess.run(as_owner([str(self.bin / "pg_ctl"), "-D", str(self.dir), *args]), check=check,
-                       capture_output=True)
+        subprocess.run(
+            as_owner([str(self.bin / "pg_ctl"), "-D", str(self.dir), *args]), check=check, capture_output=True
+        )
 
     def start(self) -> None:
-        self._ctl("-l", str(self.dir / "server.log"), "-w", "-o",
-                  f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
+        self._ctl(
+            "-l",
+            str(self.dir / "server.log"),
+            "-w",
+            "-o",
+            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "start",
+        )
 
     def stop(self, mode: str = "fast", check: bool = True) -> None:
         self._ctl("-m", mode, "-w", "stop", check=check)
@@ -116,6 +142,7 @@ class PrivateCluster:
 def backend_pids(server: str, dbname: str) -> list[int]:
     """PostgreSQL server processes serving this database (to count their CPU; same machine only)."""
     with _admin(server) as conn:
-        rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-                            (dbname,)).fetchall()
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (dbname,)
+        ).fetchall()
     return [r[0] for r in rows]

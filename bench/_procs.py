@@ -28,8 +28,15 @@ def _die_with_parent() -> None:
 def spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
     """Start a process in its own session (so Ctrl-C reaches only us, and we end its whole group)."""
     out = open(log, "ab")  # noqa: SIM115  (closed with the process)
-    proc = subprocess.Popen(args, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-                            preexec_fn=_die_with_parent)
+    proc = subprocess.Popen(
+        args,
+        cwd=REPO,
+        env=env,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        preexec_fn=_die_with_parent,
+    )
     out.close()
     _RUNNING.append(proc)
     return proc

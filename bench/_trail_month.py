@@ -15,11 +15,28 @@ POINTS, UPLOADS = 60, 3  #: a point a minute, sent in 3 uploads of 20
 TZ = ZoneInfo("Asia/Shanghai")
 
 #: the columns of the rows services/trail.py hands to the upsert, in its order
-COLUMNS = ("visit_id", "fix_time", "lat", "lng", "datum", "lat_wgs84", "lng_wgs84", "accuracy_m", "mock",
-           "altitude_m", "speed_mps", "bearing_deg", "geofence_status", "distance_m", "received_at")
+COLUMNS = (
+    "visit_id",
+    "fix_time",
+    "lat",
+    "lng",
+    "datum",
+    "lat_wgs84",
+    "lng_wgs84",
+    "accuracy_m",
+    "mock",
+    "altitude_m",
+    "speed_mps",
+    "bearing_deg",
+    "geofence_status",
+    "distance_m",
+    "received_at",
+)
 
-CHECK_IN = ("%(start)s::timestamptz + ((g - 1) / %(per_day)s) * interval '1 day'"
-            " + mod(g - 1, %(per_day)s) * %(spacing_ms)s * interval '1 millisecond'")
+CHECK_IN = (
+    "%(start)s::timestamptz + ((g - 1) / %(per_day)s) * interval '1 day'"
+    " + mod(g - 1, %(per_day)s) * %(spacing_ms)s * interval '1 millisecond'"
+)
 CLIENT = "(1 + mod(g, %(clients)s))"
 HOME = ("30.70 + mod({c}::bigint * 7919, 10007) * 1e-5", "120.70 + mod({c}::bigint * 104729, 10009) * 1e-5")
 
@@ -32,8 +49,9 @@ SETUP_SQL = (
     "INSERT INTO clients (id, agency_id, insured_id, name, home_lat, home_lng, home_datum, home_lat_wgs84,"
     " home_lng_wgs84, fence_radius_m, trail_consent, status, created_at)"
     " SELECT c, 1 + mod(c, %(agencies)s), 'T' || c, 'Client ' || c, {lat}, {lng}, 'WGS84', {lat}, {lng}, 100,"
-    " true, 'active', now() FROM generate_series(1, %(clients)s) c".format(lat=HOME[0].format(c="c"),
-                                                                          lng=HOME[1].format(c="c")),
+    " true, 'active', now() FROM generate_series(1, %(clients)s) c".format(
+        lat=HOME[0].format(c="c"), lng=HOME[1].format(c="c")
+    ),
 )
 
 VISITS_SQL = f"""
@@ -93,8 +111,9 @@ class Month:
         return {"start": self.start, "per_day": self.per_day, "spacing_ms": self.spacing_ms, **self.counts()}
 
     def check_in(self, g: int) -> datetime:
-        return self.start + timedelta(days=(g - 1) // self.per_day,
-                                      milliseconds=(g - 1) % self.per_day * self.spacing_ms)
+        return self.start + timedelta(
+            days=(g - 1) // self.per_day, milliseconds=(g - 1) % self.per_day * self.spacing_ms
+        )
 
 
 def first_morning(days: int) -> datetime:

@@ -50,6 +50,7 @@ def begin(pg_url: str | None, dbname: str) -> tuple[Laps, str, str]:
 
 # ---------------------------------------------------------------- the app in this process (setup, counting)
 
+
 def make_app(url: str):
     from field_app import create_app
 
@@ -82,12 +83,14 @@ def query(app, sql: str, **params) -> list[tuple]:
         return rows
 
 
-def table_counts(app, tables=("visits", "visit_attempts", "trail_points", "performed_items", "audit_log",
-                              "alerts")) -> dict[str, int]:
+def table_counts(
+    app, tables=("visits", "visit_attempts", "trail_points", "performed_items", "audit_log", "alerts")
+) -> dict[str, int]:
     return {t: query(app, f"SELECT count(*) FROM {t}")[0][0] for t in tables}
 
 
 # ---------------------------------------------------------------- faces and selfies
+
 
 @dataclass
 class Person:
@@ -130,8 +133,11 @@ def people(variants: int = 2) -> tuple[list[Person], str]:
     out = []
     for n, (name, photos) in enumerate(sources.items()):
         encoding, image_hash = enrolment_of(photos[0])
-        selfies = [phone_jpeg(raw, seed=1000 * n + 10 * k + v) for k, raw in enumerate(photos[1:] or photos)
-                   for v in range(variants)]
+        selfies = [
+            phone_jpeg(raw, seed=1000 * n + 10 * k + v)
+            for k, raw in enumerate(photos[1:] or photos)
+            for v in range(variants)
+        ]
         out.append(Person(name, encoding, image_hash, selfies))
     return out, where
 
@@ -162,6 +168,7 @@ def enrolment_of(photo: bytes) -> tuple[np.ndarray, str]:
 
 # ---------------------------------------------------------------- the world
 
+
 @dataclass
 class Phone:
     n: int
@@ -183,9 +190,16 @@ class World:
     plan_codes: list[str] = field(default_factory=list)
 
 
-def build_world(app, phones: int, clients_per_phone: int = 2, agencies: int = 5, seed: int = 7,
-                people_list: tuple[list[Person], str] | None = None, users: bool = True,
-                enrol_noise: float = 0.0) -> World:
+def build_world(
+    app,
+    phones: int,
+    clients_per_phone: int = 2,
+    agencies: int = 5,
+    seed: int = 7,
+    people_list: tuple[list[Person], str] | None = None,
+    users: bool = True,
+    enrol_noise: float = 0.0,
+) -> World:
     """Agencies, caregivers (each with a user, a registered phone and an enrolled real face), clients.
 
     Caregivers share the few real people's enrolment photos; ``enrol_noise`` (per dimension) makes
@@ -212,15 +226,22 @@ def build_world(app, phones: int, clients_per_phone: int = 2, agencies: int = 5,
         for n in range(phones):
             agency = agency_rows[n % agencies]
             person = n % len(persons)
-            caregiver = Caregiver(agency_id=agency.id, code=f"BCG{n:05d}", name=f"{persons[person].name}-{n}",
-                                  certificate_no=f"ZJ-HL-B{n:05d}", certificate_expires_on=date(2030, 12, 31),
-                                  is_nurse=n % 3 == 0)
+            caregiver = Caregiver(
+                agency_id=agency.id,
+                code=f"BCG{n:05d}",
+                name=f"{persons[person].name}-{n}",
+                certificate_no=f"ZJ-HL-B{n:05d}",
+                certificate_expires_on=date(2030, 12, 31),
+                is_nurse=n % 3 == 0,
+            )
             device_id = f"bench-phone-{n:05d}"
             caregiver.devices.append(Device(device_id=device_id))
             encoding = persons[person].enrolment
             if enrol_noise:
                 encoding = encoding + np.random.default_rng(seed * 100_000 + n).normal(0, enrol_noise, 128)
-            caregiver.enrolments.append(FaceEnrolment(encoding=encoding, image_hash=persons[person].image_hash))
+            caregiver.enrolments.append(
+                FaceEnrolment(encoding=encoding, image_hash=persons[person].image_hash)
+            )
             db.session.add(caregiver)
             db.session.flush()
             username = f"bench-cg-{n:05d}"
@@ -230,11 +251,27 @@ def build_world(app, phones: int, clients_per_phone: int = 2, agencies: int = 5,
             for k in range(clients_per_phone):
                 home = _offset(JIAXING, rng.uniform(-6000, 6000), rng.uniform(-6000, 6000))
                 glat, glng = from_wgs84(*home, GCJ02)  # geocoded addresses arrive in GCJ-02
-                client = Client(agency_id=agency.id, insured_id=f"3304B{n:05d}{k:02d}", name=f"参保人B{n}-{k}",
-                                grade="severe_2", home_lat=glat, home_lng=glng, home_datum=GCJ02,
-                                home_lat_wgs84=home[0], home_lng_wgs84=home[1], fence_radius_m=100.0)
-                client.care_plans.append(CarePlan(visits_per_week=7, monthly_cap_yuan=Decimal("1500"),
-                                                  fund_share=Decimal("0.8"), valid_from=date(2020, 1, 1), items=daily))
+                client = Client(
+                    agency_id=agency.id,
+                    insured_id=f"3304B{n:05d}{k:02d}",
+                    name=f"参保人B{n}-{k}",
+                    grade="severe_2",
+                    home_lat=glat,
+                    home_lng=glng,
+                    home_datum=GCJ02,
+                    home_lat_wgs84=home[0],
+                    home_lng_wgs84=home[1],
+                    fence_radius_m=100.0,
+                )
+                client.care_plans.append(
+                    CarePlan(
+                        visits_per_week=7,
+                        monthly_cap_yuan=Decimal("1500"),
+                        fund_share=Decimal("0.8"),
+                        valid_from=date(2020, 1, 1),
+                        items=daily,
+                    )
+                )
                 db.session.add(client)
                 db.session.flush()
                 homes[client.id] = home
@@ -262,7 +299,9 @@ def iso(at: datetime) -> str:
     return at.astimezone(UTC).isoformat(timespec="milliseconds")
 
 
-def insert_open_visits(app, world: World, per_phone: int, check_in_at: datetime, seed: int = 3) -> list[tuple]:
+def insert_open_visits(
+    app, world: World, per_phone: int, check_in_at: datetime, seed: int = 3
+) -> list[tuple]:
     """Open visits stored directly as the check-in service stores them (one matched, inside-the-fence
     check-in attempt each); returns (visit uuid, phone index, client id) triples."""
     from sqlalchemy import insert
@@ -279,22 +318,57 @@ def insert_open_visits(app, world: World, per_phone: int, check_in_at: datetime,
             plan.append((f"ingest-{phone.n:05d}-{k:05d}-{uuid.uuid4().hex[:8]}", phone, client_id))
     with app.app_context():
         for start in range(0, len(plan), 2000):
-            part = plan[start:start + 2000]
+            part = plan[start : start + 2000]
             # changed_at as the check-in left it: the first batch after it marks the visit for re-judging
-            rows = [dict(uuid=u, caregiver_id=p.caregiver_id, client_id=c, agency_id=p.agency_id, state="open",
-                         verification_status="pending", check_in_at=check_in_at, created_at=now,
-                         changed_at=check_in_at) for u, p, c in part]
-            ids = db.session.execute(insert(Visit).returning(Visit.id, sort_by_parameter_order=True), rows).scalars().all()
+            rows = [
+                dict(
+                    uuid=u,
+                    caregiver_id=p.caregiver_id,
+                    client_id=c,
+                    agency_id=p.agency_id,
+                    state="open",
+                    verification_status="pending",
+                    check_in_at=check_in_at,
+                    created_at=now,
+                    changed_at=check_in_at,
+                )
+                for u, p, c in part
+            ]
+            ids = (
+                db.session.execute(insert(Visit).returning(Visit.id, sort_by_parameter_order=True), rows)
+                .scalars()
+                .all()
+            )
             attempts = []
             for vid, (u, p, c) in zip(ids, part, strict=True):
                 f = fix(rng, world.homes[c], check_in_at)
-                attempts.append(dict(uuid=f"{u}-in", visit_id=vid, kind="check_in", caregiver_id=p.caregiver_id,
-                                     device_id=p.device_id, device_registered=True, lat=f["lat"], lng=f["lng"],
-                                     datum="WGS84", lat_wgs84=f["lat"], lng_wgs84=f["lng"], accuracy_m=f["accuracy_m"],
-                                     fix_time=check_in_at, device_time=check_in_at, received_at=check_in_at,
-                                     face_status="matched", face_distance=0.35, face_threshold=0.5,
-                                     face_encoding=world.people[p.person].enrolment, image_hash="0" * 16,
-                                     geofence_status="inside", distance_m=8.0, response_status=200))
+                attempts.append(
+                    dict(
+                        uuid=f"{u}-in",
+                        visit_id=vid,
+                        kind="check_in",
+                        caregiver_id=p.caregiver_id,
+                        device_id=p.device_id,
+                        device_registered=True,
+                        lat=f["lat"],
+                        lng=f["lng"],
+                        datum="WGS84",
+                        lat_wgs84=f["lat"],
+                        lng_wgs84=f["lng"],
+                        accuracy_m=f["accuracy_m"],
+                        fix_time=check_in_at,
+                        device_time=check_in_at,
+                        received_at=check_in_at,
+                        face_status="matched",
+                        face_distance=0.35,
+                        face_threshold=0.5,
+                        face_encoding=world.people[p.person].enrolment,
+                        image_hash="0" * 16,
+                        geofence_status="inside",
+                        distance_m=8.0,
+                        response_status=200,
+                    )
+                )
             db.session.execute(insert(VisitAttempt), attempts)
             visits.extend((u, p.n, c) for u, p, c in part)
         db.session.commit()
@@ -312,37 +386,58 @@ def issue_tokens(app, world: World, hours: float = 12) -> None:
 
     now = datetime.now(UTC)
     with app.app_context():
-        users = [User(username=p.username, password_hash="!", role=CAREGIVER, caregiver_id=p.caregiver_id)
-                 for p in world.phones]
+        users = [
+            User(username=p.username, password_hash="!", role=CAREGIVER, caregiver_id=p.caregiver_id)
+            for p in world.phones
+        ]
         db.session.add_all(users)
         db.session.flush()
         for phone, user in zip(world.phones, users, strict=True):
-            phone.token = issue_pair(user, phone.device_id, now, timedelta(hours=hours), timedelta(hours=hours)).access_token
+            phone.token = issue_pair(
+                user, phone.device_id, now, timedelta(hours=hours), timedelta(hours=hours)
+            ).access_token
         db.session.commit()
 
 
 # ---------------------------------------------------------------- the production shape
 
+
 class Shape:
     """gunicorn (process workers) + ``flask scheduler`` on a loopback port, as scripts/prod runs them."""
 
-    def __init__(self, url: str, workers: int = 2, scheduler: bool = True, extra_env: dict | None = None,
-                 app_spec: str = "field_app:create_app()", api: bool = True) -> None:
+    def __init__(
+        self,
+        url: str,
+        workers: int = 2,
+        scheduler: bool = True,
+        extra_env: dict | None = None,
+        app_spec: str = "field_app:create_app()",
+        api: bool = True,
+    ) -> None:
         self.url, self.workers, self.want_scheduler, self.app_spec = url, workers, scheduler, app_spec
         self.api = api
         self.tmp = Path(tempfile.mkdtemp(prefix="field_app_bench_shape_"))
-        on_cleanup(lambda: shutil.rmtree(self.tmp, ignore_errors=True) if not os.environ.get("BENCH_KEEP_LOGS")
-                   else None)
+        on_cleanup(
+            lambda: (
+                shutil.rmtree(self.tmp, ignore_errors=True) if not os.environ.get("BENCH_KEEP_LOGS") else None
+            )
+        )
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         metrics = self.tmp / "metrics"
         metrics.mkdir()
         self.env = {
-            **os.environ, "FLASK_APP": "field_app", "FIELD_APP_ENV": "production",
-            "FIELD_APP_SECRET_KEY": secrets.token_urlsafe(32), "DATABASE_URL": url,
-            "PROMETHEUS_MULTIPROC_DIR": str(metrics), "BIND": f"127.0.0.1:{self.port}", "WORKERS": str(workers),
+            **os.environ,
+            "FLASK_APP": "field_app",
+            "FIELD_APP_ENV": "production",
+            "FIELD_APP_SECRET_KEY": secrets.token_urlsafe(32),
+            "DATABASE_URL": url,
+            "PROMETHEUS_MULTIPROC_DIR": str(metrics),
+            "BIND": f"127.0.0.1:{self.port}",
+            "WORKERS": str(workers),
             # every simulated phone signs in from 127.0.0.1: the per-address sign-in limit is for the internet
-            "FIELD_APP_SIGN_IN_LIMIT": "100000", "PYTHONPATH": str(REPO),
+            "FIELD_APP_SIGN_IN_LIMIT": "100000",
+            "PYTHONPATH": str(REPO),
             # as scripts/prod: one BLAS thread per process (gunicorn.conf.py says why)
             "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS", "1"),
             "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1"),
@@ -358,8 +453,9 @@ class Shape:
 
     def start(self) -> Shape:
         if self.api:
-            self.gunicorn = self._spawn("gunicorn", "-c", "gunicorn.conf.py", self.app_spec,
-                                        log="gunicorn.log")
+            self.gunicorn = self._spawn(
+                "gunicorn", "-c", "gunicorn.conf.py", self.app_spec, log="gunicorn.log"
+            )
         if self.want_scheduler:
             self.start_scheduler()
         if self.api:
@@ -409,17 +505,17 @@ class Shape:
         text = requests.get(self.base + "/metrics", timeout=30).text
         for family in text_string_to_metric_families(text):
             for sample in family.samples:
-                kind = {"field_app_request_seconds_sum": 0, "field_app_request_seconds_count": 1}.get(sample.name)
+                kind = {"field_app_request_seconds_sum": 0, "field_app_request_seconds_count": 1}.get(
+                    sample.name
+                )
                 if kind is not None:
                     key = (sample.labels["route"], sample.labels["status"])
                     out.setdefault(key, [0.0, 0.0])[kind] += sample.value
         return {k: (v[0], int(v[1])) for k, v in out.items()}
 
 
-
-
-
 # ---------------------------------------------------------------- HTTP as a phone does it
+
 
 @dataclass
 class Answer:
@@ -437,8 +533,16 @@ class Answer:
 RETRY_STATUS = {502, 503, 504}
 
 
-def call(session: requests.Session, method: str, url: str, body: bytes | None = None, token: str | None = None,
-         deadline_s: float = 120.0, retry: bool = True, timeout_s: float = 120.0) -> Answer:
+def call(
+    session: requests.Session,
+    method: str,
+    url: str,
+    body: bytes | None = None,
+    token: str | None = None,
+    deadline_s: float = 120.0,
+    retry: bool = True,
+    timeout_s: float = 120.0,
+) -> Answer:
     """One request with a phone's retry policy: a connection error or 502/503/504 is retried with
     backoff (honouring Retry-After) until ``deadline_s``; any other answer is final."""
     headers = {"Content-Type": "application/json"}
@@ -474,7 +578,9 @@ def call(session: requests.Session, method: str, url: str, body: bytes | None = 
 
 
 def sign_in(session: requests.Session, base: str, phone: Phone) -> Answer:
-    body = json.dumps({"username": phone.username, "password": PASSWORD, "device_id": phone.device_id}).encode()
+    body = json.dumps(
+        {"username": phone.username, "password": PASSWORD, "device_id": phone.device_id}
+    ).encode()
     answer = call(session, "POST", base + "/api/v1/auth/sign-in", body)
     if answer.status == 200:
         phone.token = answer.body["access_token"]
@@ -486,6 +592,7 @@ def b64(data: bytes) -> str:
 
 
 # ---------------------------------------------------------------- reporting
+
 
 def pct(values: list[float]) -> tuple[float, float, float]:
     """p50, p95, p99 in milliseconds of values in seconds (nan when empty)."""
@@ -500,10 +607,18 @@ def machine_line() -> str:
 
     import dlib
 
-    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")), platform.machine())
-    return (f"machine: nproc={os.cpu_count()} cpu={model!r} mem_gb={os.sysconf('SC_PHYS_PAGES') * os.sysconf('SC_PAGE_SIZE') / 2**30:.0f}"
-            f" loadavg_1m={loadavg():.1f} python={platform.python_version()} dlib={dlib.__version__} DLIB_USE_BLAS={dlib.DLIB_USE_BLAS}")
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.machine(),
+    )
+    return (
+        f"machine: nproc={os.cpu_count()} cpu={model!r} mem_gb={os.sysconf('SC_PHYS_PAGES') * os.sysconf('SC_PAGE_SIZE') / 2**30:.0f}"
+        f" loadavg_1m={loadavg():.1f} python={platform.python_version()} dlib={dlib.__version__} DLIB_USE_BLAS={dlib.DLIB_USE_BLAS}"
+    )
 
 
 class Laps:

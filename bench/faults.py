@@ -38,6 +38,7 @@ PARTS = ("pg-restart", "scheduler-kill", "offline-day", "scan-outage")
 
 # ---------------------------------------------------------------- (a) PostgreSQL restarted mid-run
 
+
 def watch_ready(base: str, stop: threading.Event, seen: list) -> None:
     """Poll /ready (what a load balancer does) and keep each change of answer."""
     last = None
@@ -69,12 +70,15 @@ def pg_restart(args, cluster: pg.PrivateCluster, shape: w.Shape, app, world: w.W
         cluster.start()
         outage["end"] = time.monotonic()
 
-    threads = [threading.Thread(target=restart, daemon=True),
-               threading.Thread(target=watch_ready, args=(shape.base, stop, ready_seen), daemon=True)]
+    threads = [
+        threading.Thread(target=restart, daemon=True),
+        threading.Thread(target=watch_ready, args=(shape.base, stop, ready_seen), daemon=True),
+    ]
     for t in threads:
         t.start()
-    wall = peak.run_phones(shape.base, world, phones, args.visits, args.resend, args.seconds, log,
-                           deadline_s=args.retry_deadline)
+    wall = peak.run_phones(
+        shape.base, world, phones, args.visits, args.resend, args.seconds, log, deadline_s=args.retry_deadline
+    )
     threads[0].join(120)
     restarted_at = w.now_utc() - timedelta(seconds=time.monotonic() - outage.get("end", time.monotonic()))
     time.sleep(1)
@@ -87,22 +91,37 @@ def pg_restart(args, cluster: pg.PrivateCluster, shape: w.Shape, app, world: w.W
     internal = sum(1 for r in log.records if r.answer.status == 500)
     ready = [f"{s}{' ' + c if c else ''}" for _, s, c in ready_seen]
     longest = max((r.answer.seconds for r in retried), default=0.0)
-    print(f"pg-restart: PostgreSQL stopped after {outage.get('at_records', 0)} requests for "
-          f"{outage.get('end', 0) - outage.get('start', 0):.1f} s (down {args.outage:.0f} s + start-up); "
-          f"/ready answered in turn: {' -> '.join(ready)}")
-    print(f"pg-restart: {len(retried)} requests retried by the phones, why: {dict(reasons)}; longest until "
-          f"success {longest:.1f} s; no answer after {args.retry_deadline:.0f} s: {unanswered}; 500s: {internal}")
+    print(
+        f"pg-restart: PostgreSQL stopped after {outage.get('at_records', 0)} requests for "
+        f"{outage.get('end', 0) - outage.get('start', 0):.1f} s (down {args.outage:.0f} s + start-up); "
+        f"/ready answered in turn: {' -> '.join(ready)}"
+    )
+    print(
+        f"pg-restart: {len(retried)} requests retried by the phones, why: {dict(reasons)}; longest until "
+        f"success {longest:.1f} s; no answer after {args.retry_deadline:.0f} s: {unanswered}; 500s: {internal}"
+    )
     peak.latency_table(log.records)
     peak.print_check(check)
     scheduler_alive = shape.scheduler is not None and shape.scheduler.poll() is None
-    print(f"pg-restart: the scheduler {'survived' if scheduler_alive else 'DIED'}; {_scans_after(app, restarted_at)}")
+    print(
+        f"pg-restart: the scheduler {'survived' if scheduler_alive else 'DIED'}; {_scans_after(app, restarted_at)}"
+    )
     saw_outage = bool(reasons) and any(s == 503 for _, s, _c in ready_seen)
-    ok = (check["lost"] == 0 and check["doubled"] == 0 and not check["bad_replays"] and unanswered == 0
-          and internal == 0 and saw_outage and scheduler_alive)
-    print(f"pg-restart: visits={log.visits_done} seconds={wall:.0f} retried={len(retried)} "
-          f"saw_503={'yes' if saw_outage else 'no'} scheduler_alive={scheduler_alive} unanswered={unanswered} "
-          f"errors_500={internal} lost={check['lost']} doubled={check['doubled']} "
-          f"mismatched_replays={len(check['bad_replays'])} -> {'OK' if ok else 'FAILED'}")
+    ok = (
+        check["lost"] == 0
+        and check["doubled"] == 0
+        and not check["bad_replays"]
+        and unanswered == 0
+        and internal == 0
+        and saw_outage
+        and scheduler_alive
+    )
+    print(
+        f"pg-restart: visits={log.visits_done} seconds={wall:.0f} retried={len(retried)} "
+        f"saw_503={'yes' if saw_outage else 'no'} scheduler_alive={scheduler_alive} unanswered={unanswered} "
+        f"errors_500={internal} lost={check['lost']} doubled={check['doubled']} "
+        f"mismatched_replays={len(check['bad_replays'])} -> {'OK' if ok else 'FAILED'}"
+    )
     return ok
 
 
@@ -111,8 +130,9 @@ def _scans_after(app, restarted_at: datetime, timeout_s: float = 30) -> str:
     off by the outage cannot release its lease; the same process's next scan takes it back."""
 
     def done_after():
-        rows = w.query(app, "SELECT count(*) FROM scan_runs WHERE status = 'done' AND started_at > :t",
-                       t=restarted_at)
+        rows = w.query(
+            app, "SELECT count(*) FROM scan_runs WHERE status = 'done' AND started_at > :t", t=restarted_at
+        )
         return rows[0][0] or None
 
     t = time.monotonic()
@@ -120,11 +140,14 @@ def _scans_after(app, restarted_at: datetime, timeout_s: float = 30) -> str:
     if found:
         return f"first scan finished {time.monotonic() - t:.0f} s after the run (scans every 2 s)"
     lock = w.query(app, "SELECT holder, expires_at FROM scan_locks WHERE name='scanner'")
-    return (f"NO scan finished within {timeout_s:.0f} s after the restart; lease {lock} "
-            f"(a scan cut off by the outage keeps its lease until it expires)")
+    return (
+        f"NO scan finished within {timeout_s:.0f} s after the restart; lease {lock} "
+        f"(a scan cut off by the outage keeps its lease until it expires)"
+    )
 
 
 # ---------------------------------------------------------------- (c) a day of offline data re-sent twice
+
 
 def offline_day(args, shape: w.Shape, app, world: w.World, phones) -> bool:
     """Each phone uploads a day of visits at once, then re-sends every request twice, in order."""
@@ -141,7 +164,9 @@ def offline_day(args, shape: w.Shape, app, world: w.World, phones) -> bool:
                     answer = w.call(session, "POST", url, data, phone.token)
                     sent.append((phone, endpoint, url, data, answer))
                     first_pass.add(peak.Record(endpoint, visit, keys, answer))
-        counts = [w.table_counts(app, ("visits", "visit_attempts", "trail_points", "performed_items", "audit_log"))]
+        counts = [
+            w.table_counts(app, ("visits", "visit_attempts", "trail_points", "performed_items", "audit_log"))
+        ]
         differing: list[str] = []
         statuses = collections.Counter()
         for _round in range(2):
@@ -149,22 +174,34 @@ def offline_day(args, shape: w.Shape, app, world: w.World, phones) -> bool:
                 again = w.call(session, "POST", url, data, phone.token)
                 statuses[again.status] += 1
                 if again.status != first.status or again.body != _expected_replay(endpoint, first):
-                    differing.append(f"{endpoint} {url.rsplit('/', 2)[1]}: first {first.status} {first.code}, "
-                                     f"re-sent {again.status} {again.code}")
-            counts.append(w.table_counts(app, ("visits", "visit_attempts", "trail_points", "performed_items",
-                                               "audit_log")))
+                    differing.append(
+                        f"{endpoint} {url.rsplit('/', 2)[1]}: first {first.status} {first.code}, "
+                        f"re-sent {again.status} {again.code}"
+                    )
+            counts.append(
+                w.table_counts(
+                    app, ("visits", "visit_attempts", "trail_points", "performed_items", "audit_log")
+                )
+            )
     first_ok = sum(1 for *_x, a in sent if a.status == 200)
     changed = [c for c in counts[1:] if c != counts[0]]
     lost = peak.verify(app, first_pass)["lost"]  # accepted by the first upload, not stored
-    print(f"offline-day: {len(phones)} phones x {args.offline_visits} visits = {len(sent)} requests "
-          f"({first_ok} answered 200), then re-sent twice: answers {dict(statuses)}")
-    print(f"offline-day: rows after the upload {counts[0]}; after re-send 1 {counts[1]}; after re-send 2 {counts[2]}")
+    print(
+        f"offline-day: {len(phones)} phones x {args.offline_visits} visits = {len(sent)} requests "
+        f"({first_ok} answered 200), then re-sent twice: answers {dict(statuses)}"
+    )
+    print(
+        f"offline-day: rows after the upload {counts[0]}; after re-send 1 {counts[1]}; after re-send 2 {counts[2]}"
+    )
     for line in differing[:10]:
         print(f"  differing answer: {line}")
     ok = first_ok == len(sent) and not differing and not changed and lost == 0
-    print(f"offline-day: requests={len(sent)} resent={2 * len(sent)} differing_answers={len(differing)} "
-          f"rows_changed={len(changed)} lost={lost} doubled={0 if not changed else 'yes'} -> {'OK' if ok else 'FAILED'}"
-          if first_ok == len(sent) else "offline-day: the first upload was refused in part -> FAILED")
+    print(
+        f"offline-day: requests={len(sent)} resent={2 * len(sent)} differing_answers={len(differing)} "
+        f"rows_changed={len(changed)} lost={lost} doubled={0 if not changed else 'yes'} -> {'OK' if ok else 'FAILED'}"
+        if first_ok == len(sent)
+        else "offline-day: the first upload was refused in part -> FAILED"
+    )
     return ok
 
 
@@ -176,6 +213,7 @@ def _expected_replay(endpoint: str, first: w.Answer):
 
 
 # ---------------------------------------------------------------- (b) the scheduler killed mid-scan
+
 
 @dataclass
 class Planned:
@@ -215,8 +253,15 @@ def _plan(world: w.World, visits: int, days: int, rng: random.Random) -> list[Pl
                 start = datetime.combine(today - timedelta(days=d), clock(hour, minute), tz)
                 start += timedelta(minutes=rng.uniform(-20, 20))  # now and then overlapping: X01
                 kind = rng.random()
-                plan.append(Planned(phone, start.astimezone(UTC), rng.choice(phone.clients), kind,
-                                    20 if kind < 0.05 else rng.uniform(65, 80)))
+                plan.append(
+                    Planned(
+                        phone,
+                        start.astimezone(UTC),
+                        rng.choice(phone.clients),
+                        kind,
+                        20 if kind < 0.05 else rng.uniform(65, 80),
+                    )
+                )
     return plan
 
 
@@ -226,14 +271,34 @@ def _attempt_rows(v: Planned, where, face, rng: random.Random) -> list[dict]:
         if at is None:
             continue
         fix = w.fix(rng, where, at)
-        rows.append(dict(uuid=f"{v.uuid}-{k}", visit_id=v.id, kind=label, caregiver_id=v.phone.caregiver_id,
-                         device_id=v.phone.device_id, device_registered=True, lat=fix["lat"], lng=fix["lng"],
-                         datum="WGS84", lat_wgs84=fix["lat"], lng_wgs84=fix["lng"], accuracy_m=fix["accuracy_m"],
-                         mock=True if 0.11 <= v.kind < 0.12 else None, fix_time=at, device_time=at, received_at=at,
-                         face_status="matched", face_distance=0.3, face_threshold=0.5,
-                         face_encoding=face + np.random.default_rng(v.id * 2 + k).normal(0, 0.01, 128),
-                         image_hash=f"{rng.getrandbits(64):016x}", geofence_status="outside" if v.outside else "inside",
-                         distance_m=500.0 if v.outside else 8.0, response_status=200))
+        rows.append(
+            dict(
+                uuid=f"{v.uuid}-{k}",
+                visit_id=v.id,
+                kind=label,
+                caregiver_id=v.phone.caregiver_id,
+                device_id=v.phone.device_id,
+                device_registered=True,
+                lat=fix["lat"],
+                lng=fix["lng"],
+                datum="WGS84",
+                lat_wgs84=fix["lat"],
+                lng_wgs84=fix["lng"],
+                accuracy_m=fix["accuracy_m"],
+                mock=True if 0.11 <= v.kind < 0.12 else None,
+                fix_time=at,
+                device_time=at,
+                received_at=at,
+                face_status="matched",
+                face_distance=0.3,
+                face_threshold=0.5,
+                face_encoding=face + np.random.default_rng(v.id * 2 + k).normal(0, 0.01, 128),
+                image_hash=f"{rng.getrandbits(64):016x}",
+                geofence_status="outside" if v.outside else "inside",
+                distance_m=500.0 if v.outside else 8.0,
+                response_status=200,
+            )
+        )
     return rows
 
 
@@ -241,9 +306,21 @@ def _point_rows(v: Planned, where, rng: random.Random) -> list[dict]:
     rows = []
     for m in range(2, int(v.minutes) - 3, 8):
         fix = w.fix(rng, where, v.start + timedelta(minutes=m))
-        rows.append(dict(visit_id=v.id, fix_time=v.start + timedelta(minutes=m), lat=fix["lat"], lng=fix["lng"],
-                         datum="WGS84", lat_wgs84=fix["lat"], lng_wgs84=fix["lng"], accuracy_m=fix["accuracy_m"],
-                         geofence_status="inside", distance_m=10.0, received_at=v.start))
+        rows.append(
+            dict(
+                visit_id=v.id,
+                fix_time=v.start + timedelta(minutes=m),
+                lat=fix["lat"],
+                lng=fix["lng"],
+                datum="WGS84",
+                lat_wgs84=fix["lat"],
+                lng_wgs84=fix["lng"],
+                accuracy_m=fix["accuracy_m"],
+                geofence_status="inside",
+                distance_m=10.0,
+                received_at=v.start,
+            )
+        )
     return rows
 
 
@@ -264,25 +341,47 @@ def seed_scan_data(app, world: w.World, visits: int, days: int, seed: int = 11) 
     with app.app_context():
         enrolled = {e.caregiver_id: e.encoding for e in db.session.scalars(select(FaceEnrolment))}
         for n in range(0, len(plan), 1000):
-            part = plan[n:n + 1000]
-            rows = [dict(uuid=f"scan-{uuid.uuid4().hex}", caregiver_id=v.phone.caregiver_id, client_id=v.client,
-                         agency_id=v.phone.agency_id, state="open" if v.open else "closed",
-                         verification_status="verified", check_in_at=v.start, check_out_at=v.end,
-                         created_at=v.start, changed_at=datetime.now(UTC)) for v in part]
-            ids = db.session.execute(insert(Visit).returning(Visit.id, sort_by_parameter_order=True), rows).scalars()
+            part = plan[n : n + 1000]
+            rows = [
+                dict(
+                    uuid=f"scan-{uuid.uuid4().hex}",
+                    caregiver_id=v.phone.caregiver_id,
+                    client_id=v.client,
+                    agency_id=v.phone.agency_id,
+                    state="open" if v.open else "closed",
+                    verification_status="verified",
+                    check_in_at=v.start,
+                    check_out_at=v.end,
+                    created_at=v.start,
+                    changed_at=datetime.now(UTC),
+                )
+                for v in part
+            ]
+            ids = db.session.execute(
+                insert(Visit).returning(Visit.id, sort_by_parameter_order=True), rows
+            ).scalars()
             attempts, points, items = [], [], []
             for v, vid, row in zip(part, ids, rows, strict=True):
                 v.id, v.uuid = vid, row["uuid"]
                 where = w._offset(world.homes[v.client], 420, 300) if v.outside else world.homes[v.client]
                 face_of = v.phone
                 if 0.10 <= v.kind < 0.11:  # a colleague (another person) signs in: X05
-                    face_of = rng.choice([p for p in colleagues[v.phone.agency_id] if p.person != v.phone.person]
-                                         or [v.phone])
+                    face_of = rng.choice(
+                        [p for p in colleagues[v.phone.agency_id] if p.person != v.phone.person] or [v.phone]
+                    )
                 attempts += _attempt_rows(v, where, enrolled[face_of.caregiver_id], rng)
                 points += _point_rows(v, where, rng)
-                items += [dict(visit_id=vid, service_code=code, started_at=v.start + timedelta(minutes=5 + 12 * j),
-                               in_care_plan=True, nurse_required=False, received_at=v.start)
-                          for j, code in enumerate(rng.choice(peak.ITEM_SETS))]
+                items += [
+                    dict(
+                        visit_id=vid,
+                        service_code=code,
+                        started_at=v.start + timedelta(minutes=5 + 12 * j),
+                        in_care_plan=True,
+                        nurse_required=False,
+                        received_at=v.start,
+                    )
+                    for j, code in enumerate(rng.choice(peak.ITEM_SETS))
+                ]
             db.session.execute(insert(VisitAttempt), attempts)
             db.session.execute(insert(TrailPoint), points)
             db.session.execute(insert(PerformedItem), items)
@@ -295,7 +394,9 @@ SCAN_ENV = {"FIELD_APP_SCAN_LOCK_SECONDS": "5", "FIELD_APP_SCAN_INTERVAL_SECONDS
 
 
 def _runs(app) -> list[tuple]:
-    return w.query(app, "SELECT id, kind, status, visits_scanned, cursor IS NOT NULL FROM scan_runs ORDER BY id")
+    return w.query(
+        app, "SELECT id, kind, status, visits_scanned, cursor IS NOT NULL FROM scan_runs ORDER BY id"
+    )
 
 
 def _wait(predicate, timeout_s: float, step: float = 0.1):
@@ -320,15 +421,20 @@ def _after_sigterm(app) -> tuple[bool, str]:
     lock = w.query(app, "SELECT holder IS NOT NULL, expires_at FROM scan_locks WHERE name='scanner'")
     held = bool(lock and lock[0][0])
     running = [r[0] for r in _runs(app) if r[2] == "running"]
-    return not (held or running), (f"lease still held: {held}"
-                                   + (f" until {lock[0][1]:%H:%M:%S}" if held else "") + f", runs left running: {running}")
+    return not (held or running), (
+        f"lease still held: {held}"
+        + (f" until {lock[0][1]:%H:%M:%S}" if held else "")
+        + f", runs left running: {running}"
+    )
 
 
 def _alerts(app, scans_from: datetime) -> dict[tuple[str, str], tuple[str, str]]:
     """(rule, subject) -> (status, evidence), the scan's own clock in the evidence (T04's and X01's
     ``now`` for a visit never closed) replaced by a placeholder: two scans never run at the same instant."""
     rows = w.query(app, "SELECT rule_code, subject_key, status, evidence::text FROM alerts")
-    return {(r[0], r[1]): (r[2], json.dumps(_unclock(json.loads(r[3]), scans_from), sort_keys=True)) for r in rows}
+    return {
+        (r[0], r[1]): (r[2], json.dumps(_unclock(json.loads(r[3]), scans_from), sort_keys=True)) for r in rows
+    }
 
 
 def _unclock(value, scans_from: datetime):
@@ -359,9 +465,11 @@ def _kill_mid_scan(app, shape: w.Shape, total: int) -> tuple | None:
     shape.kill_scheduler()  # SIGKILL: no clean-up, the lease stays taken
     state = [r for r in _runs(app) if r[0] == caught[0]][0]
     lock = w.query(app, "SELECT holder IS NOT NULL, expires_at FROM scan_locks WHERE name='scanner'")
-    print(f"scheduler-kill: SIGKILL {time.monotonic() - started:.1f} s after the start, run {state[0]} at "
-          f"{state[3]}/{total} visits (status {state[2]}); lease still taken: {lock[0][0]} until "
-          f"{lock[0][1]:%H:%M:%S}")
+    print(
+        f"scheduler-kill: SIGKILL {time.monotonic() - started:.1f} s after the start, run {state[0]} at "
+        f"{state[3]}/{total} visits (status {state[2]}); lease still taken: {lock[0][0]} until "
+        f"{lock[0][1]:%H:%M:%S}"
+    )
     return state
 
 
@@ -380,8 +488,15 @@ def scheduler_kill(args, server: str) -> bool:
     scans_from = w.now_utc()
     app = w.make_app(url)
     w.migrate(app)
-    world = w.build_world(app, args.scan_caregivers, clients_per_phone=3, agencies=max(1, args.scan_caregivers // 40),
-                          users=False, enrol_noise=0.02, people_list=w.people(variants=0))
+    world = w.build_world(
+        app,
+        args.scan_caregivers,
+        clients_per_phone=3,
+        agencies=max(1, args.scan_caregivers // 40),
+        users=False,
+        enrol_noise=0.02,
+        people_list=w.people(variants=0),
+    )
     total = seed_scan_data(app, world, args.scan_visits, days=5)
     w.dispose(app)
     ref_url = pg.recreate_database(server, args.scan_db + "_ref", template=args.scan_db)
@@ -393,12 +508,16 @@ def scheduler_kill(args, server: str) -> bool:
         return False
     killed_at, run_id = time.monotonic(), caught[0]
     shape.start_scheduler()
-    ref_shape = w.Shape(ref_url, scheduler=True, api=False, extra_env=SCAN_ENV).start()  # meanwhile, on the copy
+    ref_shape = w.Shape(
+        ref_url, scheduler=True, api=False, extra_env=SCAN_ENV
+    ).start()  # meanwhile, on the copy
     done = _wait(lambda: _incremental_done(app, run_id), args.resume_timeout, 0.5)
     resumed_in = time.monotonic() - killed_at
     if not done:
-        print(f"scheduler-kill: not finished {resumed_in:.0f} s after the kill; runs {_runs(app)}; scheduler log:\n"
-              + shape.log_tail(f"scheduler-{shape.scheduler_starts}.log", 40))
+        print(
+            f"scheduler-kill: not finished {resumed_in:.0f} s after the kill; runs {_runs(app)}; scheduler log:\n"
+            + shape.log_tail(f"scheduler-{shape.scheduler_starts}.log", 40)
+        )
     ref_done = _wait(lambda: _incremental_done(ref_app), args.resume_timeout, 0.5)
     shape.stop()
     ref_shape.stop()
@@ -411,20 +530,33 @@ def scheduler_kill(args, server: str) -> bool:
     w.dispose(app)
     w.dispose(ref_app)
     lost, extra, status_diff, evidence_diff, timeless = _compare(got, want)
-    print(f"scheduler-kill: run {run_id} resumed and finished {resumed_in:.1f} s after the kill (the dead "
-          f"scheduler's {SCAN_ENV['FIELD_APP_SCAN_LOCK_SECONDS']} s lease must expire first): status {final[2]}, "
-          f"visits scanned {final[3]}/{total}; earlier incremental runs: {len(others)}")
-    print(f"scheduler-kill: alerts after kill+resume {len(got)}, reference scan of the copy {len(want)} "
-          f"{dict(sorted(collections.Counter(k[0] for k in want).items()))}: missing {len(lost)}, extra {len(extra)}, "
-          f"other status {status_diff}; evidence differs for {evidence_diff} of the {timeless} alerts whose "
-          f"evidence does not depend on the scan's clock")
+    print(
+        f"scheduler-kill: run {run_id} resumed and finished {resumed_in:.1f} s after the kill (the dead "
+        f"scheduler's {SCAN_ENV['FIELD_APP_SCAN_LOCK_SECONDS']} s lease must expire first): status {final[2]}, "
+        f"visits scanned {final[3]}/{total}; earlier incremental runs: {len(others)}"
+    )
+    print(
+        f"scheduler-kill: alerts after kill+resume {len(got)}, reference scan of the copy {len(want)} "
+        f"{dict(sorted(collections.Counter(k[0] for k in want).items()))}: missing {len(lost)}, extra {len(extra)}, "
+        f"other status {status_diff}; evidence differs for {evidence_diff} of the {timeless} alerts whose "
+        f"evidence does not depend on the scan's clock"
+    )
     for key in sorted(lost | extra)[:10]:
         print(f"  differs: {key}")
-    ok = bool(done and ref_done) and final[2] == "done" and final[3] == total and not (lost or extra or others) \
-        and status_diff == 0 and evidence_diff == 0 and clean_stop
-    print(f"scheduler-kill: visits={total} killed_at={caught[3]} resumed_run={run_id} resume_seconds={resumed_in:.0f} "
-          f"alerts={len(got)} reference_alerts={len(want)} lost={len(lost)} doubled={len(extra)} "
-          f"-> {'OK' if ok else 'FAILED'}")
+    ok = (
+        bool(done and ref_done)
+        and final[2] == "done"
+        and final[3] == total
+        and not (lost or extra or others)
+        and status_diff == 0
+        and evidence_diff == 0
+        and clean_stop
+    )
+    print(
+        f"scheduler-kill: visits={total} killed_at={caught[3]} resumed_run={run_id} resume_seconds={resumed_in:.0f} "
+        f"alerts={len(got)} reference_alerts={len(want)} lost={len(lost)} doubled={len(extra)} "
+        f"-> {'OK' if ok else 'FAILED'}"
+    )
     return ok
 
 
@@ -434,12 +566,24 @@ def scan_outage(args, cluster: pg.PrivateCluster) -> bool:
     url = pg.recreate_database(cluster.server, "field_app_bench_scan_outage")
     app = w.make_app(url)
     w.migrate(app)
-    world = w.build_world(app, args.scan_caregivers, clients_per_phone=3, agencies=max(1, args.scan_caregivers // 40),
-                          users=False, enrol_noise=0.02, people_list=w.people(variants=0))
+    world = w.build_world(
+        app,
+        args.scan_caregivers,
+        clients_per_phone=3,
+        agencies=max(1, args.scan_caregivers // 40),
+        users=False,
+        enrol_noise=0.02,
+        people_list=w.people(variants=0),
+    )
     total = seed_scan_data(app, world, args.scan_visits, days=5)
-    shape = w.Shape(url, scheduler=True, api=False, extra_env={"FIELD_APP_SCAN_INTERVAL_SECONDS": "2"}).start()
-    caught = _wait(lambda: [r for r in _runs(app) if r[1] == "incremental" and r[2] == "running" and 0 < r[3] < total],
-                   300, 0.05)
+    shape = w.Shape(
+        url, scheduler=True, api=False, extra_env={"FIELD_APP_SCAN_INTERVAL_SECONDS": "2"}
+    ).start()
+    caught = _wait(
+        lambda: [r for r in _runs(app) if r[1] == "incremental" and r[2] == "running" and 0 < r[3] < total],
+        300,
+        0.05,
+    )
     if not caught:
         print("scan-outage: no scan caught half-way -> FAILED")
         return False
@@ -452,27 +596,36 @@ def scan_outage(args, cluster: pg.PrivateCluster) -> bool:
     shape.stop()
     log = shape.log_text("scheduler-*.log")
     skipped = log.count("holds the lock")
-    print(f"scan-outage: PostgreSQL stopped for {args.outage:.0f} s while run {caught[0][0]} had scanned "
-          f"{caught[0][3]}/{total} visits; {'finished' if done else 'NOT finished'} {waited:.0f} s after the "
-          f"database came back; scans skipped for the lock: {skipped} (FIELD_APP_SCAN_LOCK_SECONDS=600)")
-    print(f"scan-outage: resumed={'yes' if done else 'no'} wait_seconds={waited:.0f} skipped_for_lock={skipped} "
-          f"-> {'OK' if done else 'FAILED'}")
+    print(
+        f"scan-outage: PostgreSQL stopped for {args.outage:.0f} s while run {caught[0][0]} had scanned "
+        f"{caught[0][3]}/{total} visits; {'finished' if done else 'NOT finished'} {waited:.0f} s after the "
+        f"database came back; scans skipped for the lock: {skipped} (FIELD_APP_SCAN_LOCK_SECONDS=600)"
+    )
+    print(
+        f"scan-outage: resumed={'yes' if done else 'no'} wait_seconds={waited:.0f} skipped_for_lock={skipped} "
+        f"-> {'OK' if done else 'FAILED'}"
+    )
     w.dispose(app)
     return bool(done)
 
 
 # ---------------------------------------------------------------- main
 
+
 def api_faults(args, parts: list[str], cluster: pg.PrivateCluster, laps: w.Laps) -> dict[str, bool]:
     """(a) and (c), on one API in the production shape against the private cluster."""
     url = pg.recreate_database(cluster.server, "field_app_bench_faults")
     app = w.make_app(url)
     w.migrate(app)
-    world = w.build_world(app, args.phones + args.offline_phones,
-                          clients_per_phone=max(args.visits, args.offline_visits), people_list=w.people(variants=1))
+    world = w.build_world(
+        app,
+        args.phones + args.offline_phones,
+        clients_per_phone=max(args.visits, args.offline_visits),
+        people_list=w.people(variants=1),
+    )
     shape = w.Shape(url, workers=args.workers, extra_env=SCAN_ENV).start()
     peak.sign_in_all(shape.base, world.phones, peak.Log())
-    phones, offline = world.phones[:args.phones], world.phones[args.phones:]
+    phones, offline = world.phones[: args.phones], world.phones[args.phones :]
     laps.lap("private cluster+world+start")
     results = {}
     if "pg-restart" in parts:
@@ -497,12 +650,16 @@ def main() -> bool:
     parser.add_argument("--seconds", type=float, default=300)
     parser.add_argument("--resend", type=float, default=0.05)
     parser.add_argument("--outage", type=float, default=5.0, help="seconds PostgreSQL stays down")
-    parser.add_argument("--retry-deadline", type=float, default=120.0, help="a phone gives up a request after this")
+    parser.add_argument(
+        "--retry-deadline", type=float, default=120.0, help="a phone gives up a request after this"
+    )
     parser.add_argument("--offline-phones", type=int, default=3)
     parser.add_argument("--offline-visits", type=int, default=5, help="visits in the offline day of a phone")
     parser.add_argument("--scan-caregivers", type=int, default=400)
     parser.add_argument("--scan-visits", type=int, default=8000)
-    parser.add_argument("--resume-timeout", type=float, default=180, help="seconds the restarted scheduler gets")
+    parser.add_argument(
+        "--resume-timeout", type=float, default=180, help="seconds the restarted scheduler gets"
+    )
     parser.add_argument("--small", action="store_true", help="a CI-sized run (well under a minute)")
     args = parser.parse_args()
     if args.small:
@@ -522,8 +679,10 @@ def main() -> bool:
         results["scan-outage"] = scan_outage(args, cluster)
         laps.lap("scan-outage")
     print(laps.line())
-    print(" ".join(f"{k}={'ok' if v else 'FAILED'}" for k, v in results.items())
-          + f" all={'ok' if all(results.values()) else 'FAILED'}")
+    print(
+        " ".join(f"{k}={'ok' if v else 'FAILED'}" for k, v in results.items())
+        + f" all={'ok' if all(results.values()) else 'FAILED'}"
+    )
     return all(results.values())
 
 

@@ -32,14 +32,20 @@ def main() -> None:
     lngs = HOME[1] + rng.normal(0, 0.0008, POINTS)
     accuracies = rng.uniform(5, 40, POINTS)
     d = 0.0009
-    square = ((HOME[1] - d, HOME[0] - d), (HOME[1] + d, HOME[0] - d), (HOME[1] + d, HOME[0] + d),
-              (HOME[1] - d, HOME[0] + d))
+    square = (
+        (HOME[1] - d, HOME[0] - d),
+        (HOME[1] + d, HOME[0] - d),
+        (HOME[1] + d, HOME[0] + d),
+        (HOME[1] - d, HOME[0] + d),
+    )
     figures = {}
     for name, fence in (("circle", Fence(*HOME, 100)), ("polygon", Fence(*HOME, 100, polygon=square))):
         check_fix(fence, *HOME, 10)  # a polygon's cached projection is built outside the timing
         one = _microseconds(lambda f=fence: check_fix(f, lats[0], lngs[0], accuracies[0]), number)
         trail = _microseconds(lambda f=fence: check_fixes(f, lats, lngs, accuracies), number)
-        print(f"{name:8} check_fix {one:7.1f} µs   check_fixes({POINTS}) {trail:7.1f} µs = {trail / one:.1f} single calls")
+        print(
+            f"{name:8} check_fix {one:7.1f} µs   check_fixes({POINTS}) {trail:7.1f} µs = {trail / one:.1f} single calls"
+        )
         figures |= {f"{name}_fix_us": round(one, 1), f"{name}_trail{POINTS}_us": round(trail, 1)}
     print(" ".join(f"{k}={v}" for k, v in figures.items()))
 

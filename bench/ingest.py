@@ -52,23 +52,33 @@ class Results:
             self.sent.append(item)
 
 
-def build_batches(world: w.World, visits: list[tuple], per_visit: int, points: int, check_in_at, seed: int = 5
-                  ) -> dict[int, list[Batch]]:
+def build_batches(
+    world: w.World, visits: list[tuple], per_visit: int, points: int, check_in_at, seed: int = 5
+) -> dict[int, list[Batch]]:
     """Per phone, its visits' batches in sending order (batch b of every visit before batch b+1)."""
     rng = random.Random(seed)
     out: dict[int, list[Batch]] = {p.n: [] for p in world.phones}
     for b in range(per_visit):
         for uuid, phone_n, client_id in visits:
             home = world.homes[client_id]
-            fixes = [w.fix(rng, home, check_in_at + w.minutes(b * points + k + 1), sigma_m=rng.choice((8, 8, 60)))
-                     for k in range(points)]
+            fixes = [
+                w.fix(rng, home, check_in_at + w.minutes(b * points + k + 1), sigma_m=rng.choice((8, 8, 60)))
+                for k in range(points)
+            ]
             body = json.dumps({"device_id": world.phones[phone_n].device_id, "points": fixes}).encode()
             out[phone_n].append(Batch(uuid, phone_n, [f["time"] for f in fixes], body))
     return out
 
 
-def run_load(base: str, world: w.World, batches: dict[int, list[Batch]], senders: int, max_batches: int,
-             seconds: float, resend: float) -> tuple[Results, float]:
+def run_load(
+    base: str,
+    world: w.World,
+    batches: dict[int, list[Batch]],
+    senders: int,
+    max_batches: int,
+    seconds: float,
+    resend: float,
+) -> tuple[Results, float]:
     """Sender k sends for phones k, k + senders, ...: every phone's first batch, then every second one."""
     results = Results()
     budget = itertools.count()
@@ -88,8 +98,15 @@ def run_load(base: str, world: w.World, batches: dict[int, list[Batch]], senders
                 answer = w.call(session, "POST", url.format(batch.visit), batch.body, token, deadline_s=60)
                 results.add(Sent(batch, False, answer))
                 if rng.random() < resend:  # the phone did not see the answer, or lost its sent-marker
-                    results.add(Sent(batch, True, w.call(session, "POST", url.format(batch.visit), batch.body,
-                                                         token, deadline_s=60)))
+                    results.add(
+                        Sent(
+                            batch,
+                            True,
+                            w.call(
+                                session, "POST", url.format(batch.visit), batch.body, token, deadline_s=60
+                            ),
+                        )
+                    )
 
     threads = [threading.Thread(target=sender_loop, args=(k,), daemon=True) for k in range(senders)]
     started = time.perf_counter()
@@ -116,58 +133,83 @@ def verify(app, results: Results) -> dict:
             unsure |= keys  # no answer: it may or may not have been stored
         else:
             refused += 1
-    rows = w.query(app, "SELECT v.uuid, to_char(t.fix_time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS') "
-                        "FROM trail_points t JOIN visits v ON v.id = t.visit_id")
+    rows = w.query(
+        app,
+        "SELECT v.uuid, to_char(t.fix_time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS') "
+        "FROM trail_points t JOIN visits v ON v.id = t.visit_id",
+    )
     stored = {(u, t + "+00:00") for u, t in rows}
     return {
-        "rows": len(rows), "accepted_points": len(accepted), "claimed_stored": claimed,
-        "lost": len(accepted - stored), "unexpected": len(stored - accepted - unsure),
+        "rows": len(rows),
+        "accepted_points": len(accepted),
+        "claimed_stored": claimed,
+        "lost": len(accepted - stored),
+        "unexpected": len(stored - accepted - unsure),
         "doubled": (len(rows) - len(stored)) + max(0, claimed - len(stored)) + resend_stored,
         "refused": refused,
     }
 
 
-def report(results: Results, wall: float, check: dict, args, routes: dict, cpu: dict[str, float], rescanned: int
-           ) -> None:
+def report(
+    results: Results, wall: float, check: dict, args, routes: dict, cpu: dict[str, float], rescanned: int
+) -> None:
     first = [s for s in results.sent if not s.resend]
     ok = [s.answer.seconds for s in first if s.answer.status == 200]
     p50, p95, p99 = w.pct(ok)
     resent = [s for s in results.sent if s.resend]
-    dup_ok = sum(1 for s in resent if s.answer.status == 200 and s.answer.body["duplicates"] == s.answer.body["received"])
+    dup_ok = sum(
+        1
+        for s in resent
+        if s.answer.status == 200 and s.answer.body["duplicates"] == s.answer.body["received"]
+    )
     statuses: dict[str, int] = {}
     for s in results.sent:
         key = str(s.answer.status) if s.answer.status != 200 else "200"
         statuses[key] = statuses.get(key, 0) + 1
     points_per_s = check["claimed_stored"] / wall
     req_per_s = len(results.sent) / wall
-    print(f"requests: {len(results.sent)} ({len(first)} batches + {len(resent)} re-sent), statuses {statuses}")
+    print(
+        f"requests: {len(results.sent)} ({len(first)} batches + {len(resent)} re-sent), statuses {statuses}"
+    )
     print(f"re-sent batches answered stored=0 duplicates=60: {dup_ok}/{len(resent)}")
-    print(f"rows: {check['rows']} trail points stored; accepted by clients {check['accepted_points']}; "
-          f"lost {check['lost']}, doubled {check['doubled']}, stored without an answer {check['unexpected']}")
+    print(
+        f"rows: {check['rows']} trail points stored; accepted by clients {check['accepted_points']}; "
+        f"lost {check['lost']}, doubled {check['doubled']}, stored without an answer {check['unexpected']}"
+    )
     server = routes.get(("/api/v1/visits/<visit_id>/trail", "200"))
     if server:
-        print(f"server-side mean per batch (from /metrics): {server[0] / server[1] * 1000:.1f} ms over {server[1]}")
+        print(
+            f"server-side mean per batch (from /metrics): {server[0] / server[1] * 1000:.1f} ms over {server[1]}"
+        )
     n = max(1, len(results.sent))
     per = {k: v / n * 1000 for k, v in cpu.items()}
     server_ms = per["workers"] + per["postgres"] + per["scheduler"]
     projected = 60 * 1000 / server_ms * w.os.cpu_count()
-    print(f"CPU per request (ms): gunicorn workers {per['workers']:.1f}, PostgreSQL {per['postgres']:.1f}, "
-          f"scheduler {per['scheduler']:.1f}, this client {per['client']:.1f}; "
-          f"workers {cpu['workers'] / wall:.2f} cores busy on average")
-    print(f"projected on {w.os.cpu_count()} cores serving only the API, the scheduler and PostgreSQL "
-          f"(phones elsewhere): {projected:.0f} points/s")
+    print(
+        f"CPU per request (ms): gunicorn workers {per['workers']:.1f}, PostgreSQL {per['postgres']:.1f}, "
+        f"scheduler {per['scheduler']:.1f}, this client {per['client']:.1f}; "
+        f"workers {cpu['workers'] / wall:.2f} cores busy on average"
+    )
+    print(
+        f"projected on {w.os.cpu_count()} cores serving only the API, the scheduler and PostgreSQL "
+        f"(phones elsewhere): {projected:.0f} points/s"
+    )
     # In production a visit's batches come ~20 minutes apart, more than TRAIL_RESCAN_MINUTES: every batch
     # leads to one re-scan of its visit, however many batches this short run packed into one scan.
     per_scan = cpu["scheduler"] / max(1, rescanned) * 1000
     one_scan_each = 60 * 1000 / (per["workers"] + per["postgres"] + per_scan) * w.os.cpu_count()
-    print(f"scheduler: {rescanned} visits re-judged during the load, {per_scan:.1f} ms of its CPU each; with one "
-          f"re-scan per batch, as batches 20 minutes apart cause: {one_scan_each:.0f} points/s projected")
-    print(f"upsert={args.upsert} scheduler={'off' if args.no_scheduler else 'on'} loadavg_1m={w.loadavg():.1f} "
-          f"workers={args.workers} clients={args.clients} batches={len(first)} resent={len(resent)} "
-          f"points={check['claimed_stored']} seconds={wall:.1f} points_per_s={points_per_s:.0f} "
-          f"req_per_s={req_per_s:.0f} cpu_ms_per_batch={server_ms:.1f} projected_points_per_s={projected:.0f} "
-          f"projected_one_rescan_per_batch={one_scan_each:.0f} p50_ms={p50:.0f} p95_ms={p95:.0f} p99_ms={p99:.0f} "
-          f"lost={check['lost']} doubled={check['doubled']}")
+    print(
+        f"scheduler: {rescanned} visits re-judged during the load, {per_scan:.1f} ms of its CPU each; with one "
+        f"re-scan per batch, as batches 20 minutes apart cause: {one_scan_each:.0f} points/s projected"
+    )
+    print(
+        f"upsert={args.upsert} scheduler={'off' if args.no_scheduler else 'on'} loadavg_1m={w.loadavg():.1f} "
+        f"workers={args.workers} clients={args.clients} batches={len(first)} resent={len(resent)} "
+        f"points={check['claimed_stored']} seconds={wall:.1f} points_per_s={points_per_s:.0f} "
+        f"req_per_s={req_per_s:.0f} cpu_ms_per_batch={server_ms:.1f} projected_points_per_s={projected:.0f} "
+        f"projected_one_rescan_per_batch={one_scan_each:.0f} p50_ms={p50:.0f} p95_ms={p95:.0f} p99_ms={p99:.0f} "
+        f"lost={check['lost']} doubled={check['doubled']}"
+    )
 
 
 def stage_times(app, world: w.World, visits: list[tuple], check_in_at, n: int = 150) -> str:
@@ -193,8 +235,14 @@ def stage_times(app, world: w.World, visits: list[tuple], check_in_at, n: int = 
 
     def stages(uuid, phone_n, client_id, k, upsert, name):
         frac = 0.5 / (1 + k // 2)  # between the load's whole minutes, a new set for every round
-        body = json.dumps({"points": [w.fix(rng, world.homes[client_id], check_in_at + w.minutes(j + frac + 60 * (k % 2)))
-                                      for j in range(60)]}).encode()
+        body = json.dumps(
+            {
+                "points": [
+                    w.fix(rng, world.homes[client_id], check_in_at + w.minutes(j + frac + 60 * (k % 2)))
+                    for j in range(60)
+                ]
+            }
+        ).encode()
         data = timed("json", json.loads, body)
         batch = timed("pydantic", lambda: TrailBatchIn.model_validate(data, context=validation_context()))
         timed("token", accounts.resolve, world.phones[phone_n].token, accounts.ACCESS, w.now_utc())
@@ -203,21 +251,36 @@ def stage_times(app, world: w.World, visits: list[tuple], check_in_at, n: int = 
 
         def fence_test():
             coords = [to_wgs84(p.lat, p.lng, p.datum) for p in points]
-            return geofence.check_fixes(client_fence(visit.client), [c[0] for c in coords], [c[1] for c in coords],
-                                        [p.accuracy_m for p in points])
+            return geofence.check_fixes(
+                client_fence(visit.client),
+                [c[0] for c in coords],
+                [c[1] for c in coords],
+                [p.accuracy_m for p in points],
+            )
 
         timed("geofence", fence_test)  # a circle: no per-home projection, so no cache to miss
         trail.insert_ignoring_duplicates = lambda *a: timed(name, upsert, *a)
-        timed("add_trail (all but the insert)", trail.add_trail, visit, batch, w.now_utc(), 48, 1.0,
-              w.minutes(10))
+        timed(
+            "add_trail (all but the insert)",
+            trail.add_trail,
+            visit,
+            batch,
+            w.now_utc(),
+            48,
+            1.0,
+            w.minutes(10),
+        )
         timed("commit", db.session.commit)
 
     with app.app_context():
         try:
             for i in range(n):
                 uuid, phone_n, client_id = visits[i % len(visits)]
-                upsert, name = ((original, "insert (field_app's)"), (variants.jsonb_upsert, "insert (jsonb_to_recordset)"),
-                                (variants.values_upsert, "insert (before 7948651)"))[i % 3]
+                upsert, name = (
+                    (original, "insert (field_app's)"),
+                    (variants.jsonb_upsert, "insert (jsonb_to_recordset)"),
+                    (variants.values_upsert, "insert (before 7948651)"),
+                )[i % 3]
                 stages(uuid, phone_n, client_id, i // len(visits), upsert, name)
         finally:
             trail.insert_ignoring_duplicates = original
@@ -225,15 +288,19 @@ def stage_times(app, world: w.World, visits: list[tuple], check_in_at, n: int = 
     per = {k: v / (n / 3 if k.startswith("insert") else n) * 1000 for k, v in spent.items()}
     inserts = sum(v for k, v in spent.items() if k.startswith("insert"))
     per["add_trail (all but the insert)"] = (spent["add_trail (all but the insert)"] - inserts) / n * 1000
-    return "stages (CPU ms per 60-point batch, one process): " + ", ".join(f"{k} {v:.2f}" for k, v in per.items())
+    return "stages (CPU ms per 60-point batch, one process): " + ", ".join(
+        f"{k} {v:.2f}" for k, v in per.items()
+    )
 
 
 def wait_for_scans(app, started_after, timeout_s: float = 240) -> None:
     """Until a scan run started after ``started_after`` has finished and none is in progress (the
     scheduler scans at start and then every SCAN_INTERVAL_SECONDS)."""
     deadline = time.monotonic() + timeout_s
-    sql = ("SELECT count(*) FILTER (WHERE started_at >= :t AND status <> 'running'),"
-           " count(*) FILTER (WHERE status = 'running') FROM scan_runs")
+    sql = (
+        "SELECT count(*) FILTER (WHERE started_at >= :t AND status <> 'running'),"
+        " count(*) FILTER (WHERE status = 'running') FROM scan_runs"
+    )
     while time.monotonic() < deadline:
         finished, running = w.query(app, sql, t=started_after)[0]
         if finished and not running:
@@ -248,7 +315,9 @@ def print_profile(path: str, top: int = 30) -> None:
     stats = pstats.Stats(path)
     stats.sort_stats("cumulative").print_stats(top)
     stats.sort_stats("tottime").print_stats(top)
-    stats.sort_stats("cumulative").print_stats(r"field_app/|pydantic/main|flask/json|prometheus_client/(metrics|values)", top)
+    stats.sort_stats("cumulative").print_stats(
+        r"field_app/|pydantic/main|flask/json|prometheus_client/(metrics|values)", top
+    )
 
 
 def parse_args() -> argparse.Namespace:
@@ -264,12 +333,24 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=60, help="... or after this long")
     parser.add_argument("--resend", type=float, default=0.05, help="share of batches sent twice")
     parser.add_argument("--no-scheduler", action="store_true")
-    parser.add_argument("--scan-interval", type=int, help="the scheduler's SCAN_INTERVAL_SECONDS (default: the app's, 60)")
-    parser.add_argument("--profile", action="store_true", help="one worker under cProfile; prints where time goes")
-    parser.add_argument("--upsert", choices=("current", "values", "unnest", "jsonb"), default="current",
-                        help="store points with field_app's code (current), its previous version (values) or a "
-                             "variant (unnest, jsonb = jsonb_to_recordset), patched into the bench's workers")
-    parser.add_argument("--stages", action="store_true", help="time the request's stages in this process (always, unless --small)")
+    parser.add_argument(
+        "--scan-interval", type=int, help="the scheduler's SCAN_INTERVAL_SECONDS (default: the app's, 60)"
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="one worker under cProfile; prints where time goes"
+    )
+    parser.add_argument(
+        "--upsert",
+        choices=("current", "values", "unnest", "jsonb"),
+        default="current",
+        help="store points with field_app's code (current), its previous version (values) or a "
+        "variant (unnest, jsonb = jsonb_to_recordset), patched into the bench's workers",
+    )
+    parser.add_argument(
+        "--stages",
+        action="store_true",
+        help="time the request's stages in this process (always, unless --small)",
+    )
     parser.add_argument("--small", action="store_true", help="a CI-sized run (well under a minute)")
     args = parser.parse_args()
     if args.small:
@@ -300,18 +381,24 @@ def main() -> bool:
     laps, server, url = w.begin(args.pg_url, args.db)
     app = w.make_app(url)
     w.migrate(app)
-    world = w.build_world(app, args.phones, clients_per_phone=1, people_list=w.people(variants=0), users=False)
+    world = w.build_world(
+        app, args.phones, clients_per_phone=1, people_list=w.people(variants=0), users=False
+    )
     w.issue_tokens(app, world)
     check_in_at = w.now_utc() - w.minutes(args.batches_per_visit * args.points + 10)
     visits = w.insert_open_visits(app, world, 1, check_in_at)
     batches = build_batches(world, visits, args.batches_per_visit, args.points, check_in_at)
     laps.lap("setup")
-    print(f"world: {len(world.phones)} caregivers with a phone, an access token and an open visit each (inserted "
-          f"directly); {sum(map(len, batches.values()))} batches of {args.points} points ready")
+    print(
+        f"world: {len(world.phones)} caregivers with a phone, an access token and an open visit each (inserted "
+        f"directly); {sum(map(len, batches.values()))} batches of {args.points} points ready"
+    )
 
     extra, spec = server_env(args)
     started = w.now_utc()
-    shape = w.Shape(url, workers=args.workers, scheduler=not args.no_scheduler, extra_env=extra, app_spec=spec).start()
+    shape = w.Shape(
+        url, workers=args.workers, scheduler=not args.no_scheduler, extra_env=extra, app_spec=spec
+    ).start()
     laps.lap("start")
     if not args.no_scheduler:
         wait_for_scans(app, started)  # the start-up scan of the open visits is not part of the load
@@ -319,16 +406,21 @@ def main() -> bool:
     pids, scheduler = shape.worker_pids(), [shape.scheduler.pid] if shape.scheduler else []
     cpu0, scheduler0, client0 = procs.cpu_seconds(pids), procs.cpu_seconds(scheduler), time.process_time()
     load_started = w.now_utc()
-    results, wall = run_load(shape.base, world, batches, args.clients, args.max_batches, args.seconds, args.resend)
+    results, wall = run_load(
+        shape.base, world, batches, args.clients, args.max_batches, args.seconds, args.resend
+    )
     cpu = {"workers": procs.cpu_seconds(pids) - cpu0, "client": time.process_time() - client0}
-    if not args.no_scheduler:  # every change of the load scanned: the scheduler's CPU and visits counted whole
+    if (
+        not args.no_scheduler
+    ):  # every change of the load scanned: the scheduler's CPU and visits counted whole
         wait_for_scans(app, w.now_utc())
     # the scheduler re-judges the visits the batches changed: part of the cost of ingest
     cpu["scheduler"] = procs.cpu_seconds(scheduler) - scheduler0
     # backends of this database live only for this run; the scheduler's is counted too
     cpu["postgres"] = procs.cpu_seconds(pg.backend_pids(server, args.db))
-    rescanned = w.query(app, "SELECT coalesce(sum(visits_scanned), 0) FROM scan_runs WHERE started_at >= :t",
-                        t=load_started)[0][0]
+    rescanned = w.query(
+        app, "SELECT coalesce(sum(visits_scanned), 0) FROM scan_runs WHERE started_at >= :t", t=load_started
+    )[0][0]
     laps.lap("load")
     check = verify(app, results)
     stages = stage_times(app, world, visits, check_in_at) if args.stages or not args.small else ""

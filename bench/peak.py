@@ -70,8 +70,14 @@ def visit_requests(world: w.World, phone: w.Phone, k: int, start, rng: random.Ra
         fix = w.fix(rng, home, at)
 
         def body() -> bytes:
-            data = {"attempt_id": attempt_id, "caregiver_id": phone.caregiver_id, "device_id": phone.device_id,
-                    "device_time": w.iso(w.now_utc()), "fix": fix, "selfie": w.b64(selfie)}
+            data = {
+                "attempt_id": attempt_id,
+                "caregiver_id": phone.caregiver_id,
+                "device_id": phone.device_id,
+                "device_time": w.iso(w.now_utc()),
+                "fix": fix,
+                "selfie": w.b64(selfie),
+            }
             if kind == CHECK_IN:
                 data["client_id"] = client_id
             return json.dumps(data).encode()
@@ -85,16 +91,27 @@ def visit_requests(world: w.World, phone: w.Phone, k: int, start, rng: random.Ra
         batch = [fixes[i] for i in part]
         body = json.dumps({"device_id": phone.device_id, "points": batch}).encode()
         steps.append((TRAIL, [f["time"] for f in batch], lambda b=body: b))
-    items = [{"code": c, "started_at": w.iso(start + w.minutes(5 + 12 * n))}
-             for n, c in enumerate(rng.choice(ITEM_SETS))]
+    items = [
+        {"code": c, "started_at": w.iso(start + w.minutes(5 + 12 * n))}
+        for n, c in enumerate(rng.choice(ITEM_SETS))
+    ]
     items_body = json.dumps({"items": items}).encode()
     steps.append((ITEMS, [(i["code"], i["started_at"]) for i in items], lambda: items_body))
     steps.append(attempt(CHECK_OUT, end, 2 * (phone.n + k) + 1))
     return visit, steps
 
 
-def run_phones(base: str, world: w.World, phones: list[w.Phone], visits: int, resend: float, seconds: float,
-               log: Log, deadline_s: float = 120.0, start_offset_min: float = 0.0) -> float:
+def run_phones(
+    base: str,
+    world: w.World,
+    phones: list[w.Phone],
+    visits: int,
+    resend: float,
+    seconds: float,
+    log: Log,
+    deadline_s: float = 120.0,
+    start_offset_min: float = 0.0,
+) -> float:
     """Every phone does its visits concurrently (new visits stop after ``seconds``); returns wall seconds."""
     stop_at = time.monotonic() + seconds
 
@@ -153,17 +170,27 @@ def sign_in_all(base: str, phones: list[w.Phone], log: Log) -> None:
 
 # ---------------------------------------------------------------- checking what was stored
 
+
 def _stored(app) -> dict[str, set]:
     ms = "'YYYY-MM-DD\"T\"HH24:MI:SS.MS'"
     attempts = w.query(app, "SELECT a.uuid FROM visit_attempts a")
-    points = w.query(app, f"SELECT v.uuid, to_char(t.fix_time AT TIME ZONE 'UTC', {ms}) FROM trail_points t "
-                          "JOIN visits v ON v.id = t.visit_id")
-    items = w.query(app, f"SELECT v.uuid, i.service_code, to_char(i.started_at AT TIME ZONE 'UTC', {ms}) "
-                         "FROM performed_items i JOIN visits v ON v.id = i.visit_id")
+    points = w.query(
+        app,
+        f"SELECT v.uuid, to_char(t.fix_time AT TIME ZONE 'UTC', {ms}) FROM trail_points t "
+        "JOIN visits v ON v.id = t.visit_id",
+    )
+    items = w.query(
+        app,
+        f"SELECT v.uuid, i.service_code, to_char(i.started_at AT TIME ZONE 'UTC', {ms}) "
+        "FROM performed_items i JOIN visits v ON v.id = i.visit_id",
+    )
     return {
-        CHECK_IN: {r[0] for r in attempts}, "attempt_rows": len(attempts),
-        TRAIL: {(u, t + "+00:00") for u, t in points}, "trail_rows": len(points),
-        ITEMS: {(u, c, t + "+00:00") for u, c, t in items}, "items_rows": len(items),
+        CHECK_IN: {r[0] for r in attempts},
+        "attempt_rows": len(attempts),
+        TRAIL: {(u, t + "+00:00") for u, t in points},
+        "trail_rows": len(points),
+        ITEMS: {(u, c, t + "+00:00") for u, c, t in items},
+        "items_rows": len(items),
     }
 
 
@@ -213,18 +240,32 @@ def verify(app, log: Log) -> dict:
             resend_stored += r.answer.body["stored"]
     lost = {g: len(accepted[g] - stored[g]) for g in accepted}
     invented = {g: len(stored[g] - sent[g]) for g in accepted}  # rows no phone ever sent
-    doubled = ((stored["attempt_rows"] - len(stored[CHECK_IN])) + (stored["trail_rows"] - len(stored[TRAIL]))
-               + (stored["items_rows"] - len(stored[ITEMS])) + resend_stored + sum(invented.values()))
-    return {"lost": sum(lost.values()), "lost_by_kind": lost, "doubled": doubled, "invented": invented,
-            "bad_replays": bad_replays, "errors": errors,
-            "accepted": {g: len(v) for g, v in accepted.items()}, "rows": {g: len(stored[g]) for g in accepted},
-            "unanswered_but_stored": {g: len((stored[g] & sent[g]) - accepted[g]) for g in accepted}}
+    doubled = (
+        (stored["attempt_rows"] - len(stored[CHECK_IN]))
+        + (stored["trail_rows"] - len(stored[TRAIL]))
+        + (stored["items_rows"] - len(stored[ITEMS]))
+        + resend_stored
+        + sum(invented.values())
+    )
+    return {
+        "lost": sum(lost.values()),
+        "lost_by_kind": lost,
+        "doubled": doubled,
+        "invented": invented,
+        "bad_replays": bad_replays,
+        "errors": errors,
+        "accepted": {g: len(v) for g, v in accepted.items()},
+        "rows": {g: len(stored[g]) for g in accepted},
+        "unanswered_but_stored": {g: len((stored[g] & sent[g]) - accepted[g]) for g in accepted},
+    }
 
 
 def print_check(check: dict) -> None:
     print(f"accepted by phones: {check['accepted']} (check-in = all attempts); stored: {check['rows']}")
-    print(f"lost {check['lost_by_kind']}, doubled {check['doubled']}, rows no phone sent {check['invented']}, "
-          f"stored without the phone seeing an answer {check['unanswered_but_stored']}")
+    print(
+        f"lost {check['lost_by_kind']}, doubled {check['doubled']}, rows no phone sent {check['invented']}, "
+        f"stored without the phone seeing an answer {check['unanswered_but_stored']}"
+    )
     if check["errors"]:
         print(f"requests not accepted: {check['errors']}")
     for line in check["bad_replays"][:10]:
@@ -233,14 +274,17 @@ def print_check(check: dict) -> None:
 
 # ---------------------------------------------------------------- reporting
 
+
 def latency_table(records: list[Record]) -> dict[str, tuple]:
     out = {}
     for endpoint in ENDPOINTS:
         times = [r.answer.seconds for r in records if r.endpoint == endpoint and not r.dup and _accepted(r)]
         if times:
             out[endpoint] = (len(times), *w.pct(times))
-            print(f"  {endpoint:10} n={len(times):5}  p50 {out[endpoint][1]:7.0f} ms  p95 {out[endpoint][2]:7.0f} ms"
-                  f"  p99 {out[endpoint][3]:7.0f} ms")
+            print(
+                f"  {endpoint:10} n={len(times):5}  p50 {out[endpoint][1]:7.0f} ms  p95 {out[endpoint][2]:7.0f} ms"
+                f"  p99 {out[endpoint][3]:7.0f} ms"
+            )
     dups = [r.answer.seconds for r in records if r.dup]
     if dups:
         print(f"  re-sends    n={len(dups):5}  p50 {w.pct(dups)[0]:7.0f} ms")
@@ -250,8 +294,12 @@ def latency_table(records: list[Record]) -> dict[str, tuple]:
 def face_outcomes(records: list[Record]) -> dict[str, int]:
     out: dict[str, int] = {}
     for r in records:
-        if r.endpoint in (CHECK_IN, CHECK_OUT) and not r.dup and isinstance(r.answer.body, dict) \
-                and "attempt" in r.answer.body:
+        if (
+            r.endpoint in (CHECK_IN, CHECK_OUT)
+            and not r.dup
+            and isinstance(r.answer.body, dict)
+            and "attempt" in r.answer.body
+        ):
             key = f"{r.endpoint}:{r.answer.body['attempt']['face']['status']}/{r.answer.body['attempt']['geofence']['status']}"
             out[key] = out.get(key, 0) + 1
     return out
@@ -263,7 +311,7 @@ def face_search_figures(caregivers: int = 40_000, per: int = 3, chunk: int = 100
 
     rng = np.random.default_rng(0)
     matrix = rng.normal(0, 0.1, (caregivers * per, 128)).astype(np.float32)
-    norms = (matrix ** 2).sum(axis=1)
+    norms = (matrix**2).sum(axis=1)
     attempts = rng.normal(0, 0.1, (chunk, 128))
     _distances(attempts[:1], matrix, norms)
     t = time.perf_counter()
@@ -273,9 +321,11 @@ def face_search_figures(caregivers: int = 40_000, per: int = 3, chunk: int = 100
     t = time.perf_counter()
     _distances(attempts, matrix, norms)
     many = (time.perf_counter() - t) * 1000
-    return (f"1:N face search (rule X05's numpy product), {caregivers:,} caregivers x {per} = {len(matrix):,} "
-            f"encodings ({matrix.nbytes / 2**20:.0f} MB float32): 1 attempt {one:.1f} ms, {chunk} attempts {many:.0f} ms "
-            f"({many / chunk:.2f} ms each)")
+    return (
+        f"1:N face search (rule X05's numpy product), {caregivers:,} caregivers x {per} = {len(matrix):,} "
+        f"encodings ({matrix.nbytes / 2**20:.0f} MB float32): 1 attempt {one:.1f} ms, {chunk} attempts {many:.0f} ms "
+        f"({many / chunk:.2f} ms each)"
+    )
 
 
 def main() -> bool:
@@ -298,15 +348,21 @@ def main() -> bool:
     w.migrate(app)
     laps.lap("database")
     warm = args.workers  # a first check-in loads dlib's models in a worker: not part of the figures
-    world = w.build_world(app, args.phones + warm, clients_per_phone=args.visits,
-                          people_list=w.people(variants=1 if args.small else 2))
+    world = w.build_world(
+        app,
+        args.phones + warm,
+        clients_per_phone=args.visits,
+        people_list=w.people(variants=1 if args.small else 2),
+    )
     laps.lap("world")
     sizes = [len(s) for p in world.people for s in p.selfies]
-    print(f"world: {args.phones} phones (+{warm} warm-up), faces from {world.faces_from}; selfies "
-          f"{min(sizes) // 1024}-{max(sizes) // 1024} KB JPEG, 1280 px")
+    print(
+        f"world: {args.phones} phones (+{warm} warm-up), faces from {world.faces_from}; selfies "
+        f"{min(sizes) // 1024}-{max(sizes) // 1024} KB JPEG, 1280 px"
+    )
     shape = w.Shape(url, workers=args.workers, scheduler=not args.no_scheduler).start()
     laps.lap("start")
-    phones, warmers = world.phones[:args.phones], world.phones[args.phones:]
+    phones, warmers = world.phones[: args.phones], world.phones[args.phones :]
     log, warm_log = Log(), Log()
     sign_in_all(shape.base, world.phones, log)
     laps.lap("sign-in")
@@ -318,7 +374,9 @@ def main() -> bool:
     pg0 = procs.cpu_seconds(pg.backend_pids(server, args.db))
     wall = run_phones(shape.base, world, phones, args.visits, args.resend, args.seconds, log)
     cpu = procs.cpu_seconds(pids) - cpu0
-    pg_cpu = procs.cpu_seconds(pg.backend_pids(server, args.db)) - pg0  # backends of this run (and the scheduler's)
+    pg_cpu = (
+        procs.cpu_seconds(pg.backend_pids(server, args.db)) - pg0
+    )  # backends of this run (and the scheduler's)
     laps.lap("load")
     metrics = shape.route_seconds()
     timed = list(log.records)
@@ -334,8 +392,16 @@ def main() -> bool:
     return report(args, timed, wall, (cpu, pg_cpu), metrics0, metrics, check, one_checkin_ms)
 
 
-def report(args, records: list[Record], wall: float, cpus: tuple[float, float], m0: dict, m1: dict,
-           check: dict, one_checkin_ms: float) -> bool:
+def report(
+    args,
+    records: list[Record],
+    wall: float,
+    cpus: tuple[float, float],
+    m0: dict,
+    m1: dict,
+    check: dict,
+    one_checkin_ms: float,
+) -> bool:
     print("latency per endpoint (first sends, accepted; client side, queueing included):")
     latency_table(records)
     print(f"face outcomes: {face_outcomes(records)}")
@@ -344,7 +410,9 @@ def report(args, records: list[Record], wall: float, cpus: tuple[float, float], 
         before = m0.get((route, status), (0.0, 0))
         n = count - before[1]
         if n and "visits" in route:
-            print(f"  {route.rsplit('/', 1)[1]:10} {status}  n={n:5}  {(total - before[0]) / n * 1000:7.0f} ms")
+            print(
+                f"  {route.rsplit('/', 1)[1]:10} {status}  n={n:5}  {(total - before[0]) / n * 1000:7.0f} ms"
+            )
     print_check(check)
     faces = sum(1 for r in records if r.endpoint in (CHECK_IN, CHECK_OUT) and not r.dup and _accepted(r))
     visits = sum(1 for r in records if r.endpoint == CHECK_OUT and not r.dup and _accepted(r))
@@ -352,23 +420,31 @@ def report(args, records: list[Record], wall: float, cpus: tuple[float, float], 
     cores = w.os.cpu_count()
     cpu, pg_cpu = cpus
     cpu_per_visit = cpu / max(1, visits)
-    print(f"gunicorn workers' CPU during the load: {cpu:.0f} s = {cpu_per_visit * 1000:.0f} ms per visit "
-          f"(2 face checks, trail, items); {faces / wall:.2f} face checks/s on this {cores}-core machine "
-          f"= {faces / wall / cores:.2f} per core, shared with PostgreSQL, these phones and the scheduler")
-    print(f"PostgreSQL backends' CPU during the load: {pg_cpu:.1f} s = {pg_cpu / max(1, visits) * 1000:.0f} ms per visit "
-          f"({pg_cpu / max(cpu, 1e-9) * 100:.0f} % of the workers')")
-    print(f"one check-in at a time: {one_checkin_ms:.0f} ms of worker CPU -> {1000 / one_checkin_ms:.1f} check-ins/s "
-          f"per core given to the API")
+    print(
+        f"gunicorn workers' CPU during the load: {cpu:.0f} s = {cpu_per_visit * 1000:.0f} ms per visit "
+        f"(2 face checks, trail, items); {faces / wall:.2f} face checks/s on this {cores}-core machine "
+        f"= {faces / wall / cores:.2f} per core, shared with PostgreSQL, these phones and the scheduler"
+    )
+    print(
+        f"PostgreSQL backends' CPU during the load: {pg_cpu:.1f} s = {pg_cpu / max(1, visits) * 1000:.0f} ms per visit "
+        f"({pg_cpu / max(cpu, 1e-9) * 100:.0f} % of the workers')"
+    )
+    print(
+        f"one check-in at a time: {one_checkin_ms:.0f} ms of worker CPU -> {1000 / one_checkin_ms:.1f} check-ins/s "
+        f"per core given to the API"
+    )
     if not args.small:
         print(face_search_figures())
     ok = check["lost"] == 0 and check["doubled"] == 0 and not check["bad_replays"]
-    print(f"blas={_blas()} nproc={cores} workers={args.workers} phones={args.phones} visits={visits} "
-          f"seconds={wall:.0f} visits_per_min={visits / wall * 60:.0f} req_per_s={requests_n / wall:.1f} "
-          f"face_checks_per_s={faces / wall:.2f} cpu_ms_per_visit={cpu_per_visit * 1000:.0f} "
-          f"pg_cpu_ms_per_visit={pg_cpu / max(1, visits) * 1000:.0f} "
-          f"cpu_ms_per_checkin={one_checkin_ms:.0f} checkins_per_s_per_core={1000 / one_checkin_ms:.1f} "
-          f"loadavg_1m={w.loadavg():.1f} "
-          f"lost={check['lost']} doubled={check['doubled']} mismatched_replays={len(check['bad_replays'])}")
+    print(
+        f"blas={_blas()} nproc={cores} workers={args.workers} phones={args.phones} visits={visits} "
+        f"seconds={wall:.0f} visits_per_min={visits / wall * 60:.0f} req_per_s={requests_n / wall:.1f} "
+        f"face_checks_per_s={faces / wall:.2f} cpu_ms_per_visit={cpu_per_visit * 1000:.0f} "
+        f"pg_cpu_ms_per_visit={pg_cpu / max(1, visits) * 1000:.0f} "
+        f"cpu_ms_per_checkin={one_checkin_ms:.0f} checkins_per_s_per_core={1000 / one_checkin_ms:.1f} "
+        f"loadavg_1m={w.loadavg():.1f} "
+        f"lost={check['lost']} doubled={check['doubled']} mismatched_replays={len(check['bad_replays'])}"
+    )
     return ok
 
 

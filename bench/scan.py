@@ -84,9 +84,12 @@ class Day:
 
 # ---------------------------------------------------------------- databases
 
+
 def postgres_server() -> str:
     """scripts/pg.sh's server (started if needed), as a URL without a database."""
-    out = subprocess.run([str(REPO / "scripts" / "pg.sh"), "start"], check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [str(REPO / "scripts" / "pg.sh"), "start"], check=True, capture_output=True, text=True
+    )
     url = out.stdout.strip().splitlines()[-1]
     return url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
 
@@ -138,8 +141,10 @@ def fast_insert(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None
                 copy.write_row([_plain(v, False) for v in row])
         return
     marks = ", ".join("?" * len(columns))
-    raw.cursor().executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
-                             [tuple(_plain(v, True) for v in row) for row in rows])
+    raw.cursor().executemany(
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
+        [tuple(_plain(v, True) for v in row) for row in rows],
+    )
 
 
 def fast_insert_dicts(table: str, rows: list[dict]) -> None:
@@ -149,6 +154,7 @@ def fast_insert_dicts(table: str, rows: list[dict]) -> None:
 
 
 # ---------------------------------------------------------------- the world
+
 
 def unit(rng: np.random.Generator, n: int) -> np.ndarray:
     v = rng.normal(size=(n, 128))
@@ -164,18 +170,42 @@ def add_town(n: int, caregivers: int, rng: np.random.Generator, now: datetime) -
     """An agency with its caregivers (phone, enrolment) and one client per visit of theirs."""
     centre = (JIAXING[0] + rng.uniform(-0.7, 0.7), JIAXING[1] + rng.uniform(-0.7, 0.7))
     agency, first = n + 1, n * PER_AGENCY + 1
-    fast_insert("agencies", ("id", "code", "name", "created_at"), [(agency, f"SCAN-{n:04d}", f"Scan agency {n}", now)])
+    fast_insert(
+        "agencies", ("id", "code", "name", "created_at"), [(agency, f"SCAN-{n:04d}", f"Scan agency {n}", now)]
+    )
     ids = list(range(first, first + caregivers))
     faces = unit(rng, caregivers)
-    fast_insert_dicts("caregivers", [
-        dict(id=c, agency_id=agency, code=f"SC{c:07d}", name=f"护理员{c}", certificate_no=f"ZJ-{c}",
-             certificate_expires_on=date(2030, 1, 1), is_nurse=False, address_key=f"cg-{c}", active=True,
-             created_at=now) for c in ids])
-    fast_insert_dicts("devices", [dict(id=c, caregiver_id=c, device_id=f"phone-{c}", registered_at=now) for c in ids])
-    fast_insert_dicts("face_enrolments", [
-        dict(id=c, caregiver_id=c, encoding=encoding(f, rng), image_hash=f"{c:016x}", created_at=now)
-        for c, f in zip(ids, faces, strict=True)])
-    clients = add_clients(agency, n * PER_AGENCY * PER_CAREGIVER + 1, caregivers * PER_CAREGIVER, centre, rng, now)
+    fast_insert_dicts(
+        "caregivers",
+        [
+            dict(
+                id=c,
+                agency_id=agency,
+                code=f"SC{c:07d}",
+                name=f"护理员{c}",
+                certificate_no=f"ZJ-{c}",
+                certificate_expires_on=date(2030, 1, 1),
+                is_nurse=False,
+                address_key=f"cg-{c}",
+                active=True,
+                created_at=now,
+            )
+            for c in ids
+        ],
+    )
+    fast_insert_dicts(
+        "devices", [dict(id=c, caregiver_id=c, device_id=f"phone-{c}", registered_at=now) for c in ids]
+    )
+    fast_insert_dicts(
+        "face_enrolments",
+        [
+            dict(id=c, caregiver_id=c, encoding=encoding(f, rng), image_hash=f"{c:016x}", created_at=now)
+            for c, f in zip(ids, faces, strict=True)
+        ],
+    )
+    clients = add_clients(
+        agency, n * PER_AGENCY * PER_CAREGIVER + 1, caregivers * PER_CAREGIVER, centre, rng, now
+    )
     return Town(agency, list(zip(ids, faces, strict=True)), clients)
 
 
@@ -188,24 +218,76 @@ def add_clients(agency: int, first: int, count: int, centre, rng: np.random.Gene
     rows = []
     for cid, lat, lng in zip(ids, lats, lngs, strict=True):
         glat, glng = from_wgs84(lat, lng, GCJ02)
-        rows.append(dict(id=cid, agency_id=agency, insured_id=f"3304{cid:010d}", name=f"参保人{cid}", grade="severe_2",
-                         address=None, address_key=f"cl-{cid}", home_lat=glat, home_lng=glng, home_datum=GCJ02,
-                         home_lat_wgs84=float(lat), home_lng_wgs84=float(lng), fence_radius_m=100.0,
-                         fence_polygon_wgs84=None, trail_consent=True, status="active", created_at=now))
+        rows.append(
+            dict(
+                id=cid,
+                agency_id=agency,
+                insured_id=f"3304{cid:010d}",
+                name=f"参保人{cid}",
+                grade="severe_2",
+                address=None,
+                address_key=f"cl-{cid}",
+                home_lat=glat,
+                home_lng=glng,
+                home_datum=GCJ02,
+                home_lat_wgs84=float(lat),
+                home_lng_wgs84=float(lng),
+                fence_radius_m=100.0,
+                fence_polygon_wgs84=None,
+                trail_consent=True,
+                status="active",
+                created_at=now,
+            )
+        )
     fast_insert_dicts("clients", rows)
-    fast_insert_dicts("care_plans", [
-        dict(id=c, client_id=c, visits_per_week=7, monthly_cap_yuan=Decimal("1500"), fund_share=Decimal("0.8"),
-             valid_from=date(2020, 1, 1), valid_until=None) for c in ids])
-    items = dict(db.session.execute(select(m.ServiceItem.code, m.ServiceItem.id)
-                                    .where(m.ServiceItem.code.in_(PLAN))).all())
-    fast_insert("care_plan_items", ("care_plan_id", "service_item_id"), [(c, items[code]) for c in ids for code in PLAN])
+    fast_insert_dicts(
+        "care_plans",
+        [
+            dict(
+                id=c,
+                client_id=c,
+                visits_per_week=7,
+                monthly_cap_yuan=Decimal("1500"),
+                fund_share=Decimal("0.8"),
+                valid_from=date(2020, 1, 1),
+                valid_until=None,
+            )
+            for c in ids
+        ],
+    )
+    items = dict(
+        db.session.execute(
+            select(m.ServiceItem.code, m.ServiceItem.id).where(m.ServiceItem.code.in_(PLAN))
+        ).all()
+    )
+    fast_insert(
+        "care_plan_items",
+        ("care_plan_id", "service_item_id"),
+        [(c, items[code]) for c in ids for code in PLAN],
+    )
     return [(c, float(a), float(b)) for c, a, b in zip(ids, lats, lngs, strict=True)]
 
 
 # ---------------------------------------------------------------- the day
 
-POINT_COLUMNS = ("id", "visit_id", "fix_time", "lat", "lng", "datum", "lat_wgs84", "lng_wgs84", "accuracy_m",
-                 "mock", "altitude_m", "speed_mps", "bearing_deg", "geofence_status", "distance_m", "received_at")
+POINT_COLUMNS = (
+    "id",
+    "visit_id",
+    "fix_time",
+    "lat",
+    "lng",
+    "datum",
+    "lat_wgs84",
+    "lng_wgs84",
+    "accuracy_m",
+    "mock",
+    "altitude_m",
+    "speed_mps",
+    "bearing_deg",
+    "geofence_status",
+    "distance_m",
+    "received_at",
+)
 
 
 def fence_status(distance: np.ndarray, accuracy: np.ndarray, radius: float = 100.0) -> np.ndarray:
@@ -222,8 +304,9 @@ def near(home: tuple[float, float], rng: np.random.Generator, n: int, sigma: flo
     return lat, lng, np.hypot(north, east), np.round(rng.uniform(5, 25, n), 1)
 
 
-def trail_rows(day: Day, visit_id: int, home, start: datetime, minutes: float, mock: bool,
-               rng: np.random.Generator) -> list[tuple]:
+def trail_rows(
+    day: Day, visit_id: int, home, start: datetime, minutes: float, mock: bool, rng: np.random.Generator
+) -> list[tuple]:
     """A point a minute (±5 s) from check-in to check-out."""
     n = max(1, int(minutes) - 1)
     offsets = np.arange(1, n + 1) * 60 + rng.uniform(-5, 5, n)
@@ -233,34 +316,88 @@ def trail_rows(day: Day, visit_id: int, home, start: datetime, minutes: float, m
     rows = []
     for k in range(n):
         at = start + timedelta(seconds=float(offsets[k]))
-        rows.append((first + k, visit_id, at, float(lat[k]), float(lng[k]), "WGS84", float(lat[k]), float(lng[k]),
-                     float(acc[k]), mock, None, None, None, str(status[k]), round(float(dist[k]), 1),
-                     at + timedelta(seconds=30)))
+        rows.append(
+            (
+                first + k,
+                visit_id,
+                at,
+                float(lat[k]),
+                float(lng[k]),
+                "WGS84",
+                float(lat[k]),
+                float(lng[k]),
+                float(acc[k]),
+                mock,
+                None,
+                None,
+                None,
+                str(status[k]),
+                round(float(dist[k]), 1),
+                at + timedelta(seconds=30),
+            )
+        )
     return rows
 
 
-def attempt_row(day: Day, visit: dict, kind: str, at: datetime, home, face: tuple, rng: np.random.Generator,
-                shift_m: float = 0.0) -> dict:
+def attempt_row(
+    day: Day,
+    visit: dict,
+    kind: str,
+    at: datetime,
+    home,
+    face: tuple,
+    rng: np.random.Generator,
+    shift_m: float = 0.0,
+) -> dict:
     """A check-in/out attempt as the service stores it: fix, geofence result, face result."""
     lat, lng, dist, acc = near(home, rng, 1, 10.0, shift_m)
     status, distance, enc = face
     aid, day.next_id["attempt"] = day.next_id["attempt"], day.next_id["attempt"] + 1
-    return dict(id=aid, uuid=f"{visit['uuid']}-{kind}", visit_id=visit["id"], kind=kind,
-                caregiver_id=visit["caregiver_id"], device_id=f"phone-{visit['caregiver_id']}", device_registered=True,
-                lat=float(lat[0]), lng=float(lng[0]), datum="WGS84", lat_wgs84=float(lat[0]), lng_wgs84=float(lng[0]),
-                accuracy_m=float(acc[0]), mock=False, fix_time=at, device_time=at + timedelta(seconds=5),
-                received_at=at + timedelta(seconds=6), face_status=status, face_distance=distance, face_threshold=0.5,
-                face_encoding=enc, image_hash=f"{int(rng.integers(0, 2**63)):016x}",
-                geofence_status=str(fence_status(dist, acc)[0]), distance_m=round(float(dist[0]), 1),
-                response_status=200, response_body=None)
+    return dict(
+        id=aid,
+        uuid=f"{visit['uuid']}-{kind}",
+        visit_id=visit["id"],
+        kind=kind,
+        caregiver_id=visit["caregiver_id"],
+        device_id=f"phone-{visit['caregiver_id']}",
+        device_registered=True,
+        lat=float(lat[0]),
+        lng=float(lng[0]),
+        datum="WGS84",
+        lat_wgs84=float(lat[0]),
+        lng_wgs84=float(lng[0]),
+        accuracy_m=float(acc[0]),
+        mock=False,
+        fix_time=at,
+        device_time=at + timedelta(seconds=5),
+        received_at=at + timedelta(seconds=6),
+        face_status=status,
+        face_distance=distance,
+        face_threshold=0.5,
+        face_encoding=enc,
+        image_hash=f"{int(rng.integers(0, 2**63)):016x}",
+        geofence_status=str(fence_status(dist, acc)[0]),
+        distance_m=round(float(dist[0]), 1),
+        response_status=200,
+        response_body=None,
+    )
 
 
 def item_rows(day: Day, visit: dict, start: datetime, codes: tuple[str, ...]) -> list[dict]:
     rows = []
     for k, code in enumerate(codes):
-        rows.append(dict(id=day.next_id["item"], visit_id=visit["id"], service_code=code,
-                         started_at=start + timedelta(minutes=5 + 20 * k), ended_at=None, in_care_plan=True,
-                         nurse_required=False, received_at=start + timedelta(minutes=70)))
+        rows.append(
+            dict(
+                id=day.next_id["item"],
+                visit_id=visit["id"],
+                service_code=code,
+                started_at=start + timedelta(minutes=5 + 20 * k),
+                ended_at=None,
+                in_care_plan=True,
+                nurse_required=False,
+                received_at=start + timedelta(minutes=70),
+            )
+        )
         day.next_id["item"] += 1
     return rows
 
@@ -290,13 +427,26 @@ def add_visit(day: Day, rows: Rows, slot: Slot, rng: np.random.Generator, points
     minutes = float(rng.uniform(points - 4, points + 6))
     start, end, fraud = slot.start, slot.start + timedelta(minutes=minutes), slot.fraud
     home, vid, cg = slot.client[1:], day.visits + 1, slot.caregiver
-    visit = dict(id=vid, uuid=f"scan-{vid:07d}", caregiver_id=cg[0], client_id=slot.client[0],
-                 agency_id=slot.agency_id, state="open" if fraud == "T04" else "closed", verification_status="verified",
-                 check_in_at=start, check_out_at=None if fraud == "T04" else end, duration_status="ok",
-                 required_minutes=30, created_at=start, changed_at=end)
+    visit = dict(
+        id=vid,
+        uuid=f"scan-{vid:07d}",
+        caregiver_id=cg[0],
+        client_id=slot.client[0],
+        agency_id=slot.agency_id,
+        state="open" if fraud == "T04" else "closed",
+        verification_status="verified",
+        check_in_at=start,
+        check_out_at=None if fraud == "T04" else end,
+        duration_status="ok",
+        required_minutes=30,
+        created_at=start,
+        changed_at=end,
+    )
     own = ("matched", 0.28, encoding(cg[1], rng))
     signer = ("mismatch", 0.9, encoding(slot.colleague[1], rng)) if fraud == "F01" else own
-    rows.attempts.append(attempt_row(day, visit, "check_in", start, home, signer, rng, 600.0 if fraud == "G01" else 0))
+    rows.attempts.append(
+        attempt_row(day, visit, "check_in", start, home, signer, rng, 600.0 if fraud == "G01" else 0)
+    )
     if fraud != "T04":
         rows.attempts.append(attempt_row(day, visit, "check_out", end, home, own, rng))
     rows.points += trail_rows(day, vid, home, start, minutes, fraud == "G03", rng)
@@ -308,7 +458,9 @@ def add_visit(day: Day, rows: Rows, slot: Slot, rng: np.random.Generator, points
     return minutes
 
 
-def town_day(day: Day, town: Town, day_date: date, rng: np.random.Generator, points: int, fraud_share: float) -> Rows:
+def town_day(
+    day: Day, town: Town, day_date: date, rng: np.random.Generator, points: int, fraud_share: float
+) -> Rows:
     """Each caregiver's 4 visits from 07:00-08:00 on, 20-40 minutes apart."""
     rows = Rows()
     for k, cg in enumerate(town.caregivers):
@@ -347,13 +499,28 @@ def generate(app, visits: int, points: int, fraud_share: float, day_date: date, 
 
 def fix_sequences() -> None:
     """Rows were written with explicit ids: move the id sequences past them."""
-    for table in ("agencies", "caregivers", "devices", "face_enrolments", "clients", "care_plans", "visits",
-                  "visit_attempts", "trail_points", "performed_items"):
-        db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                f"(SELECT coalesce(max(id), 1) FROM {table}))"))
+    for table in (
+        "agencies",
+        "caregivers",
+        "devices",
+        "face_enrolments",
+        "clients",
+        "care_plans",
+        "visits",
+        "visit_attempts",
+        "trail_points",
+        "performed_items",
+    ):
+        db.session.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT coalesce(max(id), 1) FROM {table}))"
+            )
+        )
 
 
 # ---------------------------------------------------------------- the scan
+
 
 def timed_scan(app, day_date: date, profile: bool):
     """Run the manual scan of the day: (status, visits, points, errors), wall s, CPU s, hits per rule, profile."""
@@ -368,8 +535,15 @@ def timed_scan(app, day_date: date, profile: bool):
         if profiler:
             profiler.disable()
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-        alerts = Counter(dict(db.session.execute(select(m.Alert.rule_code, func.count()).where(m.Alert.outcome == "hit")
-                                                 .group_by(m.Alert.rule_code)).all()))
+        alerts = Counter(
+            dict(
+                db.session.execute(
+                    select(m.Alert.rule_code, func.count())
+                    .where(m.Alert.outcome == "hit")
+                    .group_by(m.Alert.rule_code)
+                ).all()
+            )
+        )
         summary = (run.status, run.visits_scanned, run.points_scanned, run.errors)
         db.session.remove()
         db.engine.dispose()
@@ -387,15 +561,21 @@ def bench_one(kind: str, scale: int, args, workdir: Path) -> dict[str, float]:
     (status, visits, points, errors), wall, cpu, alerts, profiler = timed_scan(app, day_date, args.profile)
     pps = points / wall
     injected = ", ".join(f"{k}={v}" for k, v in sorted(day.frauds.items()) if k != "honest")
-    print(f"{kind} {scale}: {visits} visits, {points} points (generated in {generated:.0f} s); scan {status} in "
-          f"{wall:.1f} s wall / {cpu:.1f} s CPU of this process = {pps:,.0f} points/s, {visits / wall:,.0f} visits/s "
-          f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores); errors={errors}")
+    print(
+        f"{kind} {scale}: {visits} visits, {points} points (generated in {generated:.0f} s); scan {status} in "
+        f"{wall:.1f} s wall / {cpu:.1f} s CPU of this process = {pps:,.0f} points/s, {visits / wall:,.0f} visits/s "
+        f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores); errors={errors}"
+    )
     print(f"  frauds injected: {injected}")
     print(f"  alerts (hits) by rule: {', '.join(f'{k}={v}' for k, v in sorted(alerts.items()))}")
     if profiler:
         for order in ("cumulative", "tottime"):
             pstats.Stats(profiler, stream=sys.stdout).sort_stats(order).print_stats(25)
-    return {f"{kind}_{scale}_s": round(wall, 2), f"{kind}_{scale}_cpu_s": round(cpu, 2), f"{kind}_{scale}_pps": round(pps)}
+    return {
+        f"{kind}_{scale}_s": round(wall, 2),
+        f"{kind}_{scale}_cpu_s": round(cpu, 2),
+        f"{kind}_{scale}_pps": round(pps),
+    }
 
 
 def main() -> None:

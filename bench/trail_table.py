@@ -63,9 +63,13 @@ RELATIONS = ("trail_points", "pk_trail_points", UNIQUE_INDEX)
 EXPLAIN_EVERY = 4  #: every 4th operation of a kind runs under EXPLAIN ANALYZE, for the database's own time
 EXPLAIN = "EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) "
 KINDS = ("new", "resent", "old_resent", "replay_cold", "replay_warm")
+
+
 def replay_sql() -> tuple[str, list[str]]:
     """services/replay.py's query of a visit's points, compiled as SQLAlchemy sends it through psycopg."""
-    stmt = select(TrailPoint).where(TrailPoint.visit_id == bindparam("visit_id")).order_by(TrailPoint.fix_time)
+    stmt = (
+        select(TrailPoint).where(TrailPoint.visit_id == bindparam("visit_id")).order_by(TrailPoint.fix_time)
+    )
     return str(stmt.compile(dialect=pg_psycopg.dialect())), [c.name for c in stmt.selected_columns]
 
 
@@ -87,7 +91,9 @@ class Upserts:
 
     def _after(self, conn, cursor, statement, parameters, context, executemany):
         if statement.startswith(EXPLAIN):
-            self.plan = cursor.fetchone()[0][0]  # the upsert's own fetch then finds no rows: the plan counts them
+            self.plan = cursor.fetchone()[0][
+                0
+            ]  # the upsert's own fetch then finds no rows: the plan counts them
 
     def __call__(self, rows: list[dict], explain: bool) -> tuple[float, int, dict | None]:
         """(wall s of the upsert + commit, rows stored, the plan when explained); in an app context."""
@@ -132,9 +138,13 @@ def server_seconds(plan: dict) -> float:
 
 def blocks_read(conn: psycopg.Connection) -> int:
     """Blocks of trail_points and its indexes read from outside shared buffers so far (OS cache or disk)."""
-    conn.execute("SELECT pg_stat_force_next_flush()")  # flushed when this backend goes idle, before the next query
-    return conn.execute("SELECT coalesce(heap_blks_read, 0) + coalesce(idx_blks_read, 0) FROM pg_statio_user_tables"
-                        " WHERE relname = 'trail_points'").fetchone()[0]
+    conn.execute(
+        "SELECT pg_stat_force_next_flush()"
+    )  # flushed when this backend goes idle, before the next query
+    return conn.execute(
+        "SELECT coalesce(heap_blks_read, 0) + coalesce(idx_blks_read, 0) FROM pg_statio_user_tables"
+        " WHERE relname = 'trail_points'"
+    ).fetchone()[0]
 
 
 @dataclass
@@ -145,7 +155,9 @@ class Step:
     vacuum_s: float = 0.0
     sizes: dict[str, int] = field(default_factory=dict)
     levels: int | None = None
-    seconds: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in KINDS})  #: wall, timed here
+    seconds: dict[str, list[float]] = field(
+        default_factory=lambda: {k: [] for k in KINDS}
+    )  #: wall, timed here
     #: planning + execution as EXPLAIN ANALYZE reports them (every EXPLAIN_EVERY-th operation): the
     #: database's own work, without parsing, the wire, psycopg, or waiting for a core on a busy machine
     server: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in KINDS})
@@ -212,8 +224,10 @@ class Bench:
         started = time.perf_counter()
         self.conn.execute("VACUUM (ANALYZE) trail_points")
         step.vacuum_s = time.perf_counter() - started
-        row = self.conn.execute(f"SELECT pg_total_relation_size('trail_points'), pg_relation_size('trail_points'),"
-                                f" pg_relation_size('{UNIQUE_INDEX}'), pg_relation_size('pk_trail_points')").fetchone()
+        row = self.conn.execute(
+            f"SELECT pg_total_relation_size('trail_points'), pg_relation_size('trail_points'),"
+            f" pg_relation_size('{UNIQUE_INDEX}'), pg_relation_size('pk_trail_points')"
+        ).fetchone()
         step.sizes = dict(zip(("total", "heap", "unique", "pkey"), row, strict=True))
         try:
             step.levels = self.conn.execute(f"SELECT level + 1 FROM bt_metap('{UNIQUE_INDEX}')").fetchone()[0]
@@ -255,10 +269,25 @@ class Bench:
         rows = []
         for j in range(POINTS):
             lat, lng = home[0] + self.rng.gauss(0, 1e-4), home[1] + self.rng.gauss(0, 1e-4)
-            rows.append(dict(visit_id=visit_id, fix_time=first + timedelta(minutes=j), lat=lat, lng=lng, datum="WGS84",
-                             lat_wgs84=lat, lng_wgs84=lng, accuracy_m=self.rng.uniform(5, 25), mock=False,
-                             altitude_m=15.0, speed_mps=self.rng.uniform(0, 1.5), bearing_deg=self.rng.uniform(0, 360),
-                             geofence_status="inside", distance_m=round(self.rng.uniform(2, 60), 1), received_at=now))
+            rows.append(
+                dict(
+                    visit_id=visit_id,
+                    fix_time=first + timedelta(minutes=j),
+                    lat=lat,
+                    lng=lng,
+                    datum="WGS84",
+                    lat_wgs84=lat,
+                    lng_wgs84=lng,
+                    accuracy_m=self.rng.uniform(5, 25),
+                    mock=False,
+                    altitude_m=15.0,
+                    speed_mps=self.rng.uniform(0, 1.5),
+                    bearing_deg=self.rng.uniform(0, 360),
+                    geofence_status="inside",
+                    distance_m=round(self.rng.uniform(2, 60), 1),
+                    received_at=now,
+                )
+            )
         return rows
 
     def visit_id(self, g: int) -> int:
@@ -269,8 +298,11 @@ class Bench:
         for n, g in enumerate(visits):
             count, points = self._replay(step, kind, n, self.visit_id(g))
             times = [p[self.fix_col] for p in points or []]
-            self._check("replay", count == POINTS and (points is None or times == sorted(set(times))
-                                                        and times[0] == self.month.check_in(g)))
+            self._check(
+                "replay",
+                count == POINTS
+                and (points is None or times == sorted(set(times)) and times[0] == self.month.check_in(g)),
+            )
         step.reads[kind] = self._reads() - before
 
     def old_resends(self, step: Step, visits: list[int]) -> None:
@@ -278,7 +310,9 @@ class Bench:
         before = self._reads()
         now = w.now_utc()
         for n, g in enumerate(visits):
-            stored = self._upsert(step, "old_resent", n, self._rows(self.visit_id(g), self.month.check_in(g), now))
+            stored = self._upsert(
+                step, "old_resent", n, self._rows(self.visit_id(g), self.month.check_in(g), now)
+            )
             self._check("old_resent", stored == 0)
         step.reads["old_resent"] = self._reads() - before
 
@@ -299,15 +333,17 @@ class Bench:
         """Retention without partitions: DELETE the first day's points (found through visits.check_in_at),
         then the VACUUM that reclaims them, which reads both indexes whole. Returns (rows, s, s)."""
         started = time.perf_counter()
-        deleted = self.conn.execute("DELETE FROM trail_points WHERE visit_id IN (SELECT id FROM visits"
-                                    " WHERE check_in_at < %s)", (self.month.start + timedelta(days=1),)).rowcount
+        deleted = self.conn.execute(
+            "DELETE FROM trail_points WHERE visit_id IN (SELECT id FROM visits WHERE check_in_at < %s)",
+            (self.month.start + timedelta(days=1),),
+        ).rowcount
         mid = time.perf_counter()
         self.conn.execute("VACUUM (INDEX_CLEANUP ON) trail_points")  # as for any delete over 2 % of the pages
         return deleted, mid - started, time.perf_counter() - mid
 
     def measure_ops(self, step: Step) -> None:
         sample = self.rng.sample(range(1, self.loaded + 1), min(self.loaded, 2 * self.ops))
-        replayed, resent = sample[: self.ops], sample[self.ops:]
+        replayed, resent = sample[: self.ops], sample[self.ops :]
         self.evicted = evict(self.conn) and self.evicted
         with self.app.app_context():
             self.replays(step, "replay_cold", replayed)
@@ -318,14 +354,23 @@ class Bench:
 
 # ---------------------------------------------------------------- reporting
 
-LEGEND = ("latency cells: p50/p95 ms wall, as this process sees it (p50 ms of planning + execution in EXPLAIN"
-          " ANALYZE, every 4th operation);"
-          " blk/op: blocks of trail_points and its indexes read from outside shared buffers per operation")
-HEADER = (f"{'rows':>12} {'load rows/s':>11} {'vacuum s':>8} {'heap GB':>7} {'uq GB':>5} {'pk GB':>5} {'B/row':>5}"
-          f" {'lvl':>3} | {'new batch':>15} {'re-sent':>15} | {'old re-sent':>15} {'blk/op':>6} {'replay cold':>15}"
-          f" {'blk/op':>6} | {'replay warm':>15}")
-LABELS = {"new": "insert", "resent": "resent", "old_resent": "old_resent_cold", "replay_cold": "replay_cold",
-          "replay_warm": "replay_warm"}
+LEGEND = (
+    "latency cells: p50/p95 ms wall, as this process sees it (p50 ms of planning + execution in EXPLAIN"
+    " ANALYZE, every 4th operation);"
+    " blk/op: blocks of trail_points and its indexes read from outside shared buffers per operation"
+)
+HEADER = (
+    f"{'rows':>12} {'load rows/s':>11} {'vacuum s':>8} {'heap GB':>7} {'uq GB':>5} {'pk GB':>5} {'B/row':>5}"
+    f" {'lvl':>3} | {'new batch':>15} {'re-sent':>15} | {'old re-sent':>15} {'blk/op':>6} {'replay cold':>15}"
+    f" {'blk/op':>6} | {'replay warm':>15}"
+)
+LABELS = {
+    "new": "insert",
+    "resent": "resent",
+    "old_resent": "old_resent_cold",
+    "replay_cold": "replay_cold",
+    "replay_warm": "replay_warm",
+}
 
 
 def row_line(s: Step) -> str:
@@ -335,10 +380,12 @@ def row_line(s: Step) -> str:
         p50, p95 = s.ms(kind)
         return f"{p50:.1f}/{p95:.1f} ({s.server_ms(kind):.1f})"
 
-    return (f"{s.rows:>12,} {s.load_rows / s.load_s:>11,.0f} {s.vacuum_s:>8.1f} {gb['heap']:>7.2f} {gb['unique']:>5.2f}"
-            f" {gb['pkey']:>5.2f} {s.sizes['total'] / s.rows:>5.0f} {s.levels or '?':>3} | {cell('new'):>15}"
-            f" {cell('resent'):>15} | {cell('old_resent'):>15} {s.reads_per_op('old_resent'):>6.1f}"
-            f" {cell('replay_cold'):>15} {s.reads_per_op('replay_cold'):>6.1f} | {cell('replay_warm'):>15}")
+    return (
+        f"{s.rows:>12,} {s.load_rows / s.load_s:>11,.0f} {s.vacuum_s:>8.1f} {gb['heap']:>7.2f} {gb['unique']:>5.2f}"
+        f" {gb['pkey']:>5.2f} {s.sizes['total'] / s.rows:>5.0f} {s.levels or '?':>3} | {cell('new'):>15}"
+        f" {cell('resent'):>15} | {cell('old_resent'):>15} {s.reads_per_op('old_resent'):>6.1f}"
+        f" {cell('replay_cold'):>15} {s.reads_per_op('replay_cold'):>6.1f} | {cell('replay_warm'):>15}"
+    )
 
 
 def latency_figures(first: Step, last: Step) -> dict[str, float]:
@@ -356,31 +403,43 @@ def latency_figures(first: Step, last: Step) -> dict[str, float]:
 
 def retention_line(deleted: int, delete_s: float, vacuum_s: float, last: Step) -> str:
     indexes_gb = (last.sizes["unique"] + last.sizes["pkey"]) / 1e9
-    return (f"retention without partitions: DELETE of the oldest day's {deleted:,} points (found through"
-            f" visits.check_in_at) {delete_s:.1f} s, then VACUUM {vacuum_s:.1f} s (it reads both indexes whole,"
-            f" {indexes_gb:.2f} GB); a month's partition would be detached and dropped in milliseconds")
+    return (
+        f"retention without partitions: DELETE of the oldest day's {deleted:,} points (found through"
+        f" visits.check_in_at) {delete_s:.1f} s, then VACUUM {vacuum_s:.1f} s (it reads both indexes whole,"
+        f" {indexes_gb:.2f} GB); a month's partition would be detached and dropped in milliseconds"
+    )
 
 
 def headline(steps: list[Step], bench: Bench, args, retention: tuple[int, float, float]) -> str:
     first, last = steps[0], steps[-1]
     load_s = sum(s.load_s for s in steps)
     figures = {
-        "rows_max": last.rows, "steps": len(steps), "days": args.days, "ops": args.ops,
-        "load_rows_per_s": round(last.rows / load_s), "load_rows_per_s_last_step": round(last.load_rows / last.load_s),
-        "vacuum_s_at_max": round(last.vacuum_s, 1), "table_gb": round(last.sizes["total"] / 1e9, 2),
-        "heap_gb": round(last.sizes["heap"] / 1e9, 2), "uq_index_gb": round(last.sizes["unique"] / 1e9, 2),
-        "bytes_per_row": round(last.sizes["total"] / last.rows), "btree_levels": last.levels,
+        "rows_max": last.rows,
+        "steps": len(steps),
+        "days": args.days,
+        "ops": args.ops,
+        "load_rows_per_s": round(last.rows / load_s),
+        "load_rows_per_s_last_step": round(last.load_rows / last.load_s),
+        "vacuum_s_at_max": round(last.vacuum_s, 1),
+        "table_gb": round(last.sizes["total"] / 1e9, 2),
+        "heap_gb": round(last.sizes["heap"] / 1e9, 2),
+        "uq_index_gb": round(last.sizes["unique"] / 1e9, 2),
+        "bytes_per_row": round(last.sizes["total"] / last.rows),
+        "btree_levels": last.levels,
         **latency_figures(first, last),
         "replay_cold_blocks_per_op_at_max": round(last.reads_per_op("replay_cold"), 1),
-        "retention_day_rows": retention[0], "retention_delete_s": round(retention[1], 1),
+        "retention_day_rows": retention[0],
+        "retention_delete_s": round(retention[1], 1),
         "retention_vacuum_s": round(retention[2], 1),
-        "cold": "os_cache_dropped" if bench.evicted else "first_touch", "loadavg_1m": round(w.loadavg(), 1),
+        "cold": "os_cache_dropped" if bench.evicted else "first_touch",
+        "loadavg_1m": round(w.loadavg(), 1),
     }
     figures.update({f"bad_{kind}": bad for kind, (bad, _) in bench.checks.items()})
     return " ".join(f"{k}={v}" for k, v in figures.items())
 
 
 # ---------------------------------------------------------------- main
+
 
 def plan(args) -> list[int]:
     """Row counts of the steps, whole visits of 60 points: --steps plus --rows, or a default ladder."""
@@ -397,7 +456,9 @@ def check_space(conn: psycopg.Connection, rows: int) -> None:
     if Path(data).exists():
         need, free = rows * BYTES_PER_ROW + WAL_BYTES, shutil.disk_usage(data).free
         if need > free:
-            raise SystemExit(f"{rows:,} rows need ~{need / 1e9:.0f} GB, {free / 1e9:.0f} GB free under {data}")
+            raise SystemExit(
+                f"{rows:,} rows need ~{need / 1e9:.0f} GB, {free / 1e9:.0f} GB free under {data}"
+            )
 
 
 def drop_database(server: str, name: str) -> None:
@@ -410,7 +471,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--pg-url", help="any URL on the PostgreSQL server to use (default: scripts/pg.sh's)")
     parser.add_argument("--db", default="field_app_bench_trail_table")
     parser.add_argument("--rows", type=int, default=50_000_000, help="trail points at the last step")
-    parser.add_argument("--steps", help="row counts to measure at, comma-separated (default: 2%%, 20%%, 50%%)")
+    parser.add_argument(
+        "--steps", help="row counts to measure at, comma-separated (default: 2%%, 20%%, 50%%)"
+    )
     parser.add_argument("--days", type=int, default=30, help="the days the points are spread over")
     parser.add_argument("--ops", type=int, default=300, help="operations of each kind timed per step")
     parser.add_argument("--keep", action="store_true", help="leave the database for inspection")
@@ -453,17 +516,24 @@ def main() -> bool:
         bench = Bench(conn, app, month, args.ops)
         bench.setup()
         laps.lap("setup")
-        print(f"month: {month.visits:,} visits of {POINTS} points over {args.days} days from {month.start:%Y-%m-%d}"
-              f" ({month.per_day:,} a day, {month.counts()['caregivers']:,} caregivers, {month.counts()['clients']:,}"
-              f" clients); steps {', '.join(f'{n:,}' for n in sizes)} rows; {args.ops} operations of each kind a step")
+        print(
+            f"month: {month.visits:,} visits of {POINTS} points over {args.days} days from {month.start:%Y-%m-%d}"
+            f" ({month.per_day:,} a day, {month.counts()['caregivers']:,} caregivers, {month.counts()['clients']:,}"
+            f" clients); steps {', '.join(f'{n:,}' for n in sizes)} rows; {args.ops} operations of each kind a step"
+        )
         steps = run_steps(bench, sizes, laps)
         db_gb = conn.execute("SELECT pg_database_size(current_database())").fetchone()[0] / 1e9
         retention = bench.drop_oldest_day()
         laps.lap("retention")
     print(retention_line(*retention, steps[-1]))
     print(laps.line())
-    print(f"database {args.db}: {db_gb:.2f} GB" + ("" if args.keep else " (dropped at exit; --keep leaves it)"))
-    print("checks: " + ", ".join(f"{kind} {total - bad}/{total} ok" for kind, (bad, total) in bench.checks.items()))
+    print(
+        f"database {args.db}: {db_gb:.2f} GB" + ("" if args.keep else " (dropped at exit; --keep leaves it)")
+    )
+    print(
+        "checks: "
+        + ", ".join(f"{kind} {total - bad}/{total} ok" for kind, (bad, total) in bench.checks.items())
+    )
     print(headline(steps, bench, args, retention))
     return all(bad == 0 for bad, _ in bench.checks.values())
 

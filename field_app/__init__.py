@@ -27,6 +27,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
 
     from field_app import api, cli, console, errors, models, ops, requestlog  # noqa: F401  (models register tables)
+
     # None = the process-wide dlib engine, loaded on first use (importing dlib takes seconds).
     app.extensions.setdefault("face_engine", None)
     requestlog.init_app(app)

@@ -78,7 +78,7 @@ def _database_url(environ: Mapping[str, str], instance_path: str) -> str:
         # SQLAlchemy names the psycopg 3 driver explicitly.
         for old in ("postgres://", "postgresql://"):
             if url.startswith(old):
-                return "postgresql+psycopg://" + url[len(old):]
+                return "postgresql+psycopg://" + url[len(old) :]
         return url
     return "sqlite:///" + str(Path(instance_path) / "field_app.sqlite")
 

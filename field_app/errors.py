@@ -13,16 +13,27 @@ log = logging.getLogger(__name__)
 
 # Stable codes for Werkzeug's own errors (routing, body size).
 HTTP_CODES = {
-    400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "request_too_large",
-    415: "unsupported_media_type", 429: "too_many_requests", 503: "service_unavailable",
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "request_too_large",
+    415: "unsupported_media_type",
+    429: "too_many_requests",
+    503: "service_unavailable",
 }
 
 
 class ApiError(Exception):
     """An error the client can act on: HTTP status, stable code, English message, the field at fault."""
 
-    def __init__(self, status: int, code: str, message: str, field: str | None = None,
-                 extra: dict[str, Any] | None = None):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        field: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ):
         super().__init__(message)
         self.status, self.code, self.message, self.field = status, code, message, field
         self.extra = extra or {}
@@ -53,12 +64,19 @@ def register_error_handlers(app: Flask) -> None:
     def _database_down(exc: Exception):
         # e.g. PostgreSQL restarting: nothing was committed, the phone should simply send again
         log.warning("database unavailable: %s", type(exc).__name__)
-        response, status = error_response(ApiError(
-            503, "database_unavailable", "The database is briefly unavailable; nothing was stored. Retry shortly."))
+        response, status = error_response(
+            ApiError(
+                503,
+                "database_unavailable",
+                "The database is briefly unavailable; nothing was stored. Retry shortly.",
+            )
+        )
         response.headers["Retry-After"] = "2"
         return response, status
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         log.exception("unhandled error")
-        return error_response(ApiError(500, "internal_error", "Something went wrong on the server; it has been logged."))
+        return error_response(
+            ApiError(500, "internal_error", "Something went wrong on the server; it has been logged.")
+        )

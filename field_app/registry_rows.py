@@ -15,8 +15,14 @@ from typing import Any
 
 #: accepted spellings of a disability grade; the Chinese names are how assessment offices write them
 GRADE_NAMES = {
-    "severe_1": "severe_1", "severe_2": "severe_2", "severe_3": "severe_3", "dementia": "dementia",
-    "重度失能一级": "severe_1", "重度失能二级": "severe_2", "重度失能三级": "severe_3", "重度失智": "dementia",
+    "severe_1": "severe_1",
+    "severe_2": "severe_2",
+    "severe_3": "severe_3",
+    "dementia": "dementia",
+    "重度失能一级": "severe_1",
+    "重度失能二级": "severe_2",
+    "重度失能三级": "severe_3",
+    "重度失智": "dementia",
 }
 LAPSED_NAMES = ("lapsed", "失效")  # like an empty cell: the grade lapsed
 EXTRA = None  # key under which a CSV row's values beyond the header arrive (JSON keys are never None)
@@ -96,29 +102,72 @@ class Kind:
 
 
 INSURED = Column("insured_id", _text(32))
-KINDS: dict[str, Kind] = {k.name: k for k in (
-    Kind("hospital_stays", "Hospital stays (住院记录) from medical insurance (医保)", "insured_id", ("admitted_on",), (
-        INSURED, date_column("admitted_on", past=True),
-        date_column("discharged_on", required=False, in_header=False, past=True,
-                    hint="YYYY-MM-DD; empty = still in hospital"),
-        Column("hospital", _text(200), required=False, in_header=False),
-    ), order=(("discharged_on", "admitted_on"),)),
-    Kind("deaths", "Deaths (死亡登记) from civil affairs (民政)", "insured_id", (), (
-        INSURED, date_column("died_on", past=True),
-    )),
-    Kind("certificates", "Caregiver certificates (护理员证书) from HR & social security (人力社保)", "caregiver_code",
-         ("certificate_no",), (
-        Column("caregiver_code", _text(32)), Column("certificate_no", _text(64)), date_column("valid_from"),
-        date_column("valid_until", required=False, in_header=False),
-        date_column("revoked_on", required=False, in_header=False),
-    ), order=(("valid_until", "valid_from"), ("revoked_on", "valid_from"))),
-    Kind("grades", "Disability grades (失能等级) from the assessment office", "insured_id", ("effective_on",), (
-        INSURED, date_column("effective_on"),
-        # The column must be there; an empty cell means the grade lapsed.
-        Column("grade", _grade, required=False, hint="severe_1..3, dementia, 重度失能一级..三级, 重度失智; "
-                                                      "empty, lapsed or 失效 = lapsed"),
-    )),
-)}
+KINDS: dict[str, Kind] = {
+    k.name: k
+    for k in (
+        Kind(
+            "hospital_stays",
+            "Hospital stays (住院记录) from medical insurance (医保)",
+            "insured_id",
+            ("admitted_on",),
+            (
+                INSURED,
+                date_column("admitted_on", past=True),
+                date_column(
+                    "discharged_on",
+                    required=False,
+                    in_header=False,
+                    past=True,
+                    hint="YYYY-MM-DD; empty = still in hospital",
+                ),
+                Column("hospital", _text(200), required=False, in_header=False),
+            ),
+            order=(("discharged_on", "admitted_on"),),
+        ),
+        Kind(
+            "deaths",
+            "Deaths (死亡登记) from civil affairs (民政)",
+            "insured_id",
+            (),
+            (
+                INSURED,
+                date_column("died_on", past=True),
+            ),
+        ),
+        Kind(
+            "certificates",
+            "Caregiver certificates (护理员证书) from HR & social security (人力社保)",
+            "caregiver_code",
+            ("certificate_no",),
+            (
+                Column("caregiver_code", _text(32)),
+                Column("certificate_no", _text(64)),
+                date_column("valid_from"),
+                date_column("valid_until", required=False, in_header=False),
+                date_column("revoked_on", required=False, in_header=False),
+            ),
+            order=(("valid_until", "valid_from"), ("revoked_on", "valid_from")),
+        ),
+        Kind(
+            "grades",
+            "Disability grades (失能等级) from the assessment office",
+            "insured_id",
+            ("effective_on",),
+            (
+                INSURED,
+                date_column("effective_on"),
+                # The column must be there; an empty cell means the grade lapsed.
+                Column(
+                    "grade",
+                    _grade,
+                    required=False,
+                    hint="severe_1..3, dementia, 重度失能一级..三级, 重度失智; "
+                    "empty, lapsed or 失效 = lapsed",
+                ),
+            ),
+        ),
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -159,9 +208,17 @@ def shape_errors(kind: Kind, line: int, raw: Any) -> list[RowError]:
         return [RowError(line, None, f"expected an object with {', '.join(kind.names)}")]
     # Unknown columns are refused, not ignored: a misspelt optional column ("dischargd_on") would
     # otherwise import as empty, i.e. as "still in hospital".
-    errors = [RowError(line, name, f"unknown column {name!r} (expected {', '.join(kind.names)})" if name
-                       else "a value in a column with no name in the header")
-              for name in raw if name is not EXTRA and name not in kind.names]
+    errors = [
+        RowError(
+            line,
+            name,
+            f"unknown column {name!r} (expected {', '.join(kind.names)})"
+            if name
+            else "a value in a column with no name in the header",
+        )
+        for name in raw
+        if name is not EXTRA and name not in kind.names
+    ]
     if EXTRA in raw:
         errors.append(RowError(line, None, f"{len(raw[EXTRA])} value(s) more than the header has columns"))
     return errors
@@ -179,13 +236,20 @@ def _row_values(kind: Kind, line: int, raw: Any, today: date | None) -> tuple[di
         except ValueError as exc:
             errors.append(RowError(line, column.name, str(exc)))
     for later, earlier in kind.order:
-        if values.get(later) is not None and values.get(earlier) is not None and values[later] < values[earlier]:
-            errors.append(RowError(line, later, f"{later} {values[later]} is before {earlier} {values[earlier]}"))
+        if (
+            values.get(later) is not None
+            and values.get(earlier) is not None
+            and values[later] < values[earlier]
+        ):
+            errors.append(
+                RowError(line, later, f"{later} {values[later]} is before {earlier} {values[earlier]}")
+            )
     return values, errors
 
 
-def parse_rows(kind: Kind, rows: Iterable[tuple[int, Any]],
-               today: date | None = None) -> tuple[list[RegistryRow], list[RowError]]:
+def parse_rows(
+    kind: Kind, rows: Iterable[tuple[int, Any]], today: date | None = None
+) -> tuple[list[RegistryRow], list[RowError]]:
     """Check every row (nothing stops at the first error); a key seen twice in one file is an error."""
     key_names = (kind.ref, *kind.key)
     valid: list[RegistryRow] = []

@@ -51,18 +51,36 @@ class Job:
 
 
 JOBS = (
-    Job("incremental_scan", jobs.incremental_scan, "interval",
-        lambda cfg: {"seconds": cfg["SCAN_INTERVAL_SECONDS"]}, run_at_start=True, retry_when_locked=True),
-    Job("nightly_full_scan", jobs.nightly_full_scan, "cron", lambda cfg: {"hour": cfg["FULL_SCAN_HOUR"]},
-        retry_when_locked=True),
-    Job("open_visits_check", jobs.open_visits_check, "interval", lambda cfg: {"minutes": 15},
-        run_at_start=True, retry_when_locked=True),
+    Job(
+        "incremental_scan",
+        jobs.incremental_scan,
+        "interval",
+        lambda cfg: {"seconds": cfg["SCAN_INTERVAL_SECONDS"]},
+        run_at_start=True,
+        retry_when_locked=True,
+    ),
+    Job(
+        "nightly_full_scan",
+        jobs.nightly_full_scan,
+        "cron",
+        lambda cfg: {"hour": cfg["FULL_SCAN_HOUR"]},
+        retry_when_locked=True,
+    ),
+    Job(
+        "open_visits_check",
+        jobs.open_visits_check,
+        "interval",
+        lambda cfg: {"minutes": 15},
+        run_at_start=True,
+        retry_when_locked=True,
+    ),
     Job("purge_selfies", jobs.purge_selfies, "interval", lambda cfg: {"hours": 1}, run_at_start=True),
 )
 
 
-def run_in_app(app: Flask, func: Callable[[], Any],
-               on_skipped: Callable[[], None] | None = None) -> Callable[[], None]:
+def run_in_app(
+    app: Flask, func: Callable[[], Any], on_skipped: Callable[[], None] | None = None
+) -> Callable[[], None]:
     """Wrap a job: push an app context, commit or roll back, never let an error kill the scheduler.
     ``on_skipped`` is called when the job returns None (a scan that did not get the lock)."""
 
@@ -98,16 +116,25 @@ def _retry_soon(scheduler: BackgroundScheduler, job_id: str, seconds: int) -> No
 def build_scheduler(app: Flask) -> BackgroundScheduler:
     # One worker thread: jobs queue behind each other instead of racing for the scan lock (and the
     # lock's holder id is one per process, so two scans of this process at once would both get it).
-    scheduler = BackgroundScheduler(timezone=app.config["TIMEZONE"],
-                                    executors={"default": ThreadPoolExecutor(1)})
+    scheduler = BackgroundScheduler(
+        timezone=app.config["TIMEZONE"], executors={"default": ThreadPoolExecutor(1)}
+    )
     retry_seconds = app.config["SCAN_INTERVAL_SECONDS"]
     for job in JOBS:
         extra = {"next_run_time": now_utc()} if job.run_at_start else {}
         retry = partial(_retry_soon, scheduler, job.name, retry_seconds)
         wrapped = run_in_app(app, job.func, retry if job.retry_when_locked else None)
-        scheduler.add_job(wrapped, job.trigger, id=job.name, name=job.name,
-                          coalesce=True, max_instances=1, misfire_grace_time=300,
-                          **job.trigger_args(app.config), **extra)
+        scheduler.add_job(
+            wrapped,
+            job.trigger,
+            id=job.name,
+            name=job.name,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=300,
+            **job.trigger_args(app.config),
+            **extra,
+        )
     return scheduler
 
 

@@ -83,4 +83,6 @@ def ensure_visible(user: User, visit, not_found: ApiError) -> None:
 def ensure_self(user: User, caregiver_id: int) -> None:
     """A caregiver acts only as themself."""
     if user.caregiver_id != caregiver_id:
-        raise ApiError(403, "not_yourself", "Caregivers can only check in and out as themselves.", "caregiver_id")
+        raise ApiError(
+            403, "not_yourself", "Caregivers can only check in and out as themselves.", "caregiver_id"
+        )

@@ -18,7 +18,7 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 def _normalise(url: str) -> str:
     for old in ("postgres://", "postgresql://"):
         if url.startswith(old):
-            return "postgresql+psycopg://" + url[len(old):]
+            return "postgresql+psycopg://" + url[len(old) :]
     return url
 
 
@@ -49,9 +49,15 @@ def _fresh_database(schema_source, tmp_path) -> str:
     if TEST_DATABASE_URL:
         engine = create_engine(schema_source)
         with engine.begin() as conn:
-            tables = conn.execute(text(
-                "SELECT tablename FROM pg_tables WHERE schemaname='public' AND tablename <> 'alembic_version'"
-            )).scalars().all()
+            tables = (
+                conn.execute(
+                    text(
+                        "SELECT tablename FROM pg_tables WHERE schemaname='public' AND tablename <> 'alembic_version'"
+                    )
+                )
+                .scalars()
+                .all()
+            )
             # TRUNCATE skips the audit log's row triggers: only tests wipe it.
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         engine.dispose()

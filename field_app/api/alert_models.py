@@ -20,7 +20,9 @@ Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 
 class ReviewIn(StrictModel):
-    action: Literal[ACTIONS] = Field(description="start | propose_confirm | confirm | dismiss | escalate | reopen")
+    action: Literal[ACTIONS] = Field(
+        description="start | propose_confirm | confirm | dismiss | escalate | reopen"
+    )
     reason: Reason = Field(description="Why: required on every step, kept in the audit trail")
 
 
@@ -43,7 +45,9 @@ class AlertQuery(StrictModel):
     agency_id: Id | None = None
     caregiver_id: Id | None = None
     client_id: Id | None = None
-    occurred_from: AwareDatetime | None = Field(None, description="occurred_at >= this (ISO 8601 with offset)")
+    occurred_from: AwareDatetime | None = Field(
+        None, description="occurred_at >= this (ISO 8601 with offset)"
+    )
     occurred_to: AwareDatetime | None = Field(None, description="occurred_at < this")
     sort: Literal["risk", "newest", "oldest"] = "risk"
     page: int = Field(1, ge=1, le=100_000)
@@ -164,22 +168,48 @@ def rule_names(code: str) -> dict[str, str | None]:
 
 
 def alert_json(a: Alert, visit_uuids: list[str]) -> dict[str, Any]:
-    review = {"state": state_of(a), "first_reviewer_id": a.first_reviewer_id,
-              "first_review_outcome": a.first_review_outcome, "first_reviewed_at": isoformat(a.first_reviewed_at),
-              "decided_by_id": a.decided_by_id, "decided_at": isoformat(a.decided_at),
-              "decision_reason": a.decision_reason}
-    return {"id": a.id, "rule_code": a.rule_code, **rule_names(a.rule_code), "severity": a.severity,
-            "score": a.score, "outcome": a.outcome, "status": a.status, "message": a.message,
-            "evidence": dict(a.evidence or {}), "subject_type": a.subject_type, "subject_key": a.subject_key,
-            "agency_id": a.agency_id, "caregiver_id": a.caregiver_id, "client_id": a.client_id,
-            "occurred_at": isoformat(a.occurred_at), "first_seen_at": isoformat(a.first_seen_at),
-            "last_seen_at": isoformat(a.last_seen_at), "visit_ids": visit_uuids, "review": review}
+    review = {
+        "state": state_of(a),
+        "first_reviewer_id": a.first_reviewer_id,
+        "first_review_outcome": a.first_review_outcome,
+        "first_reviewed_at": isoformat(a.first_reviewed_at),
+        "decided_by_id": a.decided_by_id,
+        "decided_at": isoformat(a.decided_at),
+        "decision_reason": a.decision_reason,
+    }
+    return {
+        "id": a.id,
+        "rule_code": a.rule_code,
+        **rule_names(a.rule_code),
+        "severity": a.severity,
+        "score": a.score,
+        "outcome": a.outcome,
+        "status": a.status,
+        "message": a.message,
+        "evidence": dict(a.evidence or {}),
+        "subject_type": a.subject_type,
+        "subject_key": a.subject_key,
+        "agency_id": a.agency_id,
+        "caregiver_id": a.caregiver_id,
+        "client_id": a.client_id,
+        "occurred_at": isoformat(a.occurred_at),
+        "first_seen_at": isoformat(a.first_seen_at),
+        "last_seen_at": isoformat(a.last_seen_at),
+        "visit_ids": visit_uuids,
+        "review": review,
+    }
 
 
 def visit_summary(v: Visit) -> dict[str, Any]:
-    return {"visit_id": v.uuid, "caregiver_id": v.caregiver_id, "client_id": v.client_id, "state": v.state,
-            "verification_status": v.verification_status, "check_in_at": isoformat(v.check_in_at),
-            "check_out_at": isoformat(v.check_out_at)}
+    return {
+        "visit_id": v.uuid,
+        "caregiver_id": v.caregiver_id,
+        "client_id": v.client_id,
+        "state": v.state,
+        "verification_status": v.verification_status,
+        "check_in_at": isoformat(v.check_in_at),
+        "check_out_at": isoformat(v.check_out_at),
+    }
 
 
 def comment_json(c: AlertComment, username: str) -> dict[str, Any]:
@@ -188,5 +218,11 @@ def comment_json(c: AlertComment, username: str) -> dict[str, Any]:
 
 def trail_json(e: AuditEntry) -> dict[str, Any]:
     d = e.details or {}
-    return {"at": isoformat(e.at), "actor": e.actor, "action": e.action, "from": d.get("from"), "to": d.get("to"),
-            "reason": d.get("reason")}
+    return {
+        "at": isoformat(e.at),
+        "actor": e.actor,
+        "action": e.action,
+        "from": d.get("from"),
+        "to": d.get("to"),
+        "reason": d.get("reason"),
+    }

@@ -49,38 +49,68 @@ bp = Blueprint("alerts", __name__)
 
 @bp.get("/alerts")
 @require(SUPERVISOR, AUDITOR, ADMIN)
-@documented("The alert queue (疑点), filtered, sorted by risk or time, paginated", responses={200: AlertPageOut},
-            tag="review", query=AlertQuery)
+@documented(
+    "The alert queue (疑点), filtered, sorted by risk or time, paginated",
+    responses={200: AlertPageOut},
+    tag="review",
+    query=AlertQuery,
+)
 def get_alerts():
     """Query: status and severity (repeatable), rule, outcome, agency_id, caregiver_id, client_id,
     occurred_from / occurred_to (ISO 8601 with offset), sort = risk | newest | oldest, page, per_page (≤ 200)."""
     q = parse_query(AlertQuery)
-    flt = AlertFilter(tuple(q.status), tuple(q.severity), q.rule, q.outcome, q.agency_id, q.caregiver_id,
-                      q.client_id, q.occurred_from, q.occurred_to)
+    flt = AlertFilter(
+        tuple(q.status),
+        tuple(q.severity),
+        q.rule,
+        q.outcome,
+        q.agency_id,
+        q.caregiver_id,
+        q.client_id,
+        q.occurred_from,
+        q.occurred_to,
+    )
     rows, total = list_alerts(current_user(), flt, q.sort, q.page, q.per_page)
-    return jsonify({"items": [alert_json(a, uuids) for a, uuids in rows], "total": total, "page": q.page,
-                    "per_page": q.per_page})
+    return jsonify(
+        {
+            "items": [alert_json(a, uuids) for a, uuids in rows],
+            "total": total,
+            "page": q.page,
+            "per_page": q.per_page,
+        }
+    )
 
 
 def _detail(alert) -> dict:
-    return {**alert_json(alert, [v.uuid for v in alert.visits]),
-            "visits": [visit_summary(v) for v in sorted(alert.visits, key=lambda v: v.check_in_at)],
-            "comments": [comment_json(c, name) for c, name in comments_of(alert.id)],
-            "trail": [trail_json(e) for e in trail_of(alert.id)]}
+    return {
+        **alert_json(alert, [v.uuid for v in alert.visits]),
+        "visits": [visit_summary(v) for v in sorted(alert.visits, key=lambda v: v.check_in_at)],
+        "comments": [comment_json(c, name) for c, name in comments_of(alert.id)],
+        "trail": [trail_json(e) for e in trail_of(alert.id)],
+    }
 
 
 @bp.get("/alerts/<int:alert_id>")
 @require(SUPERVISOR, AUDITOR, ADMIN)
-@documented("An alert with its evidence, visits, comments and audit trail", responses={200: AlertDetailOut},
-            errors=(404,), tag="review")
+@documented(
+    "An alert with its evidence, visits, comments and audit trail",
+    responses={200: AlertDetailOut},
+    errors=(404,),
+    tag="review",
+)
 def get_alert(alert_id: int):
     return jsonify(_detail(visible_alert(current_user(), alert_id)))
 
 
 @bp.post("/alerts/<int:alert_id>/review")
 @require(SUPERVISOR)
-@documented("Take one review step, with a reason (supervisors)", body=ReviewIn, responses={200: AlertOut},
-            errors=(404, 409), tag="review")
+@documented(
+    "Take one review step, with a reason (supervisors)",
+    body=ReviewIn,
+    responses={200: AlertOut},
+    errors=(404, 409),
+    tag="review",
+)
 def review_alert(alert_id: int):
     """open -start-> in_review -propose_confirm-> pending_second_review -confirm (another person)-> confirmed;
     dismiss and escalate from any undecided state; reopen from dismissed, confirmed or escalated. 409
@@ -94,8 +124,13 @@ def review_alert(alert_id: int):
 
 @bp.post("/alerts/<int:alert_id>/comments")
 @require(SUPERVISOR, AUDITOR)
-@documented("Comment on an alert (supervisors and auditors)", body=CommentIn, responses={201: CommentOut},
-            errors=(404,), tag="review")
+@documented(
+    "Comment on an alert (supervisors and auditors)",
+    body=CommentIn,
+    responses={201: CommentOut},
+    errors=(404,),
+    tag="review",
+)
 def comment_alert(alert_id: int):
     body = parse_body(CommentIn)
     alert = visible_alert(current_user(), alert_id)
@@ -106,8 +141,13 @@ def comment_alert(alert_id: int):
 
 @bp.post("/alerts/bulk-dismiss")
 @require(SUPERVISOR)
-@documented("Dismiss up to 500 alerts as false positives, all or none (supervisors)", body=BulkDismissIn,
-            responses={200: BulkDismissOut}, errors=(404, 409), tag="review")
+@documented(
+    "Dismiss up to 500 alerts as false positives, all or none (supervisors)",
+    body=BulkDismissIn,
+    responses={200: BulkDismissOut},
+    errors=(404, 409),
+    tag="review",
+)
 def bulk_dismiss():
     """404 names the ids the caller cannot see, 409 the ones already decided; either way nothing changes."""
     body = parse_body(BulkDismissIn)
@@ -119,16 +159,24 @@ def bulk_dismiss():
 def _rule_stat(code: str, counts) -> dict:
     decided = counts["confirmed"] + counts["dismissed"]
     names = rule_names(code)
-    return {"rule_code": code, "rule_name": names["rule_name"], "title_zh": names["title_zh"],
-            "total": sum(counts.values()),
-            **{s: counts[s] for s in ("open", "in_review", "confirmed", "dismissed", "escalated", "cleared")},
-            "fp_rate": round(counts["dismissed"] / decided, 4) if decided else None}
+    return {
+        "rule_code": code,
+        "rule_name": names["rule_name"],
+        "title_zh": names["title_zh"],
+        "total": sum(counts.values()),
+        **{s: counts[s] for s in ("open", "in_review", "confirmed", "dismissed", "escalated", "cleared")},
+        "fp_rate": round(counts["dismissed"] / decided, 4) if decided else None,
+    }
 
 
 @bp.get("/alerts/stats/rules")
 @require(SUPERVISOR, AUDITOR, ADMIN)
-@documented("Per rule: alerts by review outcome and the false-positive rate", responses={200: RuleStatsOut},
-            tag="review", query=PeriodQuery)
+@documented(
+    "Per rule: alerts by review outcome and the false-positive rate",
+    responses={200: RuleStatsOut},
+    tag="review",
+    query=PeriodQuery,
+)
 def rule_stats():
     """fp_rate = dismissed / (confirmed + dismissed), null while no alert of the rule is decided. Query:
     occurred_from / occurred_to (ISO 8601 with offset) narrow it to alerts that occurred in that period."""

@@ -51,8 +51,14 @@ def user_json(user) -> dict:
     from field_app.security import agency_ids
 
     scope = agency_ids(user)
-    return {"id": user.id, "username": user.username, "role": user.role, "caregiver_id": user.caregiver_id,
-            "client_id": user.client_id, "agency_ids": None if scope is None else sorted(scope)}
+    return {
+        "id": user.id,
+        "username": user.username,
+        "role": user.role,
+        "caregiver_id": user.caregiver_id,
+        "client_id": user.client_id,
+        "agency_ids": None if scope is None else sorted(scope),
+    }
 
 
 def _lifetimes() -> tuple[timedelta, timedelta]:
@@ -61,13 +67,23 @@ def _lifetimes() -> tuple[timedelta, timedelta]:
 
 
 def _tokens_json(pair: accounts.TokenPair) -> dict:
-    return {"access_token": pair.access_token, "refresh_token": pair.refresh_token, "token_type": "Bearer",
-            "expires_in": pair.expires_in, "user": user_json(pair.user)}
+    return {
+        "access_token": pair.access_token,
+        "refresh_token": pair.refresh_token,
+        "token_type": "Bearer",
+        "expires_in": pair.expires_in,
+        "user": user_json(pair.user),
+    }
 
 
 @bp.post("/auth/sign-in")
-@documented("Sign in with a password; caregivers from their registered phone", body=SignInIn,
-            responses={200: TokensOut}, errors=(401, 403, 429), tag="auth")
+@documented(
+    "Sign in with a password; caregivers from their registered phone",
+    body=SignInIn,
+    responses={200: TokensOut},
+    errors=(401, 403, 429),
+    tag="auth",
+)
 def sign_in():
     """Returns a short-lived access token and a refresh token; both are opaque and stored hashed."""
     body = parse_body(SignInIn)
@@ -87,8 +103,13 @@ def sign_in():
 
 
 @bp.post("/auth/refresh")
-@documented("Exchange a refresh token for a new pair (the old one is revoked)", body=RefreshIn,
-            responses={200: TokensOut}, errors=(401,), tag="auth")
+@documented(
+    "Exchange a refresh token for a new pair (the old one is revoked)",
+    body=RefreshIn,
+    responses={200: TokensOut},
+    errors=(401,),
+    tag="auth",
+)
 def refresh():
     body = parse_body(RefreshIn)
     pair = accounts.refresh(body.refresh_token, now_utc(), *_lifetimes())

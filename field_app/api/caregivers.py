@@ -22,8 +22,12 @@ bp = Blueprint("caregivers", __name__)
 
 @bp.post("/caregivers/<int:caregiver_id>/face-enrolments")
 @require(ADMIN, SUPERVISOR)
-@documented("Enrol a caregiver's face from one or more photos", body=EnrolmentIn,
-            responses={201: out.EnrolmentOut}, errors=(404, 413, 415))
+@documented(
+    "Enrol a caregiver's face from one or more photos",
+    body=EnrolmentIn,
+    responses={201: out.EnrolmentOut},
+    errors=(404, 413, 415),
+)
 def enrol_face(caregiver_id: int):
     """Each photo must show exactly one face large enough to trust; one bad photo stores nothing.
     Enrolment happens in person at the agency: supervisors of the caregiver's agency and admins."""
@@ -31,8 +35,14 @@ def enrol_face(caregiver_id: int):
     caregiver = caregiver_or_404(caregiver_id)
     if not sees_agency(current_user(), caregiver.agency_id):
         raise ApiError(404, "caregiver_not_found", f"No active caregiver {caregiver_id}.", "caregiver_id")
-    created = enrol(caregiver, body.photos, face_settings(current_app.config),
-                    current_app.extensions.get("face_engine"))
+    created = enrol(
+        caregiver, body.photos, face_settings(current_app.config), current_app.extensions.get("face_engine")
+    )
     db.session.commit()
-    return jsonify({"caregiver_id": caregiver.id, "enrolments": [enrolment_json(e) for e in created],
-                    "total": len(caregiver.enrolments)}), 201
+    return jsonify(
+        {
+            "caregiver_id": caregiver.id,
+            "enrolments": [enrolment_json(e) for e in created],
+            "total": len(caregiver.enrolments),
+        }
+    ), 201

@@ -85,21 +85,32 @@ class DashboardQuery(QueryModel):
 
 @bp.get("/dashboard")
 @require(*ROLES)
-@documented("The supervision cockpit (驾驶舱) for a period", responses={200: DashboardOut}, tag="supervision",
-            query=DashboardQuery)
+@documented(
+    "The supervision cockpit (驾驶舱) for a period",
+    responses={200: DashboardOut},
+    tag="supervision",
+    query=DashboardQuery,
+)
 def get_dashboard():
     """Query: `from`, `to` = YYYY-MM-DD local days (Asia/Shanghai), inclusive, at most 366 days. Visits per day
     with their verification statuses; alerts that occurred in the period by rule, agency and status; the
     riskiest caregivers and agencies by those alerts; the money withheld from visits of the period."""
     q = parse_query(DashboardQuery)
     check_span(q.from_, q.to)
-    return jsonify(service.dashboard(q.from_, q.to, current_app.config["TIMEZONE"], agency_ids(current_user())))
+    return jsonify(
+        service.dashboard(q.from_, q.to, current_app.config["TIMEZONE"], agency_ids(current_user()))
+    )
 
 
 @bp.get("/reports/agencies/<int:agency_id>/monthly")
 @require(*ROLES)
-@documented("An agency's monthly supervision report (HTML)", responses={200: "text/html page"}, errors=(404,),
-            tag="supervision", query=MonthQuery)
+@documented(
+    "An agency's monthly supervision report (HTML)",
+    responses={200: "text/html page"},
+    errors=(404,),
+    tag="supervision",
+    query=MonthQuery,
+)
 def monthly_report(agency_id: int):
     """Query: `month` = YYYY-MM. A self-contained page (inline SVG charts, no scripts or external files):
     headline numbers, visits per day, alerts by rule, confirmed violations, top-risk caregivers,

@@ -62,21 +62,35 @@ class RatingsOut(Out):
 
 @bp.post("/visits/<visit_id>/feedback")
 @require(FAMILY)
-@documented("The family confirms (or denies) a finished visit and rates it", body=FeedbackIn,
-            responses={201: FeedbackOut}, errors=(404, 409), tag="family")
+@documented(
+    "The family confirms (or denies) a finished visit and rates it",
+    body=FeedbackIn,
+    responses={201: FeedbackOut},
+    errors=(404, 409),
+    tag="family",
+)
 def post_feedback(visit_id: str):
     """One answer per visit, final; 409 visit_open before check-out, 409 feedback_exists for a second one."""
     body = parse_body(FeedbackIn)
     visit = visit_or_none(visit_id)
     ensure_visible(current_user(), visit, ApiError(404, "visit_not_found", f"No visit {visit_id}."))
     try:
-        saved = feedback.submit(current_user(), visit, body.confirmed, body.rating, body.comment or None, now_utc())
+        saved = feedback.submit(
+            current_user(), visit, body.confirmed, body.rating, body.comment or None, now_utc()
+        )
         db.session.commit()
     except IntegrityError:  # another answer for the same visit won the race
         db.session.rollback()
         raise feedback.feedback_exists(visit_id) from None
-    return jsonify({"visit_id": visit.uuid, "confirmed": saved.confirmed, "rating": saved.rating,
-                    "comment": saved.comment, "at": isoformat(saved.at)}), 201
+    return jsonify(
+        {
+            "visit_id": visit.uuid,
+            "confirmed": saved.confirmed,
+            "rating": saved.rating,
+            "comment": saved.comment,
+            "at": isoformat(saved.at),
+        }
+    ), 201
 
 
 def _ratings(by: str):

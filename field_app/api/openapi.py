@@ -13,9 +13,15 @@ from field_app.api.responses import ErrorOut
 REF = "#/components/schemas/{model}"
 
 
-def documented(summary: str, *, body: type[BaseModel] | None = None,
-               responses: dict[int, type[BaseModel] | str] | None = None, errors: tuple[int, ...] = (),
-               tag: str = "caregiver", query: type[BaseModel] | None = None):
+def documented(
+    summary: str,
+    *,
+    body: type[BaseModel] | None = None,
+    responses: dict[int, type[BaseModel] | str] | None = None,
+    errors: tuple[int, ...] = (),
+    tag: str = "caregiver",
+    query: type[BaseModel] | None = None,
+):
     """Attach OpenAPI metadata to a view function.
 
     ``query`` is the pydantic model the view reads its query string with (``parsing.parse_query``):
@@ -23,8 +29,15 @@ def documented(summary: str, *, body: type[BaseModel] | None = None,
     """
 
     def decorate(view):
-        view.openapi = {"summary": summary, "body": body, "responses": responses or {}, "errors": errors,
-                        "tag": tag, "description": (view.__doc__ or "").strip(), "query": query}
+        view.openapi = {
+            "summary": summary,
+            "body": body,
+            "responses": responses or {},
+            "errors": errors,
+            "tag": tag,
+            "description": (view.__doc__ or "").strip(),
+            "query": query,
+        }
         return view
 
     return decorate
@@ -38,8 +51,14 @@ def _query_params(query: type[BaseModel] | None) -> list[dict[str, Any]]:
     out = []
     for name, prop in schema.get("properties", {}).items():
         alias = query.model_fields[name].alias if name in query.model_fields else None
-        out.append({"name": alias or name, "in": "query", "required": name in required,
-                    "schema": {k: v for k, v in prop.items() if k not in ("title", "default")}})
+        out.append(
+            {
+                "name": alias or name,
+                "in": "query",
+                "required": name in required,
+                "schema": {k: v for k, v in prop.items() if k not in ("title", "default")},
+            }
+        )
     return out
 
 
@@ -55,8 +74,13 @@ def _json(schema: dict) -> dict:
 
 
 def _operation(endpoint: str, meta: dict, params: list, components: dict, roles) -> dict[str, Any]:
-    op: dict[str, Any] = {"operationId": endpoint, "summary": meta["summary"], "tags": [meta["tag"]],
-                          "parameters": params + _query_params(meta.get("query")), "responses": {}}
+    op: dict[str, Any] = {
+        "operationId": endpoint,
+        "summary": meta["summary"],
+        "tags": [meta["tag"]],
+        "parameters": params + _query_params(meta.get("query")),
+        "responses": {},
+    }
     extra_errors: tuple[int, ...] = ()
     if roles:
         op["security"] = [{"bearer": []}]
@@ -71,8 +95,10 @@ def _operation(endpoint: str, meta: dict, params: list, components: dict, roles)
         if isinstance(out, str):
             op["responses"][str(status)] = {"description": out}
         else:
-            op["responses"][str(status)] = {"description": out.__doc__ or out.__name__,
-                                            **_json(_schema_ref(out, components, "serialization"))}
+            op["responses"][str(status)] = {
+                "description": out.__doc__ or out.__name__,
+                **_json(_schema_ref(out, components, "serialization")),
+            }
     error_ref = _schema_ref(ErrorOut, components, "serialization")
     for status in (*meta["errors"], *extra_errors, 400, 422):
         op["responses"].setdefault(str(status), {"description": "Error", **_json(error_ref)})
@@ -89,17 +115,35 @@ def build_spec(app: Flask) -> dict[str, Any]:
         if meta is None:
             continue
         path = re.sub(r"<(?:(\w+):)?(\w+)>", r"{\2}", rule.rule)
-        params = [{"name": name, "in": "path", "required": True,
-                   "schema": {"type": "integer"} if conv == "int" else {"type": "string"}}
-                  for conv, name in re.findall(r"<(?:(\w+):)?(\w+)>", rule.rule)]
+        params = [
+            {
+                "name": name,
+                "in": "path",
+                "required": True,
+                "schema": {"type": "integer"} if conv == "int" else {"type": "string"},
+            }
+            for conv, name in re.findall(r"<(?:(\w+):)?(\w+)>", rule.rule)
+        ]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            paths.setdefault(path, {})[method.lower()] = _operation(rule.endpoint, meta, params, components,
-                                                                    getattr(view, "roles", None))
+            paths.setdefault(path, {})[method.lower()] = _operation(
+                rule.endpoint, meta, params, components, getattr(view, "roles", None)
+            )
     return {
         "openapi": "3.1.0",
-        "info": {"title": "field_app API", "version": "1",
-                 "description": "Visit verification for long-term care insurance home care (长护险)."},
+        "info": {
+            "title": "field_app API",
+            "version": "1",
+            "description": "Visit verification for long-term care insurance home care (长护险).",
+        },
         "paths": paths,
-        "components": {"schemas": components, "securitySchemes": {
-            "bearer": {"type": "http", "scheme": "bearer", "description": "Access token from /auth/sign-in"}}},
+        "components": {
+            "schemas": components,
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "Access token from /auth/sign-in",
+                }
+            },
+        },
     }

@@ -19,8 +19,13 @@ M = TypeVar("M", bound=BaseModel)
 # pydantic error types -> our codes; custom validators raise PydanticCustomError with our code.
 PYDANTIC_CODES = {"missing": "missing_field", "extra_forbidden": "unknown_field"}
 OUR_CODES = {
-    "coordinates_out_of_range", "invalid_accuracy", "timestamp_in_future", "timestamp_too_old",
-    "invalid_base64", "invalid_datum", "invalid_id",
+    "coordinates_out_of_range",
+    "invalid_accuracy",
+    "timestamp_in_future",
+    "timestamp_too_old",
+    "invalid_base64",
+    "invalid_datum",
+    "invalid_id",
 }
 
 
@@ -115,8 +120,9 @@ def from_text(parse: Callable[[str], Any]) -> Callable[[Any], Any]:
 
 
 #: a local day, exactly YYYY-MM-DD
-Day = Annotated[date, BeforeValidator(from_text(parse_day)),
-                WithJsonSchema({"type": "string", "format": "date"})]
+Day = Annotated[
+    date, BeforeValidator(from_text(parse_day)), WithJsonSchema({"type": "string", "format": "date"})
+]
 #: a month, YYYY-MM, as its first and last day
 Month = Annotated[
     tuple[date, date],

@@ -30,8 +30,12 @@ class ConsentOut(Out):
 
 @bp.get("/attempts/<attempt_id>/selfie")
 @require(SUPERVISOR, AUDITOR)
-@documented("A check-in/out selfie, if retention is configured (every read is audited)",
-            responses={200: "The photo (image/jpeg or image/png)"}, errors=(404,), tag="review")
+@documented(
+    "A check-in/out selfie, if retention is configured (every read is audited)",
+    responses={200: "The photo (image/jpeg or image/png)"},
+    errors=(404,),
+    tag="review",
+)
 def get_selfie(attempt_id: str):
     selfie = selfies.read(current_user(), attempt_id)
     db.session.commit()
@@ -40,8 +44,13 @@ def get_selfie(attempt_id: str):
 
 @bp.put("/clients/<int:client_id>/consent")
 @require(SUPERVISOR, ADMIN)
-@documented("Record the client's consent to GPS trails (without it only check-in/out fixes are kept)",
-            body=ConsentIn, responses={200: ConsentOut}, errors=(404,), tag="review")
+@documented(
+    "Record the client's consent to GPS trails (without it only check-in/out fixes are kept)",
+    body=ConsentIn,
+    responses={200: ConsentOut},
+    errors=(404,),
+    tag="review",
+)
 def put_consent(client_id: int):
     body = parse_body(ConsentIn)
     client = client_or_404(client_id)

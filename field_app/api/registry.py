@@ -25,18 +25,31 @@ bp = Blueprint("registry", __name__)
 MAX_ROWS = 10_000
 
 #: a row is checked by the import itself (not by pydantic) so that its errors carry the row's line
-Row = Annotated[Any, WithJsonSchema({"type": "object", "additionalProperties": {"type": ["string", "integer", "null"]},
-                                     "description": "One record: the kind's columns as keys"})]
+Row = Annotated[
+    Any,
+    WithJsonSchema(
+        {
+            "type": "object",
+            "additionalProperties": {"type": ["string", "integer", "null"]},
+            "description": "One record: the kind's columns as keys",
+        }
+    ),
+]
 
 
 def _kinds_doc() -> str:
-    return "\n".join(f"- `{k.name}`: {', '.join(c.name if c.in_header else c.name + '?' for c in k.columns)}"
-                     for k in KINDS.values())
+    return "\n".join(
+        f"- `{k.name}`: {', '.join(c.name if c.in_header else c.name + '?' for c in k.columns)}"
+        for k in KINDS.values()
+    )
 
 
 class RegistryRowsIn(StrictModel):
-    rows: list[Row] = Field(max_length=MAX_ROWS, description="Records with the kind's columns as keys (`?`: "
-                            "optional); errors give line n for rows[n-1].\n" + _kinds_doc())
+    rows: list[Row] = Field(
+        max_length=MAX_ROWS,
+        description="Records with the kind's columns as keys (`?`: "
+        "optional); errors give line n for rows[n-1].\n" + _kinds_doc(),
+    )
 
 
 class RegistryImportOut(Out):
@@ -64,32 +77,52 @@ class RegistryRowsInvalidOut(Out):
 
 def _invalid(exc: RowsInvalid) -> ApiError:
     errors = [{"line": e.line, "field": e.field, "message": e.message} for e in exc.shown]
-    return ApiError(422, "registry_rows_invalid", str(exc), "rows",
-                    extra={"errors": errors, "errors_not_shown": exc.not_shown})
+    return ApiError(
+        422,
+        "registry_rows_invalid",
+        str(exc),
+        "rows",
+        extra={"errors": errors, "errors_not_shown": exc.not_shown},
+    )
 
 
 @bp.post("/registry/<kind>")
 @require(ADMIN)
-@documented("Import registry rows (hospital stays, deaths, certificates, grades)", body=RegistryRowsIn,
-            responses={200: RegistryImportOut, 422: RegistryRowsInvalidOut}, errors=(404, 409, 413, 415),
-            tag="registry")
+@documented(
+    "Import registry rows (hospital stays, deaths, certificates, grades)",
+    body=RegistryRowsIn,
+    responses={200: RegistryImportOut, 422: RegistryRowsInvalidOut},
+    errors=(404, 409, 413, 415),
+    tag="registry",
+)
 def import_registry(kind: str):
     """All rows are checked first; if any fails, nothing is imported. Re-sending rows is harmless.
     Admins only: registry data comes from the insurer's data exchange, not from agencies."""
     if kind not in KINDS:
-        raise ApiError(404, "unknown_registry_kind", f"No registry kind {kind!r}; known: {', '.join(KINDS)}.", "kind")
+        raise ApiError(
+            404, "unknown_registry_kind", f"No registry kind {kind!r}; known: {', '.join(KINDS)}.", "kind"
+        )
     body = parse_body(RegistryRowsIn)
     now = now_utc()
     try:
-        result = import_rows(kind, enumerate(body.rows, start=1), now,
-                             local_date(now, current_app.config["TIMEZONE"]), actor="api", source="api")
+        result = import_rows(
+            kind,
+            enumerate(body.rows, start=1),
+            now,
+            local_date(now, current_app.config["TIMEZONE"]),
+            actor="api",
+            source="api",
+        )
         db.session.commit()
     except RowsInvalid as exc:
         db.session.rollback()
         raise _invalid(exc) from None
     except IntegrityError:  # a concurrent import inserted the same keys first
         db.session.rollback()
-        raise ApiError(409, "registry_import_conflict", "Another import wrote the same records at the same "
-                       "time; nothing was imported. Send the rows again.") from None
+        raise ApiError(
+            409,
+            "registry_import_conflict",
+            "Another import wrote the same records at the same "
+            "time; nothing was imported. Send the rows again.",
+        ) from None
     return jsonify(asdict(result))
-

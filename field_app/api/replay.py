@@ -160,10 +160,12 @@ def _gap(text: str) -> float:
 
 
 class ReplayQuery(QueryModel):
-    datum: Annotated[str, BeforeValidator(from_text(_datum)),
-                     WithJsonSchema({"type": "string", "enum": list(DATUMS)})] = "WGS84"
-    gap_minutes: Annotated[float, BeforeValidator(from_text(_gap)),
-                           WithJsonSchema({"type": "number", "exclusiveMinimum": 0})] = 5.0
+    datum: Annotated[
+        str, BeforeValidator(from_text(_datum)), WithJsonSchema({"type": "string", "enum": list(DATUMS)})
+    ] = "WGS84"
+    gap_minutes: Annotated[
+        float, BeforeValidator(from_text(_gap)), WithJsonSchema({"type": "number", "exclusiveMinimum": 0})
+    ] = 5.0
 
 
 class DayQuery(QueryModel):
@@ -172,9 +174,13 @@ class DayQuery(QueryModel):
 
 @bp.get("/visits/<visit_id>/replay")
 @require(*STAFF_AND_ADMIN)
-@documented("Replay a visit: timeline, GeoJSON map and stay statistics", responses={200: ReplayOut},
-            errors=(404,), tag="supervision",
-            query=ReplayQuery)
+@documented(
+    "Replay a visit: timeline, GeoJSON map and stay statistics",
+    responses={200: ReplayOut},
+    errors=(404,),
+    tag="supervision",
+    query=ReplayQuery,
+)
 def get_replay(visit_id: str):
     """Query: `datum` = WGS84 (default) | GCJ02 | BD09 converts every coordinate for Chinese map tiles;
     `gap_minutes` (default 5) is the trail gap worth reporting. Time between two fixes counts for the
@@ -186,9 +192,13 @@ def get_replay(visit_id: str):
 
 @bp.get("/caregivers/<int:caregiver_id>/day")
 @require(*STAFF_AND_ADMIN)
-@documented("A caregiver's day: visits in order and the travel between them",
-            responses={200: CaregiverDayOut}, errors=(404,), tag="supervision",
-            query=DayQuery)
+@documented(
+    "A caregiver's day: visits in order and the travel between them",
+    responses={200: CaregiverDayOut},
+    errors=(404,),
+    tag="supervision",
+    query=DayQuery,
+)
 def get_day(caregiver_id: int):
     """Query: `date` = YYYY-MM-DD, a local day (Asia/Shanghai). Travel runs in a straight line from a visit's
     check-out fix to the next check-in fix; the speed is that distance over the gap (None if the gap ≤ 0)."""

@@ -28,12 +28,14 @@ def _in_window(value: datetime, info: ValidationInfo) -> datetime:
     ctx = info.context or {}
     if "latest" in ctx and value > ctx["latest"]:
         raise PydanticCustomError(
-            "timestamp_in_future", "{field} {value} is in the future by the server's clock.",
+            "timestamp_in_future",
+            "{field} {value} is in the future by the server's clock.",
             {"field": info.field_name, "value": value.isoformat()},
         )
     if "earliest" in ctx and value < ctx["earliest"]:
         raise PydanticCustomError(
-            "timestamp_too_old", "{field} {value} is older than the server accepts for late uploads.",
+            "timestamp_too_old",
+            "{field} {value} is older than the server accepts for late uploads.",
             {"field": info.field_name, "value": value.isoformat()},
         )
     return value

@@ -14,8 +14,14 @@ from field_app.timeutil import isoformat
 
 def fix_json(row) -> dict[str, Any]:
     return {
-        "lat": row.lat, "lng": row.lng, "datum": row.datum, "lat_wgs84": row.lat_wgs84,
-        "lng_wgs84": row.lng_wgs84, "accuracy_m": row.accuracy_m, "time": isoformat(row.fix_time), "mock": row.mock,
+        "lat": row.lat,
+        "lng": row.lng,
+        "datum": row.datum,
+        "lat_wgs84": row.lat_wgs84,
+        "lng_wgs84": row.lng_wgs84,
+        "accuracy_m": row.accuracy_m,
+        "time": isoformat(row.fix_time),
+        "mock": row.mock,
     }
 
 
@@ -28,21 +34,34 @@ def attempt_json(a: VisitAttempt) -> dict[str, Any]:
         "device_time": isoformat(a.device_time),
         "device_registered": a.device_registered,
         "fix": fix_json(a),
-        "face": {"status": a.face_status, "matched": a.face_status == FACE_MATCHED,
-                 "distance": None if a.face_distance is None else round(a.face_distance, 4),
-                 "threshold": a.face_threshold},
+        "face": {
+            "status": a.face_status,
+            "matched": a.face_status == FACE_MATCHED,
+            "distance": None if a.face_distance is None else round(a.face_distance, 4),
+            "threshold": a.face_threshold,
+        },
         "geofence": {"status": a.geofence_status, "distance_m": a.distance_m},
     }
 
 
 def point_json(p: TrailPoint) -> dict[str, Any]:
-    return {**fix_json(p), "geofence_status": p.geofence_status, "distance_m": p.distance_m,
-            "speed_mps": p.speed_mps, "received_at": isoformat(p.received_at)}
+    return {
+        **fix_json(p),
+        "geofence_status": p.geofence_status,
+        "distance_m": p.distance_m,
+        "speed_mps": p.speed_mps,
+        "received_at": isoformat(p.received_at),
+    }
 
 
 def item_json(i: PerformedItem) -> dict[str, Any]:
-    return {"code": i.service_code, "started_at": isoformat(i.started_at), "ended_at": isoformat(i.ended_at),
-            "in_care_plan": i.in_care_plan, "nurse_required": i.nurse_required}
+    return {
+        "code": i.service_code,
+        "started_at": isoformat(i.started_at),
+        "ended_at": isoformat(i.ended_at),
+        "in_care_plan": i.in_care_plan,
+        "nurse_required": i.nurse_required,
+    }
 
 
 def visit_json(v: Visit, with_trail: bool = False) -> dict[str, Any]:
@@ -77,5 +96,15 @@ def enrolment_json(e: FaceEnrolment) -> dict[str, Any]:
 def family_visit_json(v: Visit) -> dict[str, Any]:
     """What the client's family may see of a visit: when, in what state, which care was done."""
     full = visit_json(v)
-    return {key: full[key] for key in ("visit_id", "state", "verification_status", "check_in_at", "check_out_at",
-                                       "duration", "items")}
+    return {
+        key: full[key]
+        for key in (
+            "visit_id",
+            "state",
+            "verification_status",
+            "check_in_at",
+            "check_out_at",
+            "duration",
+            "items",
+        )
+    }

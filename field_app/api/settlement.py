@@ -93,7 +93,9 @@ def _agency_id(agency_id: int) -> int:
 
 
 def _csv(text: str, name: str) -> Response:
-    return Response(text, mimetype="text/csv", headers={"Content-Disposition": f"attachment; filename={name}"})
+    return Response(
+        text, mimetype="text/csv", headers={"Content-Disposition": f"attachment; filename={name}"}
+    )
 
 
 def _client_statement(client_id: int) -> dict:
@@ -108,8 +110,13 @@ def _agency_statement(agency_id: int) -> dict:
 
 @bp.get("/settlement/clients/<int:client_id>")
 @require(*ROLES)
-@documented("A client's monthly statement", responses={200: ClientStatementOut}, errors=(404,),
-            tag="settlement", query=MonthQuery)
+@documented(
+    "A client's monthly statement",
+    responses={200: ClientStatementOut},
+    errors=(404,),
+    tag="settlement",
+    query=MonthQuery,
+)
 def client_statement(client_id: int):
     """Payable: closed, verified, no open/in-review/escalated/confirmed alert, no not_confirmed spot check;
     its amount is the sum of its items' unit prices. The month is capped at the care plan's cap; the fund's
@@ -120,8 +127,13 @@ def client_statement(client_id: int):
 
 @bp.get("/settlement/clients/<int:client_id>.csv")
 @require(*ROLES)
-@documented("A client's monthly statement as CSV (UTF-8 with BOM)", responses={200: "text/csv"}, errors=(404,),
-            tag="settlement", query=MonthQuery)
+@documented(
+    "A client's monthly statement as CSV (UTF-8 with BOM)",
+    responses={200: "text/csv"},
+    errors=(404,),
+    tag="settlement",
+    query=MonthQuery,
+)
 def client_statement_csv(client_id: int):
     """The same statement, one row per visit, then the totals. Query: `month` = YYYY-MM."""
     statement = _client_statement(client_id)
@@ -130,8 +142,13 @@ def client_statement_csv(client_id: int):
 
 @bp.get("/settlement/agencies/<int:agency_id>")
 @require(*ROLES)
-@documented("An agency's monthly statement", responses={200: AgencyStatementOut}, errors=(404,),
-            tag="settlement", query=MonthQuery)
+@documented(
+    "An agency's monthly statement",
+    responses={200: AgencyStatementOut},
+    errors=(404,),
+    tag="settlement",
+    query=MonthQuery,
+)
 def agency_statement(agency_id: int):
     """Per client the agency visited (its own visits only): gross, capped, fund, client, withheld. Amounts are
     decimal strings in yuan, rounded half-up to 0.01. Query: `month` = YYYY-MM (local days, Asia/Shanghai)."""
@@ -140,8 +157,13 @@ def agency_statement(agency_id: int):
 
 @bp.get("/settlement/agencies/<int:agency_id>.csv")
 @require(*ROLES)
-@documented("An agency's monthly statement as CSV (UTF-8 with BOM)", responses={200: "text/csv"},
-            errors=(404,), tag="settlement", query=MonthQuery)
+@documented(
+    "An agency's monthly statement as CSV (UTF-8 with BOM)",
+    responses={200: "text/csv"},
+    errors=(404,),
+    tag="settlement",
+    query=MonthQuery,
+)
 def agency_statement_csv(agency_id: int):
     """The same statement, one row per client and a total row. Query: `month` = YYYY-MM."""
     statement = _agency_statement(agency_id)

@@ -30,16 +30,22 @@ class SpotCheckIn(StrictModel):
     period_end: date = Field(description="Last local day, inclusive")
     method: Literal["uniform", "stratified", "risk"] = Field(
         description="uniform: simple random; stratified: proportional by agency (largest remainder); "
-                    "risk: weighted by 1 + the visit's standing alert scores (Efraimidis–Spirakis)")
+        "risk: weighted by 1 + the visit's standing alert scores (Efraimidis–Spirakis)"
+    )
     size: int = Field(ge=1, le=1000, description="Visits wanted; fewer if the period has fewer")
     seed: int = Field(ge=0, le=2**31 - 1, description="The same seed on the same data draws the same sample")
-    agency_ids: list[int] | None = Field(None, min_length=1, max_length=500,
-                                         description="Limit to these agencies (default: all the caller sees)")
+    agency_ids: list[int] | None = Field(
+        None,
+        min_length=1,
+        max_length=500,
+        description="Limit to these agencies (default: all the caller sees)",
+    )
 
 
 class OutcomeIn(StrictModel):
     outcome: Literal["confirmed", "not_confirmed", "unreachable"] = Field(
-        description="not_confirmed (the client says the visit did not happen) withholds its payment")
+        description="not_confirmed (the client says the visit did not happen) withholds its payment"
+    )
     channel: Literal["phone", "home_visit"]
     note: str | None = Field(None, max_length=2000)
 
@@ -78,19 +84,38 @@ class SpotCheckOut(Out):
 
 
 def _item_json(item, visit) -> dict:
-    return {"item_id": item.id, "position": item.position, "visit_id": visit.uuid, "client_id": visit.client_id,
-            "caregiver_id": visit.caregiver_id, "agency_id": visit.agency_id,
-            "check_in_at": isoformat(visit.check_in_at), "check_out_at": isoformat(visit.check_out_at),
-            "stratum": item.stratum, "outcome": item.outcome, "channel": item.channel, "note": item.note,
-            "checked_by": item.checked_by, "checked_at": isoformat(item.checked_at)}
+    return {
+        "item_id": item.id,
+        "position": item.position,
+        "visit_id": visit.uuid,
+        "client_id": visit.client_id,
+        "caregiver_id": visit.caregiver_id,
+        "agency_id": visit.agency_id,
+        "check_in_at": isoformat(visit.check_in_at),
+        "check_out_at": isoformat(visit.check_out_at),
+        "stratum": item.stratum,
+        "outcome": item.outcome,
+        "channel": item.channel,
+        "note": item.note,
+        "checked_by": item.checked_by,
+        "checked_at": isoformat(item.checked_at),
+    }
 
 
 def _check_json(check: SpotCheck) -> dict:
-    return {"spot_check_id": check.id, "created_by": check.created_by, "created_at": isoformat(check.created_at),
-            "period_start": check.period_start.isoformat(), "period_end": check.period_end.isoformat(),
-            "method": check.method, "seed": check.seed, "size": check.size,
-            "agency_ids": check.params.get("agency_ids"), "population": check.params.get("population", 0),
-            "items": [_item_json(item, visit) for item, visit, *_ in service.item_rows(check)]}
+    return {
+        "spot_check_id": check.id,
+        "created_by": check.created_by,
+        "created_at": isoformat(check.created_at),
+        "period_start": check.period_start.isoformat(),
+        "period_end": check.period_end.isoformat(),
+        "method": check.method,
+        "seed": check.seed,
+        "size": check.size,
+        "agency_ids": check.params.get("agency_ids"),
+        "population": check.params.get("population", 0),
+        "items": [_item_json(item, visit) for item, visit, *_ in service.item_rows(check)],
+    }
 
 
 def _agencies(requested: list[int] | None) -> list[int] | None:
@@ -101,7 +126,9 @@ def _agencies(requested: list[int] | None) -> list[int] | None:
     known = set(db.session.scalars(select(Agency.id).where(Agency.id.in_(requested))))
     for n, agency_id in enumerate(requested):
         if agency_id not in known or (scope is not None and agency_id not in scope):
-            raise ApiError(422, "unknown_agency", f"No agency {agency_id} you may sample.", f"agency_ids[{n}]")
+            raise ApiError(
+                422, "unknown_agency", f"No agency {agency_id} you may sample.", f"agency_ids[{n}]"
+            )
     return sorted(set(requested))
 
 
@@ -114,8 +141,12 @@ def _visible_check(spot_check_id: int) -> SpotCheck:
 
 @bp.post("/spot-checks")
 @require(AUDITOR)
-@documented("Draw a reproducible spot-check sample of closed visits", body=SpotCheckIn,
-            responses={201: SpotCheckOut}, tag="supervision")
+@documented(
+    "Draw a reproducible spot-check sample of closed visits",
+    body=SpotCheckIn,
+    responses={201: SpotCheckOut},
+    tag="supervision",
+)
 def create_spot_check():
     """Visits are sorted by id and drawn with random.Random(seed): the same inputs on the same data always
     give the same sample. Auditors only; the sample stays within the auditor's agencies."""
@@ -136,8 +167,13 @@ def get_spot_check(spot_check_id: int):
 
 @bp.post("/spot-checks/<int:spot_check_id>/items/<int:item_id>/outcome")
 @require(AUDITOR)
-@documented("Record the outcome of checking one sampled visit", body=OutcomeIn,
-            responses={200: SpotCheckItemOut}, errors=(404,), tag="supervision")
+@documented(
+    "Record the outcome of checking one sampled visit",
+    body=OutcomeIn,
+    responses={200: SpotCheckItemOut},
+    errors=(404,),
+    tag="supervision",
+)
 def record_outcome(spot_check_id: int, item_id: int):
     """Audited; a later correction is audited too, with the outcome it replaces."""
     body = parse_body(OutcomeIn)
@@ -150,9 +186,16 @@ def record_outcome(spot_check_id: int, item_id: int):
 
 @bp.get("/spot-checks/<int:spot_check_id>/export.csv")
 @require(SUPERVISOR, AUDITOR, ADMIN)
-@documented("The spot check as CSV (UTF-8 with BOM, opens in Excel)", responses={200: "text/csv"},
-            errors=(404,), tag="supervision")
+@documented(
+    "The spot check as CSV (UTF-8 with BOM, opens in Excel)",
+    responses={200: "text/csv"},
+    errors=(404,),
+    tag="supervision",
+)
 def export_spot_check(spot_check_id: int):
     check = _visible_check(spot_check_id)
-    return Response(service.export_csv(check), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename=spot-check-{check.id}.csv"})
+    return Response(
+        service.export_csv(check),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename=spot-check-{check.id}.csv"},
+    )

@@ -32,11 +32,17 @@ def _guard_caller(body) -> None:
     user, cfg = current_user(), current_app.config
     ensure_self(user, body.caregiver_id)
     if body.device_id != current_token().device_id:
-        audit.record(f"user:{user.id}", "visit.device_mismatch", "user", user.id, policy=cfg["UNREGISTERED_DEVICE"])
+        audit.record(
+            f"user:{user.id}", "visit.device_mismatch", "user", user.id, policy=cfg["UNREGISTERED_DEVICE"]
+        )
         if cfg["UNREGISTERED_DEVICE"] == "refuse":
             db.session.commit()  # the refusal itself is evidence
-            raise ApiError(403, "device_mismatch", "This attempt comes from another phone than the one signed in.",
-                           "device_id")
+            raise ApiError(
+                403,
+                "device_mismatch",
+                "This attempt comes from another phone than the one signed in.",
+                "device_id",
+            )
 
 
 def _count_attempt(body) -> None:
@@ -87,8 +93,12 @@ def _attempt_response(result: attendance.AttemptResult):
 
 @bp.post("/visits/<visit_id>/check-in")
 @require(CAREGIVER)
-@documented("Check in at the client's home (selfie + GPS)", body=CheckInIn,
-            responses={200: out.AttemptResultOut, 422: out.AttemptRefusedOut}, errors=ATTEMPT_ERRORS)
+@documented(
+    "Check in at the client's home (selfie + GPS)",
+    body=CheckInIn,
+    responses={200: out.AttemptResultOut, 422: out.AttemptRefusedOut},
+    errors=ATTEMPT_ERRORS,
+)
 def check_in(visit_id: str):
     """The first attempt opens the visit whatever its outcome; a re-sent attempt_id gets the same answer.
     A selfie with no face or several faces is stored as an attempt and answered 422 with the attempt."""
@@ -98,8 +108,12 @@ def check_in(visit_id: str):
 
 @bp.post("/visits/<visit_id>/check-out")
 @require(CAREGIVER)
-@documented("Check out (selfie + GPS); closes the visit", body=CheckOutIn,
-            responses={200: out.AttemptResultOut, 422: out.AttemptRefusedOut}, errors=ATTEMPT_ERRORS)
+@documented(
+    "Check out (selfie + GPS); closes the visit",
+    body=CheckOutIn,
+    responses={200: out.AttemptResultOut, 422: out.AttemptRefusedOut},
+    errors=ATTEMPT_ERRORS,
+)
 def check_out(visit_id: str):
     """Closes the visit unless the face check failed and a retry is left; checks the duration."""
     body = parse_body(CheckOutIn)
@@ -108,15 +122,25 @@ def check_out(visit_id: str):
 
 @bp.post("/visits/<visit_id>/trail")
 @require(CAREGIVER)
-@documented("Upload a batch of trail points", body=TrailBatchIn, responses={200: out.UploadOut},
-            errors=(404, 409, 413))
+@documented(
+    "Upload a batch of trail points",
+    body=TrailBatchIn,
+    responses={200: out.UploadOut},
+    errors=(404, 409, 413),
+)
 def add_trail(visit_id: str):
     """Points may arrive late, out of order and more than once; stored points are skipped."""
     body = parse_body(TrailBatchIn)
     visit = own_visit(visit_id)
     cfg = current_app.config
-    result = trail.add_trail(visit, body, now_utc(), cfg["TRAIL_GRACE_HOURS"], cfg["GEOFENCE_ACCURACY_FACTOR"],
-                             timedelta(minutes=cfg["TRAIL_RESCAN_MINUTES"]))
+    result = trail.add_trail(
+        visit,
+        body,
+        now_utc(),
+        cfg["TRAIL_GRACE_HOURS"],
+        cfg["GEOFENCE_ACCURACY_FACTOR"],
+        timedelta(minutes=cfg["TRAIL_RESCAN_MINUTES"]),
+    )
     db.session.commit()
     TRAIL_POINTS.inc(result.stored)
     return jsonify(result.__dict__)
@@ -124,15 +148,20 @@ def add_trail(visit_id: str):
 
 @bp.post("/visits/<visit_id>/items")
 @require(CAREGIVER)
-@documented("Report the care items done (护理服务项目)", body=ItemsIn, responses={200: out.ItemsOut},
-            errors=(404, 409))
+@documented(
+    "Report the care items done (护理服务项目)",
+    body=ItemsIn,
+    responses={200: out.ItemsOut},
+    errors=(404, 409),
+)
 def add_items(visit_id: str):
     """Items outside the care plan, or medical items by a non-nurse, are stored and marked."""
     body = parse_body(ItemsIn)
     visit = own_visit(visit_id)
     cfg = current_app.config
-    result = trail.add_items(visit, body, now_utc(), cfg["TRAIL_GRACE_HOURS"], cfg["VISIT_MAX_MINUTES"],
-                             cfg["TIMEZONE"])
+    result = trail.add_items(
+        visit, body, now_utc(), cfg["TRAIL_GRACE_HOURS"], cfg["VISIT_MAX_MINUTES"], cfg["TIMEZONE"]
+    )
     db.session.commit()
     return jsonify({**result.__dict__, "items": [item_json(i) for i in visit.items]})
 

@@ -36,8 +36,9 @@ def list_kinds() -> None:
 def _format_of(path: Path) -> str:
     fmt = path.suffix.lower().lstrip(".")
     if fmt not in FORMATS:
-        raise click.BadParameter(f"cannot tell the format from {path.name!r}: give --format csv|json",
-                                 param_hint="FILE")
+        raise click.BadParameter(
+            f"cannot tell the format from {path.name!r}: give --format csv|json", param_hint="FILE"
+        )
     return fmt
 
 
@@ -67,8 +68,9 @@ def import_file(kind: str, path: Path, fmt: str | None) -> None:
     now = now_utc()
     try:
         with click.progressbar(rows, label=f"Checking {len(rows)} row(s)", file=sys.stderr) as bar:
-            result = import_rows(kind, bar, now, local_date(now, current_app.config["TIMEZONE"]),
-                                 actor="cli", source=fmt)
+            result = import_rows(
+                kind, bar, now, local_date(now, current_app.config["TIMEZONE"]), actor="cli", source=fmt
+            )
         db.session.commit()
     except RowsInvalid as exc:
         db.session.rollback()

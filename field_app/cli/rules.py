@@ -56,8 +56,10 @@ def scan(since, until) -> None:
         run = jobs.scan(kind, _utc(since), _utc(until) or now_utc(), progress=tick)
     if run is None:
         raise click.ClickException("Another scanner holds the lock; try again when it is done.")
-    click.echo(f"Scanned {run.visits_scanned} visits ({run.points_scanned} points): {run.findings} findings, "
-               f"{run.alerts_created} new alerts, {run.alerts_updated} updated, {len(run.errors)} rule errors.")
+    click.echo(
+        f"Scanned {run.visits_scanned} visits ({run.points_scanned} points): {run.findings} findings, "
+        f"{run.alerts_created} new alerts, {run.alerts_updated} updated, {len(run.errors)} rule errors."
+    )
 
 
 @rules_cli.command("dry-run")
@@ -78,8 +80,10 @@ def dry_run_cli(rule_code: str, since, until, settings) -> None:
     except KeyError as exc:
         raise click.BadParameter(str(exc), param_hint="--set") from None
     result = dry_run(rules, _utc(since), _utc(until) or now_utc(), now_utc(), jobs.settings_from_config())
-    click.echo(f"{rule.code} {rule.name} with {json.dumps(rules.params[rule.code])}: "
-               f"{len(result.findings)} findings over {result.visits} visits (nothing written).")
+    click.echo(
+        f"{rule.code} {rule.name} with {json.dumps(rules.params[rule.code])}: "
+        f"{len(result.findings)} findings over {result.visits} visits (nothing written)."
+    )
     for finding in result.findings[:20]:
         click.echo(f"  {finding.subject_key}: {finding.message}")
 

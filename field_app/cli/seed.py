@@ -16,8 +16,12 @@ from field_app.timeutil import local_date, now_utc
 
 
 @click.command("seed-demo")
-@click.option("--day", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="Local day of the demo visits (default: yesterday).")
+@click.option(
+    "--day",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Local day of the demo visits (default: yesterday).",
+)
 @with_appcontext
 def seed_demo(day) -> None:
     """Load the catalogue, two agencies, caregivers with real faces, clients and a day of visits."""
@@ -28,7 +32,11 @@ def seed_demo(day) -> None:
     if summary.faces_from == "already seeded":
         click.echo("The database already holds data; nothing seeded.")
         return
-    click.echo(f"Seeded {summary.agencies} agencies, {summary.caregivers} caregivers (faces from "
-               f"{summary.faces_from}), {summary.clients} clients and {summary.visits} visits on {the_day}.")
-    click.echo(f"Demo accounts (password {DEMO_PASSWORD}): admin, supervisor-jx-a01, auditor-jx-a01, "
-               "cg001 ... (caregivers, device phone-001 ...), family-1.")
+    click.echo(
+        f"Seeded {summary.agencies} agencies, {summary.caregivers} caregivers (faces from "
+        f"{summary.faces_from}), {summary.clients} clients and {summary.visits} visits on {the_day}."
+    )
+    click.echo(
+        f"Demo accounts (password {DEMO_PASSWORD}): admin, supervisor-jx-a01, auditor-jx-a01, "
+        "cg001 ... (caregivers, device phone-001 ...), family-1."
+    )

@@ -40,8 +40,15 @@ def create(username, role, password, caregiver_code, insured_id, agency_codes, a
     client = _one(Client, Client.insured_id, insured_id, "client") if insured_id else None
     agencies = [_one(Agency, Agency.code, code, "agency") for code in agency_codes]
     try:
-        user = create_user(username, password, role, caregiver=caregiver, client=client, agencies=agencies,
-                           all_agencies=all_agencies)
+        user = create_user(
+            username,
+            password,
+            role,
+            caregiver=caregiver,
+            client=client,
+            agencies=agencies,
+            all_agencies=all_agencies,
+        )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     audit.record("cli", "user.create", "user", user.id, role=role)

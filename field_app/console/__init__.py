@@ -13,8 +13,14 @@ from field_app.console import i18n
 from field_app.console.settings import content_security_policy, map_settings
 from field_app.rules import all_rules
 
-bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
-               static_folder="static", static_url_path="/static")
+bp = Blueprint(
+    "console",
+    __name__,
+    url_prefix="/console",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
 LANG_COOKIE = "console_lang"
 
 
@@ -31,20 +37,41 @@ def _lang() -> str:
 def _client_config(lang: str) -> dict:
     """What the page's scripts read: language and its strings, API root, clock face, map, rule titles."""
     cfg = current_app.config
-    rules = [{"code": r.code, "title": r.title_zh if lang == "zh" else r.title_en, "severity": r.severity}
-             for r in all_rules()]
-    return {"lang": lang, "strings": i18n.strings(lang), "api": "/api/v1", "timezone": cfg["TIMEZONE"],
-            "map": map_settings(cfg), "rules": rules, "selfies_retained": cfg["SELFIE_RETENTION_DAYS"] > 0,
-            "pages": {"sign_in": url_for("console.sign_in"), "alerts": url_for("console.alerts"),
-                      "spot_checks": url_for("console.spot_checks"), "dashboard": url_for("console.dashboard"),
-                      "root": url_for("console.index")}}
+    rules = [
+        {"code": r.code, "title": r.title_zh if lang == "zh" else r.title_en, "severity": r.severity}
+        for r in all_rules()
+    ]
+    return {
+        "lang": lang,
+        "strings": i18n.strings(lang),
+        "api": "/api/v1",
+        "timezone": cfg["TIMEZONE"],
+        "map": map_settings(cfg),
+        "rules": rules,
+        "selfies_retained": cfg["SELFIE_RETENTION_DAYS"] > 0,
+        "pages": {
+            "sign_in": url_for("console.sign_in"),
+            "alerts": url_for("console.alerts"),
+            "spot_checks": url_for("console.spot_checks"),
+            "dashboard": url_for("console.dashboard"),
+            "root": url_for("console.index"),
+        },
+    }
 
 
 def _page(page: str, title_key: str, section: str | None = None, **params):
     lang = _lang()
-    html = render_template(f"console/{page}.html", page=page, title_key=title_key, section=section, lang=lang,
-                           other_lang="en" if lang == "zh" else "zh", client_config=_client_config(lang),
-                           t=lambda key, **kw: i18n.translate(lang, key, **kw), **params)
+    html = render_template(
+        f"console/{page}.html",
+        page=page,
+        title_key=title_key,
+        section=section,
+        lang=lang,
+        other_lang="en" if lang == "zh" else "zh",
+        client_config=_client_config(lang),
+        t=lambda key, **kw: i18n.translate(lang, key, **kw),
+        **params,
+    )
     response = current_app.make_response(html)
     response.headers["Content-Security-Policy"] = content_security_policy(current_app.config["MAP_TILE_URL"])
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -43,14 +43,16 @@ def tile_origin(url: str) -> str | None:
 def content_security_policy(tile_url: str) -> str:
     """Scripts and data from this app only; images also from the tile server and blob: (selfies)."""
     images = " ".join(filter(None, ("'self'", "data:", "blob:", tile_origin(tile_url))))
-    return "; ".join((
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self' 'unsafe-inline'",  # Leaflet positions its panes with inline styles
-        f"img-src {images}",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "frame-ancestors 'none'",
-        "form-action 'self'",
-    ))
+    return "; ".join(
+        (
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self' 'unsafe-inline'",  # Leaflet positions its panes with inline styles
+            f"img-src {images}",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "frame-ancestors 'none'",
+            "form-action 'self'",
+        )
+    )

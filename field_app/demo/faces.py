@@ -17,7 +17,8 @@ def shared_people() -> dict[str, list[Path]]:
         return {}
     return {
         person.name: sorted(p for p in person.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
-        for person in sorted(people_dir.iterdir()) if person.is_dir()
+        for person in sorted(people_dir.iterdir())
+        if person.is_dir()
     }
 
 
@@ -31,7 +32,7 @@ def astronaut_jpeg(shift: int = 0) -> bytes:
     from PIL import Image
     from skimage import data
 
-    rgb = data.astronaut()[0 + shift:300 + shift, 100 + shift:350 + shift]
+    rgb = data.astronaut()[0 + shift : 300 + shift, 100 + shift : 350 + shift]
     buffer = io.BytesIO()
     Image.fromarray(rgb).save(buffer, format="JPEG", quality=92)
     return buffer.getvalue()

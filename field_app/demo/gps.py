@@ -23,8 +23,14 @@ class SimFix:
     time: datetime
 
     def as_json(self, **extra) -> dict:
-        return {"lat": round(self.lat, 7), "lng": round(self.lng, 7), "accuracy_m": self.accuracy_m,
-                "datum": "WGS84", "time": self.time.isoformat(), **extra}
+        return {
+            "lat": round(self.lat, 7),
+            "lng": round(self.lng, 7),
+            "accuracy_m": self.accuracy_m,
+            "datum": "WGS84",
+            "time": self.time.isoformat(),
+            **extra,
+        }
 
 
 def noisy_fix(rng: random.Random, lat: float, lng: float, at: datetime, sigma_m: float = 8.0) -> SimFix:
@@ -34,8 +40,9 @@ def noisy_fix(rng: random.Random, lat: float, lng: float, at: datetime, sigma_m:
     return SimFix(nlat, nlng, round(rng.uniform(5, 25), 1), at)
 
 
-def trail(rng: random.Random, lat: float, lng: float, start: datetime, end: datetime,
-          every_s: int = 60) -> list[SimFix]:
+def trail(
+    rng: random.Random, lat: float, lng: float, start: datetime, end: datetime, every_s: int = 60
+) -> list[SimFix]:
     """Fixes every ``every_s`` seconds between start and end, around the home."""
     out, at = [], start + timedelta(seconds=every_s)
     while at < end:

@@ -70,9 +70,15 @@ def _caregivers(agencies: list[Agency], settings, engine) -> list[tuple[Caregive
     people, _ = _people()
     out = []
     for n, (person, photos) in enumerate(people, start=1):
-        caregiver = Caregiver(agency_id=agencies[n % len(agencies)].id, code=f"CG{n:03d}", name=person,
-                              certificate_no=f"ZJ-HL-{n:05d}", certificate_expires_on=date(2028, 12, 31),
-                              is_nurse=n % 3 == 0, address_key=f"demo-caregiver-{n}")
+        caregiver = Caregiver(
+            agency_id=agencies[n % len(agencies)].id,
+            code=f"CG{n:03d}",
+            name=person,
+            certificate_no=f"ZJ-HL-{n:05d}",
+            certificate_expires_on=date(2028, 12, 31),
+            is_nurse=n % 3 == 0,
+            address_key=f"demo-caregiver-{n}",
+        )
         caregiver.devices.append(Device(device_id=f"phone-{n:03d}"))
         db.session.add(caregiver)
         db.session.flush()
@@ -88,21 +94,38 @@ def _clients(rng: random.Random, agencies: list[Agency], per_agency: int) -> lis
         for k in range(per_agency):
             home = gps.offset(*JIAXING, rng.uniform(-4000, 4000), rng.uniform(-4000, 4000))
             glat, glng = from_wgs84(*home, GCJ02)  # geocoded addresses arrive in GCJ-02
-            client = Client(agency_id=agency.id, insured_id=f"3304{agency.id:02d}{k:06d}", name=f"参保人{agency.id}-{k}",
-                            grade=rng.choice(["severe_1", "severe_2", "severe_3", "dementia"]),
-                            address=f"嘉兴市南湖区示范路{k + 1}号", address_key=f"demo-client-{agency.id}-{k}",
-                            home_lat=glat, home_lng=glng, home_datum=GCJ02, home_lat_wgs84=home[0],
-                            home_lng_wgs84=home[1], fence_radius_m=100.0)
-            client.care_plans.append(CarePlan(visits_per_week=rng.choice([3, 5, 7]), monthly_cap_yuan=Decimal("1500"),
-                                              fund_share=Decimal("0.8"), valid_from=date(2026, 1, 1), items=daily))
+            client = Client(
+                agency_id=agency.id,
+                insured_id=f"3304{agency.id:02d}{k:06d}",
+                name=f"参保人{agency.id}-{k}",
+                grade=rng.choice(["severe_1", "severe_2", "severe_3", "dementia"]),
+                address=f"嘉兴市南湖区示范路{k + 1}号",
+                address_key=f"demo-client-{agency.id}-{k}",
+                home_lat=glat,
+                home_lng=glng,
+                home_datum=GCJ02,
+                home_lat_wgs84=home[0],
+                home_lng_wgs84=home[1],
+                fence_radius_m=100.0,
+            )
+            client.care_plans.append(
+                CarePlan(
+                    visits_per_week=rng.choice([3, 5, 7]),
+                    monthly_cap_yuan=Decimal("1500"),
+                    fund_share=Decimal("0.8"),
+                    valid_from=date(2026, 1, 1),
+                    items=daily,
+                )
+            )
             db.session.add(client)
             out.append((client, home))
     db.session.flush()
     return out
 
 
-def seed_demo(day: date, tz: str, verifier: attendance.Verifier, clients_per_agency: int = 6,
-              seed: int = 7) -> SeedSummary:
+def seed_demo(
+    day: date, tz: str, verifier: attendance.Verifier, clients_per_agency: int = 6, seed: int = 7
+) -> SeedSummary:
     """Create the demo world once; a second call finds it and does nothing."""
     if db.session.scalar(select(func.count()).select_from(Agency)):
         return SeedSummary(faces_from="already seeded")
@@ -143,8 +166,17 @@ def _demo_users(agencies: list[Agency], caregivers: list[Caregiver], clients: li
     create_user("family-1", DEMO_PASSWORD, FAMILY, client=clients[0])
 
 
-def _visit(rng, v: attendance.Verifier, caregiver, client, home, selfies: tuple[bytes, bytes], start: datetime,
-           honest: bool, tz: str) -> None:
+def _visit(
+    rng,
+    v: attendance.Verifier,
+    caregiver,
+    client,
+    home,
+    selfies: tuple[bytes, bytes],
+    start: datetime,
+    honest: bool,
+    tz: str,
+) -> None:
     """One visit through the real services: check-in, trail, items, check-out."""
     items = rng.choice(DAILY_SETS)
     minutes = 75 if honest else 12
@@ -154,20 +186,59 @@ def _visit(rng, v: attendance.Verifier, caregiver, client, home, selfies: tuple[
     common = {"caregiver_id": caregiver.id, "device_id": caregiver.devices[0].device_id}
     fix = gps.noisy_fix(rng, *where, start)
     sent = start + timedelta(seconds=rng.randint(2, 20))  # the phone sends a little after the fix
-    result = attendance.check_in(uuid, CheckInIn.model_validate({
-        **common, "attempt_id": f"{uuid}-in", "client_id": client.id, "device_time": sent.isoformat(),
-        "selfie": base64.b64encode(selfies[0]).decode(), "fix": fix.as_json()}), replace(v, now=sent))
+    result = attendance.check_in(
+        uuid,
+        CheckInIn.model_validate(
+            {
+                **common,
+                "attempt_id": f"{uuid}-in",
+                "client_id": client.id,
+                "device_time": sent.isoformat(),
+                "selfie": base64.b64encode(selfies[0]).decode(),
+                "fix": fix.as_json(),
+            }
+        ),
+        replace(v, now=sent),
+    )
     visit = result.visit
     db.session.flush()
     points = gps.trail(rng, *where, start, end)
-    trail.add_trail(visit, TrailBatchIn.model_validate({"points": [p.as_json() for p in points]}), end, 48, 1.0,
-                    timedelta(0))
-    trail.add_items(visit, ItemsIn.model_validate({"items": [
-        {"code": c, "started_at": (start + timedelta(minutes=5 + 10 * n)).isoformat()} for n, c in enumerate(items)
-    ]}), end, 48, v.max_minutes, tz)
+    trail.add_trail(
+        visit,
+        TrailBatchIn.model_validate({"points": [p.as_json() for p in points]}),
+        end,
+        48,
+        1.0,
+        timedelta(0),
+    )
+    trail.add_items(
+        visit,
+        ItemsIn.model_validate(
+            {
+                "items": [
+                    {"code": c, "started_at": (start + timedelta(minutes=5 + 10 * n)).isoformat()}
+                    for n, c in enumerate(items)
+                ]
+            }
+        ),
+        end,
+        48,
+        v.max_minutes,
+        tz,
+    )
     fix = gps.noisy_fix(rng, *where, end)
     sent = end + timedelta(seconds=rng.randint(2, 20))
-    attendance.check_out(uuid, CheckOutIn.model_validate({
-        **common, "attempt_id": f"{uuid}-out", "device_time": sent.isoformat(),
-        "selfie": base64.b64encode(selfies[1]).decode(), "fix": fix.as_json()}), replace(v, now=sent))
+    attendance.check_out(
+        uuid,
+        CheckOutIn.model_validate(
+            {
+                **common,
+                "attempt_id": f"{uuid}-out",
+                "device_time": sent.isoformat(),
+                "selfie": base64.b64encode(selfies[1]).decode(),
+                "fix": fix.as_json(),
+            }
+        ),
+        replace(v, now=sent),
+    )
     db.session.flush()

@@ -37,8 +37,14 @@ from field_app.models import Alert, Visit, alert_visits
 from field_app.rules.base import HIT
 
 
-def simulate_day(app: Flask, seed: int = 2026, day: date | None = None, agencies: int = 3,
-                 caregivers_per_agency: int = 12, clients_per_agency: int = 30) -> Truth:
+def simulate_day(
+    app: Flask,
+    seed: int = 2026,
+    day: date | None = None,
+    agencies: int = 3,
+    caregivers_per_agency: int = 12,
+    clients_per_agency: int = 30,
+) -> Truth:
     """Build the world, drive the honest day and the frauds through the API; returns the ground truth."""
     if not isinstance(app.extensions.get("face_engine"), SyntheticFaceEngine):
         raise ValueError('simulated selfies need app.extensions["face_engine"] = SyntheticFaceEngine()')
@@ -65,7 +71,9 @@ def populate(scene: Scene, caregivers_per_agency: int, clients_per_agency: int) 
             world.add_client(agency_id, trail_consent=n != 7)  # one client per agency refused trails
     building = gps.offset(*world.clients[0].home, 900, -700)
     for _ in range(3):  # neighbours in one block of flats, served by the same agency
-        world.add_client(world.agencies[0], home=gps.offset(*building, scene.rng.uniform(-8, 8), scene.rng.uniform(-8, 8)))
+        world.add_client(
+            world.agencies[0], home=gps.offset(*building, scene.rng.uniform(-8, 8), scene.rng.uniform(-8, 8))
+        )
 
 
 def _codes(scene: Scene, caregiver: SimCaregiver, client: SimClient) -> list[str]:
@@ -77,8 +85,9 @@ def _codes(scene: Scene, caregiver: SimCaregiver, client: SimClient) -> list[str
     return codes
 
 
-def _look_alikes(scene: Scene, caregiver: SimCaregiver, client: SimClient, start: datetime,
-                 minutes: float) -> dict:
+def _look_alikes(
+    scene: Scene, caregiver: SimCaregiver, client: SimClient, start: datetime, minutes: float
+) -> dict:
     """Now and then a legitimate oddity: a no-face selfie retaken, a pharmacy walk, a late batch."""
     rng, kw = scene.rng, {}
     if rng.random() < 0.08:
@@ -88,8 +97,11 @@ def _look_alikes(scene: Scene, caregiver: SimCaregiver, client: SimClient, start
         back_at = out_at + timedelta(minutes=rng.uniform(5, 10))
         shop = gps.offset(*client.home, rng.uniform(200, 300), rng.uniform(-100, 100))
         end = start + timedelta(minutes=minutes)
-        kw["trail"] = (stay_trail(rng, client.home, start, out_at) + stay_trail(rng, shop, out_at, back_at)
-                       + stay_trail(rng, client.home, back_at, end))
+        kw["trail"] = (
+            stay_trail(rng, client.home, start, out_at)
+            + stay_trail(rng, shop, out_at, back_at)
+            + stay_trail(rng, client.home, back_at, end)
+        )
     kw["late_batches"] = rng.random() < 0.25
     return kw
 
@@ -99,7 +111,9 @@ def honest_day(scene: Scene) -> list[str]:
     visits: Counter[int] = Counter()
     uuids = []
     for caregiver in list(scene.world.caregivers):
-        clients = sorted(scene.world.clients_of(caregiver.agency_id), key=lambda c: (visits[c.id], scene.rng.random()))
+        clients = sorted(
+            scene.world.clients_of(caregiver.agency_id), key=lambda c: (visits[c.id], scene.rng.random())
+        )
         start = scene.at(7) + timedelta(minutes=scene.rng.uniform(0, 60))
         for client in clients[: scene.rng.randint(3, 5)]:
             codes = _codes(scene, caregiver, client)
@@ -109,7 +123,9 @@ def honest_day(scene: Scene) -> list[str]:
             kw = _look_alikes(scene, caregiver, client, start, minutes)
             uuids.append(scene.visit(caregiver, client, start, codes=codes, minutes=minutes, **kw))
             if scene.rng.random() < 0.3:  # a third of families confirm and rate the visit
-                scene.api.feedback(scene.world.family_of(client), uuids[-1], True, scene.rng.choice((3, 4, 5, 5)))
+                scene.api.feedback(
+                    scene.world.family_of(client), uuids[-1], True, scene.rng.choice((3, 4, 5, 5))
+                )
             visits[client.id] += 1
             start += timedelta(minutes=minutes + scene.rng.uniform(20, 45))
     return uuids
@@ -146,19 +162,25 @@ class Score:
     def summary(self) -> str:
         fps = ", ".join(f"{k}={v}" for k, v in sorted(self.false_positives_by_rule().items())) or "none"
         missed = ", ".join(f"{e.code}{list(e.visits)}" for e in self.missed) or "none"
-        return (f"recall={self.recall:.3f} ({len(self.caught)}/{len(self.caught) + len(self.missed)} patterns) "
-                f"precision={self.precision:.3f} ({self.honest - len(self.flagged_honest)}/{self.honest} honest "
-                f"visits quiet) alert_precision={self.alert_precision:.3f} ({self.hits_on_frauds}/{self.hits} hit "
-                f"alerts name an injected visit); false positives by rule: {fps}; missed: {missed}")
+        return (
+            f"recall={self.recall:.3f} ({len(self.caught)}/{len(self.caught) + len(self.missed)} patterns) "
+            f"precision={self.precision:.3f} ({self.honest - len(self.flagged_honest)}/{self.honest} honest "
+            f"visits quiet) alert_precision={self.alert_precision:.3f} ({self.hits_on_frauds}/{self.hits} hit "
+            f"alerts name an injected visit); false positives by rule: {fps}; missed: {missed}"
+        )
 
 
 def _hits() -> list[tuple[str, str, set[str]]]:
     """(rule code, subject key, uuids of the visits it names) of every hit alert. Needs an app context."""
     named: dict[int, set[str]] = defaultdict(set)
-    rows = db.session.execute(select(alert_visits.c.alert_id, Visit.uuid).join(Visit, Visit.id == alert_visits.c.visit_id))
+    rows = db.session.execute(
+        select(alert_visits.c.alert_id, Visit.uuid).join(Visit, Visit.id == alert_visits.c.visit_id)
+    )
     for alert_id, uuid in rows:
         named[alert_id].add(uuid)
-    alerts = db.session.execute(select(Alert.id, Alert.rule_code, Alert.subject_key).where(Alert.outcome == HIT))
+    alerts = db.session.execute(
+        select(Alert.id, Alert.rule_code, Alert.subject_key).where(Alert.outcome == HIT)
+    )
     return [(code, key, named[alert_id]) for alert_id, code, key in alerts]
 
 
@@ -167,8 +189,10 @@ def score(truth: Truth) -> Score:
     hits = _hits()
     caught, missed = [], []
     for exp in truth.expected:
-        found = any(code == exp.code and key.startswith(exp.subject) and set(exp.visits) <= uuids
-                    for code, key, uuids in hits)
+        found = any(
+            code == exp.code and key.startswith(exp.subject) and set(exp.visits) <= uuids
+            for code, key, uuids in hits
+        )
         (caught if found else missed).append(exp)
     honest, injected = set(truth.honest), set(truth.injected)
     flagged: dict[str, list[str]] = defaultdict(list)

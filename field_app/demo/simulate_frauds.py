@@ -60,6 +60,7 @@ def injected_visit(s: Scene, t: Truth, *args, **kw) -> str:
 
 # --- faces -------------------------------------------------------------------------------------
 
+
 def face_mismatch(s: Scene, t: Truth) -> None:
     cg, cl = fresh_pair(s)
     t.expect("F01", [injected_visit(s, t, cg, cl, s.at(9), faces_in=[STRANGER + cg.person])])
@@ -81,10 +82,13 @@ def selfie_reused(s: Scene, t: Truth) -> None:
 def face_substitution(s: Scene, t: Truth) -> None:
     cg, cl = fresh_pair(s)
     colleague = s.world.caregivers_of(cg.agency_id)[0]  # an honest colleague's face signs in
-    t.expect("X05", [injected_visit(s, t, cg, cl, s.at(9), faces_in=[colleague.person], face_out=colleague.person)])
+    t.expect(
+        "X05", [injected_visit(s, t, cg, cl, s.at(9), faces_in=[colleague.person], face_out=colleague.person)]
+    )
 
 
 # --- GPS ---------------------------------------------------------------------------------------
+
 
 def outside_geofence(s: Scene, t: Truth) -> None:
     cg, cl = fresh_pair(s)
@@ -96,8 +100,11 @@ def trail_outside(s: Scene, t: Truth) -> None:
     start = s.at(9)
     away = gps.offset(*cl.home, 800, 300)
     legs = [(cl.home, 0, 15), (away, 15, 55), (cl.home, 55, 90)]
-    trail = [p for where, a, b in legs
-             for p in stay_trail(s.rng, where, start + timedelta(minutes=a), start + timedelta(minutes=b))]
+    trail = [
+        p
+        for where, a, b in legs
+        for p in stay_trail(s.rng, where, start + timedelta(minutes=a), start + timedelta(minutes=b))
+    ]
     t.expect("G02", [injected_visit(s, t, cg, cl, start, minutes=90, trail=trail)])
 
 
@@ -124,9 +131,12 @@ def gps_teleport(s: Scene, t: Truth) -> None:
 
 # --- time --------------------------------------------------------------------------------------
 
+
 def too_short(s: Scene, t: Truth) -> None:
     cg, cl = fresh_pair(s, plan=("L01", "L02", "L03", "L15"))
-    t.expect("T01", [injected_visit(s, t, cg, cl, s.at(9), codes=["L03", "L15"], minutes=20)])  # 70 min of items
+    t.expect(
+        "T01", [injected_visit(s, t, cg, cl, s.at(9), codes=["L03", "L15"], minutes=20)]
+    )  # 70 min of items
 
 
 def too_long(s: Scene, t: Truth) -> None:
@@ -150,6 +160,7 @@ def clock_skew(s: Scene, t: Truth) -> None:
 
 
 # --- items -------------------------------------------------------------------------------------
+
 
 def item_outside_plan(s: Scene, t: Truth) -> None:
     cg, cl = fresh_pair(s, plan=("L01", "L02", "L04", "L05"))

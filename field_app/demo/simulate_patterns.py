@@ -27,7 +27,9 @@ def overlapping(s: Scene, t: Truth) -> None:
     cg, cl = fresh_pair(s)
     other = s.world.add_client(cl.agency_id)
     first = injected_visit(s, t, cg, cl, s.at(9), minutes=90)
-    second = injected_visit(s, t, cg, other, s.at(10), minutes=60)  # checked in 30 minutes before leaving the first
+    second = injected_visit(
+        s, t, cg, other, s.at(10), minutes=60
+    )  # checked in 30 minutes before leaving the first
     t.expect("X01", [first, second], _key("caregiver_day", cg.id, s.day))
 
 
@@ -43,7 +45,9 @@ def long_day(s: Scene, t: Truth) -> None:
     cg, cl = fresh_pair(s)
     clients = [cl, *(s.world.add_client(cl.agency_id) for _ in range(2))]
     starts = [s.at(6), s.at(10, 15), s.at(14, 30)]
-    visits = [injected_visit(s, t, cg, c, at, minutes=235) for c, at in zip(clients, starts, strict=True)]  # 11.75 h
+    visits = [
+        injected_visit(s, t, cg, c, at, minutes=235) for c, at in zip(clients, starts, strict=True)
+    ]  # 11.75 h
     t.expect("X03", visits, _key("caregiver_day", cg.id, s.day))
 
 
@@ -64,7 +68,9 @@ def minimum_pattern(s: Scene, t: Truth) -> None:
         client = clients[k % 4]
         codes = s.daily_codes(client, 2)
         minutes = s.required(codes) + s.rng.uniform(0.3, 2.5)
-        visits.append(injected_visit(s, t, cg, client, s.at(10, days_before=11 - k), codes=codes, minutes=minutes))
+        visits.append(
+            injected_visit(s, t, cg, client, s.at(10, days_before=11 - k), codes=codes, minutes=minutes)
+        )
     t.expect("X06", visits, _key("caregiver_period", cg.id))
 
 
@@ -75,8 +81,19 @@ def one_spot(s: Scene, t: Truth) -> None:
         cg, cl = fresh_pair(s)
         start = s.at(8, 20 * k)
         end = start + timedelta(minutes=70)
-        visits.append(injected_visit(s, t, cg, cl, start, minutes=70, where_in=office, where_out=office,
-                             trail=stay_trail(s.rng, office, start, end)))
+        visits.append(
+            injected_visit(
+                s,
+                t,
+                cg,
+                cl,
+                start,
+                minutes=70,
+                where_in=office,
+                where_out=office,
+                trail=stay_trail(s.rng, office, start, end),
+            )
+        )
     t.expect("X07", visits, "spot_day:")
 
 
@@ -102,8 +119,18 @@ def _month_days(s: Scene, count: int) -> list[date]:
 def monthly_cap(s: Scene, t: Truth) -> None:
     cg, cl = fresh_pair(s, plan=tuple(EXPENSIVE), visits_per_week=7)
     days = _month_days(s, 9)
-    visits = [injected_visit(s, t, cg, cl, s.at(9, days_before=_days_before(s, d)), codes=list(EXPENSIVE),
-                     minutes=s.required(EXPENSIVE) + s.rng.uniform(10, 30)) for d in days]
+    visits = [
+        injected_visit(
+            s,
+            t,
+            cg,
+            cl,
+            s.at(9, days_before=_days_before(s, d)),
+            codes=list(EXPENSIVE),
+            minutes=s.required(EXPENSIVE) + s.rng.uniform(10, 30),
+        )
+        for d in days
+    ]
     t.expect("X09", visits, _key("client_month", cl.id, f"{days[0]:%Y-%m}"))
 
 
@@ -117,7 +144,9 @@ def _registry_visit(s: Scene, t: Truth, code: str, kind: str, row: dict, **pair_
 
 def hospital_stay(s: Scene, t: Truth) -> None:
     admitted = s.day - timedelta(days=3)
-    _registry_visit(s, t, "R01", "hospital_stays", {"admitted_on": admitted.isoformat(), "hospital": "嘉兴市第一医院"})
+    _registry_visit(
+        s, t, "R01", "hospital_stays", {"admitted_on": admitted.isoformat(), "hospital": "嘉兴市第一医院"}
+    )
 
 
 def after_death(s: Scene, t: Truth) -> None:
@@ -125,15 +154,25 @@ def after_death(s: Scene, t: Truth) -> None:
 
 
 def grade_lapsed(s: Scene, t: Truth) -> None:
-    _registry_visit(s, t, "R04", "grades", {"effective_on": (s.day - timedelta(days=5)).isoformat(), "grade": ""})
+    _registry_visit(
+        s, t, "R04", "grades", {"effective_on": (s.day - timedelta(days=5)).isoformat(), "grade": ""}
+    )
 
 
 def certificate_expired(s: Scene, t: Truth) -> None:
     cg, cl = fresh_pair(s)
     uuid = injected_visit(s, t, cg, cl, s.at(9))
-    s.api.registry("certificates", [{"caregiver_code": cg.code, "certificate_no": f"ZJ-HL-R{cg.person:05d}",
-                                     "valid_from": (s.day - timedelta(days=400)).isoformat(),
-                                     "valid_until": (s.day - timedelta(days=10)).isoformat()}])
+    s.api.registry(
+        "certificates",
+        [
+            {
+                "caregiver_code": cg.code,
+                "certificate_no": f"ZJ-HL-R{cg.person:05d}",
+                "valid_from": (s.day - timedelta(days=400)).isoformat(),
+                "valid_until": (s.day - timedelta(days=10)).isoformat(),
+            }
+        ],
+    )
     t.expect("R03", [uuid])
 
 
@@ -145,12 +184,36 @@ def family_caregiver(s: Scene, t: Truth) -> None:
 
 
 INJECTIONS = (
-    fr.face_mismatch, fr.face_unusable, fr.selfie_reused, fr.outside_geofence, fr.trail_outside,
-    fr.mock_location, fr.gps_too_regular, fr.gps_teleport, fr.too_short, fr.too_long, fr.after_hours,
-    fr.never_checked_out, fr.clock_skew, fr.item_outside_plan, fr.medical_by_non_nurse,
-    overlapping, impossible_travel, long_day, shared_device, fr.face_substitution, minimum_pattern,
-    one_spot, weekly_frequency, monthly_cap,
-    hospital_stay, after_death, certificate_expired, grade_lapsed, family_caregiver, fr.family_denied,
+    fr.face_mismatch,
+    fr.face_unusable,
+    fr.selfie_reused,
+    fr.outside_geofence,
+    fr.trail_outside,
+    fr.mock_location,
+    fr.gps_too_regular,
+    fr.gps_teleport,
+    fr.too_short,
+    fr.too_long,
+    fr.after_hours,
+    fr.never_checked_out,
+    fr.clock_skew,
+    fr.item_outside_plan,
+    fr.medical_by_non_nurse,
+    overlapping,
+    impossible_travel,
+    long_day,
+    shared_device,
+    fr.face_substitution,
+    minimum_pattern,
+    one_spot,
+    weekly_frequency,
+    monthly_cap,
+    hospital_stay,
+    after_death,
+    certificate_expired,
+    grade_lapsed,
+    family_caregiver,
+    fr.family_denied,
 )
 
 

@@ -48,21 +48,38 @@ class Api:
         return f"10.{n // 62500 % 250}.{n // 250 % 250}.{n % 250 + 1}"
 
     def _request(self, path: str, body: dict, username: str, headers: dict, ok: tuple[int, ...]) -> dict:
-        response = self.client.post(f"/api/v1{path}", json=body, headers=headers,
-                                    environ_base={"REMOTE_ADDR": self._address(username)})
+        response = self.client.post(
+            f"/api/v1{path}",
+            json=body,
+            headers=headers,
+            environ_base={"REMOTE_ADDR": self._address(username)},
+        )
         if response.status_code not in ok:
-            raise SimulationError(f"POST {path}: {response.status_code} {response.get_data(as_text=True)[:300]}")
+            raise SimulationError(
+                f"POST {path}: {response.status_code} {response.get_data(as_text=True)[:300]}"
+            )
         return response.get_json()
 
     def _token(self, username: str, device_id: str | None) -> str:
         key = (username, device_id)
         if key not in self.tokens:
-            body = {"username": username, "password": PASSWORD, **({"device_id": device_id} if device_id else {})}
+            body = {
+                "username": username,
+                "password": PASSWORD,
+                **({"device_id": device_id} if device_id else {}),
+            }
             self.tokens[key] = self._request("/auth/sign-in", body, username, {}, (200,))["access_token"]
         return self.tokens[key]
 
-    def post(self, path: str, body: dict, *, user: str = ADMIN_USER, device: str | None = None,
-             ok: tuple[int, ...] = (200,)) -> dict:
+    def post(
+        self,
+        path: str,
+        body: dict,
+        *,
+        user: str = ADMIN_USER,
+        device: str | None = None,
+        ok: tuple[int, ...] = (200,),
+    ) -> dict:
         """POST as ``user`` (signed in from ``device``); an unplanned status raises SimulationError."""
         headers = {"Authorization": f"Bearer {self._token(user, device)}"}
         return self._request(path, body, user, headers, ok)
@@ -81,21 +98,29 @@ class Api:
 
     def feedback(self, family: str, uuid: str, confirmed: bool, rating: int) -> dict:
         """The client's family confirms (or denies) a finished visit and rates it (参保人评价反馈)."""
-        return self.post(f"/visits/{uuid}/feedback", {"confirmed": confirmed, "rating": rating}, user=family,
-                         ok=(201,))
+        return self.post(
+            f"/visits/{uuid}/feedback", {"confirmed": confirmed, "rating": rating}, user=family, ok=(201,)
+        )
 
 
 def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-def fix_json(lat: float, lng: float, accuracy: float, at: datetime, datum: str = WGS84,
-             mock: bool | None = False) -> dict:
+def fix_json(
+    lat: float, lng: float, accuracy: float, at: datetime, datum: str = WGS84, mock: bool | None = False
+) -> dict:
     """A fix as the phone sends it: in its SDK's datum, 7 decimals, with or without a mock flag."""
     if datum != WGS84:
         lat, lng = from_wgs84(lat, lng, datum)
-    return {"lat": round(lat, 7), "lng": round(lng, 7), "accuracy_m": accuracy, "datum": datum,
-            "time": at.isoformat(), "mock": mock}
+    return {
+        "lat": round(lat, 7),
+        "lng": round(lng, 7),
+        "accuracy_m": accuracy,
+        "datum": datum,
+        "time": at.isoformat(),
+        "mock": mock,
+    }
 
 
 def phone_fix(rng: random.Random, where: tuple[float, float], at: datetime, sigma_m: float = 10.0) -> tuple:
@@ -159,13 +184,23 @@ class VisitDriver:
 
     def _attempt(self, plan: VisitPlan, kind: str, n: int, selfie: bytes, where, at: datetime) -> dict:
         sent = datetime.now(UTC) + plan.clock_skew + timedelta(seconds=self.rng.uniform(-20, 20))
-        body = {"attempt_id": f"{plan.uuid}-{kind}-{n}", "caregiver_id": plan.caregiver.id,
-                "device_id": plan.device_id or plan.caregiver.device_id, "device_time": sent.isoformat(),
-                "fix": self._fix(plan, *phone_fix(self.rng, where, at), at), "selfie": b64(selfie)}
+        body = {
+            "attempt_id": f"{plan.uuid}-{kind}-{n}",
+            "caregiver_id": plan.caregiver.id,
+            "device_id": plan.device_id or plan.caregiver.device_id,
+            "device_time": sent.isoformat(),
+            "fix": self._fix(plan, *phone_fix(self.rng, where, at), at),
+            "selfie": b64(selfie),
+        }
         if kind == "check-in":
             body["client_id"] = plan.client.id
-        return self.api.post(f"/visits/{plan.uuid}/{kind}", body, user=plan.caregiver.username, device=body["device_id"],
-                             ok=(200, 422))
+        return self.api.post(
+            f"/visits/{plan.uuid}/{kind}",
+            body,
+            user=plan.caregiver.username,
+            device=body["device_id"],
+            ok=(200, 422),
+        )
 
     def _check_in(self, plan: VisitPlan) -> None:
         where = plan.where_in or plan.client.home
@@ -177,7 +212,9 @@ class VisitDriver:
     def _batches(self, plan: VisitPlan) -> list[list[dict]]:
         """Trail batches as phones send them: every 20-40 fixes (20-40 min), some out of order or sent twice."""
         end = plan.end or plan.start + timedelta(minutes=60)
-        fixes = plan.trail if plan.trail is not None else stay_trail(self.rng, plan.client.home, plan.start, end)
+        fixes = (
+            plan.trail if plan.trail is not None else stay_trail(self.rng, plan.client.home, plan.start, end)
+        )
         points = [self._fix(plan, *f) for f in fixes]
         batches, k = [], 0
         while k < len(points):
@@ -199,21 +236,33 @@ class VisitDriver:
         for batch in batches:
             self._send_trail(plan, batch)
         if plan.items:
-            items = [{"code": code, "started_at": (plan.start + timedelta(minutes=m)).isoformat()}
-                     for code, m in plan.items]
-            self.api.post(f"/visits/{plan.uuid}/items", {"items": items}, user=plan.caregiver.username,
-                          device=plan.device_id or plan.caregiver.device_id)
+            items = [
+                {"code": code, "started_at": (plan.start + timedelta(minutes=m)).isoformat()}
+                for code, m in plan.items
+            ]
+            self.api.post(
+                f"/visits/{plan.uuid}/items",
+                {"items": items},
+                user=plan.caregiver.username,
+                device=plan.device_id or plan.caregiver.device_id,
+            )
         if plan.end is not None:
             face = plan.face_out if plan.face_out is not None else plan.caregiver.person
-            self._attempt(plan, "check-out", 0, self._selfie(plan, face), plan.where_out or plan.client.home, plan.end)
+            self._attempt(
+                plan, "check-out", 0, self._selfie(plan, face), plan.where_out or plan.client.home, plan.end
+            )
         if held:
             self._send_trail(plan, held)
         return plan.uuid
 
     def _send_trail(self, plan: VisitPlan, points: list[dict]) -> None:
         device = plan.device_id or plan.caregiver.device_id
-        self.api.post(f"/visits/{plan.uuid}/trail", {"device_id": device, "points": points},
-                      user=plan.caregiver.username, device=device)
+        self.api.post(
+            f"/visits/{plan.uuid}/trail",
+            {"device_id": device, "points": points},
+            user=plan.caregiver.username,
+            device=device,
+        )
 
 
 @dataclass
@@ -245,8 +294,17 @@ class Scene:
     def daily_codes(self, client: SimClient, k: int) -> list[str]:
         return self.rng.sample([c for c in client.plan if not self.minutes[c][1]], k)
 
-    def visit(self, caregiver: SimCaregiver, client: SimClient, start: datetime, *, codes: list[str] | None = None,
-              minutes: float | None = None, open_visit: bool = False, **plan_kw) -> str:
+    def visit(
+        self,
+        caregiver: SimCaregiver,
+        client: SimClient,
+        start: datetime,
+        *,
+        codes: list[str] | None = None,
+        minutes: float | None = None,
+        open_visit: bool = False,
+        **plan_kw,
+    ) -> str:
         """Drive one visit; by default 2-3 planned items and 15-40 minutes more than they need."""
         if codes is None:
             codes = self.daily_codes(client, self.rng.randint(2, 3))

@@ -90,29 +90,59 @@ class World:
             self.agencies = [a.id for a in rows]
         return self.agencies
 
-    def add_caregiver(self, agency_id: int, *, is_nurse: bool = False, address_key: str | None = None,
-                      certificate_until: date = date(2029, 12, 31), also_device: str | None = None) -> SimCaregiver:
+    def add_caregiver(
+        self,
+        agency_id: int,
+        *,
+        is_nurse: bool = False,
+        address_key: str | None = None,
+        certificate_until: date = date(2029, 12, 31),
+        also_device: str | None = None,
+    ) -> SimCaregiver:
         """A caregiver with her phone (and ``also_device``, a phone registered to a colleague too) and an
         account; her face is enrolled through the API afterwards."""
         n = self._next()
         code, device = f"SIM{n:04d}", f"phone-sim-{n:04d}"
         with self.app.app_context():
-            row = Caregiver(agency_id=agency_id, code=code, name=f"护理员{n}", is_nurse=is_nurse,
-                            certificate_no=f"ZJ-HL-{n:05d}", certificate_expires_on=certificate_until,
-                            address_key=address_key or f"sim-caregiver-{n}")
+            row = Caregiver(
+                agency_id=agency_id,
+                code=code,
+                name=f"护理员{n}",
+                is_nurse=is_nurse,
+                certificate_no=f"ZJ-HL-{n:05d}",
+                certificate_expires_on=certificate_until,
+                address_key=address_key or f"sim-caregiver-{n}",
+            )
             row.devices.extend(Device(device_id=d) for d in (device, also_device) if d)
             db.session.add(row)
             db.session.flush()
-            db.session.add(User(username=code.lower(), password_hash=_CHEAP_HASH, role=CAREGIVER, caregiver_id=row.id))
+            db.session.add(
+                User(username=code.lower(), password_hash=_CHEAP_HASH, role=CAREGIVER, caregiver_id=row.id)
+            )
             db.session.commit()
-            caregiver = SimCaregiver(row.id, code, agency_id, n, device, self.rng.choice((WGS84, GCJ02)), is_nurse,
-                                     ios=self.rng.random() < 0.3)
+            caregiver = SimCaregiver(
+                row.id,
+                code,
+                agency_id,
+                n,
+                device,
+                self.rng.choice((WGS84, GCJ02)),
+                is_nurse,
+                ios=self.rng.random() < 0.3,
+            )
         self.caregivers.append(caregiver)
         return caregiver
 
-    def add_client(self, agency_id: int, *, home: tuple[float, float] | None = None,
-                   plan: tuple[str, ...] | None = None, visits_per_week: int | None = None,
-                   trail_consent: bool = True, address_key: str | None = None) -> SimClient:
+    def add_client(
+        self,
+        agency_id: int,
+        *,
+        home: tuple[float, float] | None = None,
+        plan: tuple[str, ...] | None = None,
+        visits_per_week: int | None = None,
+        trail_consent: bool = True,
+        address_key: str | None = None,
+    ) -> SimClient:
         """A client whose home was geocoded from an address: stored in GCJ-02, converted to WGS-84."""
         n = self._next()
         home = home or gps.offset(*JIAXING, self.rng.uniform(-5000, 5000), self.rng.uniform(-5000, 5000))
@@ -122,16 +152,35 @@ class World:
         per_week = visits_per_week or self.rng.choice((3, 5, 7))
         with self.app.app_context():
             items = db.session.scalars(select(ServiceItem).where(ServiceItem.code.in_(plan))).all()
-            row = Client(agency_id=agency_id, insured_id=f"330400{n:06d}", name=f"参保人{n}",
-                         grade=self.rng.choice(("severe_1", "severe_2", "severe_3", "dementia")),
-                         address=f"嘉兴市南湖区模拟路{n}号", address_key=address_key or f"sim-client-{n}",
-                         home_lat=glat, home_lng=glng, home_datum=GCJ02, home_lat_wgs84=wgs[0],
-                         home_lng_wgs84=wgs[1], fence_radius_m=100.0, trail_consent=trail_consent)
-            row.care_plans.append(CarePlan(visits_per_week=per_week, monthly_cap_yuan=Decimal("1500"),
-                                           fund_share=Decimal("0.8"), valid_from=self.plan_from, items=items))
+            row = Client(
+                agency_id=agency_id,
+                insured_id=f"330400{n:06d}",
+                name=f"参保人{n}",
+                grade=self.rng.choice(("severe_1", "severe_2", "severe_3", "dementia")),
+                address=f"嘉兴市南湖区模拟路{n}号",
+                address_key=address_key or f"sim-client-{n}",
+                home_lat=glat,
+                home_lng=glng,
+                home_datum=GCJ02,
+                home_lat_wgs84=wgs[0],
+                home_lng_wgs84=wgs[1],
+                fence_radius_m=100.0,
+                trail_consent=trail_consent,
+            )
+            row.care_plans.append(
+                CarePlan(
+                    visits_per_week=per_week,
+                    monthly_cap_yuan=Decimal("1500"),
+                    fund_share=Decimal("0.8"),
+                    valid_from=self.plan_from,
+                    items=items,
+                )
+            )
             db.session.add(row)
             db.session.commit()
-            client = SimClient(row.id, row.insured_id, agency_id, wgs, tuple(sorted(plan)), per_week, trail_consent)
+            client = SimClient(
+                row.id, row.insured_id, agency_id, wgs, tuple(sorted(plan)), per_week, trail_consent
+            )
         self.clients.append(client)
         return client
 
@@ -140,7 +189,9 @@ class World:
         username = f"family-{client.insured_id}"
         if username not in self.families:
             with self.app.app_context():
-                db.session.add(User(username=username, password_hash=_CHEAP_HASH, role=FAMILY, client_id=client.id))
+                db.session.add(
+                    User(username=username, password_hash=_CHEAP_HASH, role=FAMILY, client_id=client.id)
+                )
                 db.session.commit()
             self.families.add(username)
         return username

@@ -74,7 +74,9 @@ def synthetic_selfie(person_id: int, nonce: int, faces: int = 1) -> bytes:
     rng = np.random.default_rng([person_id, nonce])
     texture = rng.integers(0, 256, size=(*BLOCKS, 3), dtype=np.uint8)
     rows, cols = SIZE - band, SIZE
-    pixels[band:] = np.repeat(np.repeat(texture, -(-rows // BLOCKS[0]), axis=0), cols // BLOCKS[1], axis=1)[:rows]
+    pixels[band:] = np.repeat(np.repeat(texture, -(-rows // BLOCKS[0]), axis=0), cols // BLOCKS[1], axis=1)[
+        :rows
+    ]
     buffer = io.BytesIO()
     Image.fromarray(pixels).save(buffer, format="PNG")
     return buffer.getvalue()
@@ -113,7 +115,9 @@ def synthetic_encoding(person_id: int, nonce: int) -> np.ndarray:
 class SyntheticFaceEngine:
     """A ``FaceEngine`` for synthetic selfies: boxes from the face count, encodings from the identity."""
 
-    def locate(self, rgb: np.ndarray, *, upsample: int = 0, model: str = "hog") -> list[tuple[int, int, int, int]]:
+    def locate(
+        self, rgb: np.ndarray, *, upsample: int = 0, model: str = "hog"
+    ) -> list[tuple[int, int, int, int]]:
         """No box for other images; one big central box, or two side by side, as the selfie says."""
         identity = read_identity(rgb)
         if identity is None or identity[2] == 0:
@@ -122,7 +126,10 @@ class SyntheticFaceEngine:
         top, bottom = int(height * 0.35), int(height * 0.9)
         if identity[2] == 1:
             return [(top, int(width * 0.75), bottom, int(width * 0.25))]
-        return [(top, int(width * 0.45), bottom, int(width * 0.05)), (top, int(width * 0.95), bottom, int(width * 0.55))]
+        return [
+            (top, int(width * 0.45), bottom, int(width * 0.05)),
+            (top, int(width * 0.95), bottom, int(width * 0.55)),
+        ]
 
     def encode(self, rgb: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
         """The identity's encoding; the box is not needed (the identity is in the band)."""

@@ -14,7 +14,11 @@ from field_app.timeutil import now_utc
 # Review states (疑点确认). The review workflow itself is a later feature; the scanner needs to know
 # which alerts a person has closed so it does not re-open them on the same evidence.
 ALERT_OPEN, ALERT_IN_REVIEW, ALERT_CONFIRMED, ALERT_DISMISSED, ALERT_ESCALATED = (
-    "open", "in_review", "confirmed", "dismissed", "escalated",
+    "open",
+    "in_review",
+    "confirmed",
+    "dismissed",
+    "escalated",
 )
 #: set by the scanner when a re-scan (e.g. after late data) no longer finds what the alert said
 ALERT_CLEARED = "cleared"

@@ -51,7 +51,9 @@ class SpotCheck(db.Model):
     size: Mapped[int] = mapped_column(Integer)
     params: Mapped[dict] = mapped_column(JSONType, default=dict)  #: agency scope, strata, weights used
 
-    items: Mapped[list[SpotCheckItem]] = relationship(back_populates="spot_check", order_by="SpotCheckItem.position")
+    items: Mapped[list[SpotCheckItem]] = relationship(
+        back_populates="spot_check", order_by="SpotCheckItem.position"
+    )
 
 
 class SpotCheckItem(db.Model):
@@ -63,7 +65,9 @@ class SpotCheckItem(db.Model):
     visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id"))
     position: Mapped[int] = mapped_column(Integer)
     stratum: Mapped[str | None] = mapped_column(String(64))
-    outcome: Mapped[str] = mapped_column(String(16), default="pending")  #: pending | confirmed | not_confirmed | unreachable
+    outcome: Mapped[str] = mapped_column(
+        String(16), default="pending"
+    )  #: pending | confirmed | not_confirmed | unreachable
     channel: Mapped[str | None] = mapped_column(String(16))  #: phone | home_visit
     note: Mapped[str | None] = mapped_column(Text)
     checked_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

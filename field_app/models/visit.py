@@ -50,7 +50,9 @@ class Visit(db.Model):
     caregiver = relationship("Caregiver")
     client = relationship("Client")
     attempts: Mapped[list[VisitAttempt]] = relationship(back_populates="visit", order_by="VisitAttempt.id")
-    items: Mapped[list[PerformedItem]] = relationship(back_populates="visit", order_by="PerformedItem.started_at")
+    items: Mapped[list[PerformedItem]] = relationship(
+        back_populates="visit", order_by="PerformedItem.started_at"
+    )
 
     def attempts_of(self, kind: str) -> list[VisitAttempt]:
         return [a for a in self.attempts if a.kind == kind]

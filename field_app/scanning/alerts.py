@@ -36,7 +36,9 @@ def evidence_hash(finding: Finding) -> str:
 def _existing(rule: Rule, keys: list[str]) -> dict[str, Alert]:
     out = {}
     for start in range(0, len(keys), 500):
-        stmt = select(Alert).where(Alert.rule_code == rule.code, Alert.subject_key.in_(keys[start:start + 500]))
+        stmt = select(Alert).where(
+            Alert.rule_code == rule.code, Alert.subject_key.in_(keys[start : start + 500])
+        )
         out.update({a.subject_key: a for a in db.session.scalars(stmt)})
     return out
 
@@ -51,20 +53,30 @@ def _apply(alert: Alert, rule: Rule, finding: Finding, digest: str, params: Mapp
     alert.outcome, alert.message, alert.evidence = finding.outcome, finding.message, dict(finding.evidence)
     alert.evidence_hash, alert.params, alert.last_seen_at = digest, dict(params), now
     alert.severity, alert.score, alert.occurred_at = rule.severity, rule.score, finding.occurred_at
-    alert.agency_id, alert.caregiver_id, alert.client_id = finding.agency_id, finding.caregiver_id, finding.client_id
+    alert.agency_id, alert.caregiver_id, alert.client_id = (
+        finding.agency_id,
+        finding.caregiver_id,
+        finding.client_id,
+    )
     _link_visits(alert, finding.visit_ids)
 
 
-def upsert_findings(rule: Rule, findings: list[Finding], params: Mapping[str, Any], now: datetime,
-                    counts: UpsertCounts) -> None:
+def upsert_findings(
+    rule: Rule, findings: list[Finding], params: Mapping[str, Any], now: datetime, counts: UpsertCounts
+) -> None:
     """Create new alerts, update changed ones, re-open dismissed ones only on new evidence."""
     existing = _existing(rule, [x.subject_key for x in findings])
     for finding in findings:
         digest = evidence_hash(finding)
         alert = existing.get(finding.subject_key)
         if alert is None:
-            alert = Alert(rule_code=rule.code, subject_type=finding.subject_type, subject_key=finding.subject_key,
-                          status=ALERT_OPEN, first_seen_at=now)
+            alert = Alert(
+                rule_code=rule.code,
+                subject_type=finding.subject_type,
+                subject_key=finding.subject_key,
+                status=ALERT_OPEN,
+                first_seen_at=now,
+            )
             _apply(alert, rule, finding, digest, params, now)
             db.session.add(alert)
             existing[finding.subject_key] = alert
@@ -75,7 +87,9 @@ def upsert_findings(rule: Rule, findings: list[Finding], params: Mapping[str, An
             counts.unchanged += 1
             continue
         _apply(alert, rule, finding, digest, params, now)
-        if alert.status == ALERT_CLEARED or (alert.status == ALERT_DISMISSED and digest != alert.dismissed_evidence_hash):
+        if alert.status == ALERT_CLEARED or (
+            alert.status == ALERT_DISMISSED and digest != alert.dismissed_evidence_hash
+        ):
             alert.status = ALERT_OPEN  # new evidence after a dismissal deserves a fresh look
         counts.updated += 1
     db.session.flush()

@@ -30,7 +30,10 @@ class ChunkFacts:
 def day_bounds(first: date, last: date, tz: str) -> tuple[datetime, datetime]:
     """UTC instants of the start of ``first`` and the end of ``last`` on the local clock."""
     zone = ZoneInfo(tz)
-    return (datetime.combine(first, time.min, zone), datetime.combine(last + timedelta(days=1), time.min, zone))
+    return (
+        datetime.combine(first, time.min, zone),
+        datetime.combine(last + timedelta(days=1), time.min, zone),
+    )
 
 
 def local_days(visits: list[VisitFacts], tz: str) -> set[date]:
@@ -42,8 +45,9 @@ def _ids_where(column, keys: set[int], start: datetime, end: datetime) -> set[in
     ids: set[int] = set()
     keys_list = sorted(keys)
     for n in range(0, len(keys_list), 900):
-        stmt = select(Visit.id).where(column.in_(keys_list[n:n + 900]), Visit.check_in_at >= start,
-                                      Visit.check_in_at < end)
+        stmt = select(Visit.id).where(
+            column.in_(keys_list[n : n + 900]), Visit.check_in_at >= start, Visit.check_in_at < end
+        )
         ids.update(db.session.scalars(stmt))
     return ids
 
@@ -66,8 +70,15 @@ def build_chunk(visit_ids: list[int], now: datetime, tz: str, context_days: int)
     caregiver_window = _reuse(by_id, _ids_where(Visit.caregiver_id, caregivers, start, end))
     month_start, _ = day_bounds(first.replace(day=1), first, tz)
     month_end = (last.replace(day=28) + timedelta(days=4)).replace(day=1)
-    client_window = _reuse(by_id, _ids_where(Visit.client_id, clients, month_start - timedelta(days=7),
-                                             day_bounds(month_end, month_end, tz)[0] + timedelta(days=7)))
+    client_window = _reuse(
+        by_id,
+        _ids_where(
+            Visit.client_id,
+            clients,
+            month_start - timedelta(days=7),
+            day_bounds(month_end, month_end, tz)[0] + timedelta(days=7),
+        ),
+    )
     everyone = caregiver_window + client_window
     ctx = RuleContext(
         now=now,
@@ -86,9 +97,15 @@ def build_population(days: set[date], now: datetime, tz: str) -> tuple[list[Visi
     ids: set[int] = set()
     for day in days:
         start, end = day_bounds(day, day, tz)
-        ids.update(db.session.scalars(select(Visit.id).where(Visit.check_in_at >= start, Visit.check_in_at < end)))
+        ids.update(
+            db.session.scalars(select(Visit.id).where(Visit.check_in_at >= start, Visit.check_in_at < end))
+        )
     visits = loader.load_visits(ids, with_points=False)
-    ctx = RuleContext(now=now, clients=loader.load_clients({v.client_id for v in visits}, max(days)),
-                      caregivers=loader.load_caregivers({v.caregiver_id for v in visits}),
-                      catalogue=loader.load_catalogue(), timezone=tz)
+    ctx = RuleContext(
+        now=now,
+        clients=loader.load_clients({v.client_id for v in visits}, max(days)),
+        caregivers=loader.load_caregivers({v.caregiver_id for v in visits}),
+        catalogue=loader.load_catalogue(),
+        timezone=tz,
+    )
     return visits, ctx

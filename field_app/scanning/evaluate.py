@@ -27,7 +27,9 @@ class RuleSet:
     def from_config(cls, overrides: Mapping[str, Any], only: Iterable[str] | None = None) -> RuleSet:
         disabled = set(overrides.get("disabled", ()))
         wanted = set(only) if only else None
-        rules = tuple(r for r in all_rules() if r.code not in disabled and (wanted is None or r.code in wanted))
+        rules = tuple(
+            r for r in all_rules() if r.code not in disabled and (wanted is None or r.code in wanted)
+        )
         return cls(rules, {r.code: r.params(overrides.get(r.code)) for r in rules})
 
     def of_scope(self, scope: str) -> list[Rule]:

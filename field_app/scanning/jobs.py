@@ -30,12 +30,21 @@ STOP = threading.Event()
 
 def settings_from_config() -> ScanSettings:
     cfg = current_app.config
-    return ScanSettings(tz=cfg["TIMEZONE"], context_days=cfg["SCAN_CONTEXT_DAYS"],
-                        chunk_size=cfg["SCAN_CHUNK_SIZE"], first_scan_days=cfg["FULL_SCAN_DAYS"])
+    return ScanSettings(
+        tz=cfg["TIMEZONE"],
+        context_days=cfg["SCAN_CONTEXT_DAYS"],
+        chunk_size=cfg["SCAN_CHUNK_SIZE"],
+        first_scan_days=cfg["FULL_SCAN_DAYS"],
+    )
 
 
-def scan(kind: str, since: datetime | None = None, until: datetime | None = None,
-         progress: Callable[[int, int], None] | None = None, holder: str | None = None) -> ScanRun | None:
+def scan(
+    kind: str,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    holder: str | None = None,
+) -> ScanRun | None:
     """Run one scan under the database lock; None when another scanner holds it (or we are stopping)."""
     cfg = current_app.config
     holder = holder or lock.holder_id()
@@ -50,8 +59,15 @@ def scan(kind: str, since: datetime | None = None, until: datetime | None = None
         run = start_run(kind, now, settings_from_config(), since, until)
         rules = RuleSet.from_config(cfg["RULE_OVERRIDES"])
         with SCAN_SECONDS.labels(kind).time():
-            return run_scan(run, rules, now, settings_from_config(), progress,
-                            heartbeat=lambda: lock.acquire(holder, now_utc(), lease), stop=STOP.is_set)
+            return run_scan(
+                run,
+                rules,
+                now,
+                settings_from_config(),
+                progress,
+                heartbeat=lambda: lock.acquire(holder, now_utc(), lease),
+                stop=STOP.is_set,
+            )
     except Exception:
         db.session.rollback()  # the run stays "running" with its cursor: the next scan resumes it
         log.exception("%s scan failed", kind)
@@ -67,8 +83,11 @@ def _release(holder: str) -> None:
         lock.release(holder)
     except SQLAlchemyError:
         db.session.rollback()
-        log.warning("could not release the scan lease (database unavailable?); it is renewed by this "
-                    "process's next scan or expires after %s s", current_app.config["SCAN_LOCK_SECONDS"])
+        log.warning(
+            "could not release the scan lease (database unavailable?); it is renewed by this "
+            "process's next scan or expires after %s s",
+            current_app.config["SCAN_LOCK_SECONDS"],
+        )
 
 
 def incremental_scan() -> ScanRun | None:

@@ -33,7 +33,7 @@ CHUNK = 900  # stay under SQLite's bound-parameter limit in IN (...) lists
 
 def _chunks(ids: list[int]) -> Iterable[list[int]]:
     for start in range(0, len(ids), CHUNK):
-        yield ids[start:start + CHUNK]
+        yield ids[start : start + CHUNK]
 
 
 def _rows(stmt_for, ids: Iterable[int]):
@@ -45,11 +45,21 @@ def _rows(stmt_for, ids: Iterable[int]):
 def _attempt(r) -> f.Attempt:
     encoding = None if r.face_encoding is None else tuple(r.face_encoding.tolist())
     return f.Attempt(
-        id=r.id, visit_id=r.visit_id, kind=r.kind, caregiver_id=r.caregiver_id, device_id=r.device_id,
+        id=r.id,
+        visit_id=r.visit_id,
+        kind=r.kind,
+        caregiver_id=r.caregiver_id,
+        device_id=r.device_id,
         fix=f.Fix(r.lat_wgs84, r.lng_wgs84, r.accuracy_m, r.fix_time, r.mock),
-        received_at=r.received_at, device_time=r.device_time, face_status=r.face_status,
-        face_distance=r.face_distance, face_threshold=r.face_threshold, face_encoding=encoding,
-        image_hash=r.image_hash, geofence_status=r.geofence_status, distance_m=r.distance_m,
+        received_at=r.received_at,
+        device_time=r.device_time,
+        face_status=r.face_status,
+        face_distance=r.face_distance,
+        face_threshold=r.face_threshold,
+        face_encoding=encoding,
+        image_hash=r.image_hash,
+        geofence_status=r.geofence_status,
+        distance_m=r.distance_m,
     )
 
 
@@ -64,8 +74,19 @@ def attempts_by_visit(visit_ids: Iterable[int]) -> dict[int, list[f.Attempt]]:
 def points_by_visit(visit_ids: Iterable[int]) -> dict[int, list[f.TrailPoint]]:
     out: dict[int, list[f.TrailPoint]] = defaultdict(list)
     t = TrailPoint
-    cols = (t.visit_id, t.lat_wgs84, t.lng_wgs84, t.accuracy_m, t.fix_time, t.mock, t.altitude_m, t.speed_mps,
-            t.bearing_deg, t.geofence_status, t.distance_m)
+    cols = (
+        t.visit_id,
+        t.lat_wgs84,
+        t.lng_wgs84,
+        t.accuracy_m,
+        t.fix_time,
+        t.mock,
+        t.altitude_m,
+        t.speed_mps,
+        t.bearing_deg,
+        t.geofence_status,
+        t.distance_m,
+    )
     stmt = lambda c: select(*cols).where(t.visit_id.in_(c)).order_by(t.visit_id, t.fix_time)  # noqa: E731
     for r in _rows(stmt, visit_ids):
         fix = f.Fix(r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8])
@@ -92,15 +113,30 @@ def load_visits(visit_ids: Iterable[int], with_points: bool) -> list[f.Visit]:
     """Visits with attempts and items, and trail points when asked; sorted by check-in time."""
     ids = sorted(set(visit_ids))
     v = Visit
-    heads = list(_rows(lambda c: select(v.id, v.uuid, v.caregiver_id, v.client_id, v.agency_id, v.check_in_at,
-                                        v.check_out_at).where(v.id.in_(c)), ids))
+    heads = list(
+        _rows(
+            lambda c: select(
+                v.id, v.uuid, v.caregiver_id, v.client_id, v.agency_id, v.check_in_at, v.check_out_at
+            ).where(v.id.in_(c)),
+            ids,
+        )
+    )
     attempts, items, confirmed = attempts_by_visit(ids), items_by_visit(ids), confirmations_by_visit(ids)
     points = points_by_visit(ids) if with_points else {}
     visits = [
-        f.Visit(id=h.id, uuid=h.uuid, caregiver_id=h.caregiver_id, client_id=h.client_id, agency_id=h.agency_id,
-                check_in_at=h.check_in_at, check_out_at=h.check_out_at, attempts=tuple(attempts.get(h.id, ())),
-                points=tuple(points.get(h.id, ())), items=tuple(items.get(h.id, ())),
-                family_confirmed=confirmed.get(h.id))
+        f.Visit(
+            id=h.id,
+            uuid=h.uuid,
+            caregiver_id=h.caregiver_id,
+            client_id=h.client_id,
+            agency_id=h.agency_id,
+            check_in_at=h.check_in_at,
+            check_out_at=h.check_out_at,
+            attempts=tuple(attempts.get(h.id, ())),
+            points=tuple(points.get(h.id, ())),
+            items=tuple(items.get(h.id, ())),
+            family_confirmed=confirmed.get(h.id),
+        )
         for h in heads
     ]
     return sorted(visits, key=lambda x: (x.check_in_at, x.id))
@@ -116,19 +152,26 @@ def load_catalogue() -> dict[str, f.ServiceItem]:
 def _plans(client_ids: list[int], on: date) -> dict[int, f.CarePlan]:
     """The care plan in force on ``on`` for each client (the latest one starting before it)."""
     plans: dict[int, CarePlan] = {}
-    for plan in db.session.scalars(select(CarePlan).where(CarePlan.client_id.in_(client_ids))
-                                   .order_by(CarePlan.valid_from)):
+    for plan in db.session.scalars(
+        select(CarePlan).where(CarePlan.client_id.in_(client_ids)).order_by(CarePlan.valid_from)
+    ):
         if plan.valid_from <= on and (plan.valid_until is None or on <= plan.valid_until):
             plans[plan.client_id] = plan
     codes: dict[int, set[str]] = defaultdict(set)
     link = care_plan_items.c
-    rows = db.session.execute(select(link.care_plan_id, ServiceItem.code)
-                              .join(ServiceItem, ServiceItem.id == link.service_item_id)
-                              .where(link.care_plan_id.in_([p.id for p in plans.values()])))
+    rows = db.session.execute(
+        select(link.care_plan_id, ServiceItem.code)
+        .join(ServiceItem, ServiceItem.id == link.service_item_id)
+        .where(link.care_plan_id.in_([p.id for p in plans.values()]))
+    )
     for plan_id, code in rows:
         codes[plan_id].add(code)
-    return {cid: f.CarePlan(frozenset(codes[p.id]), p.visits_per_week, float(p.monthly_cap_yuan), float(p.fund_share))
-            for cid, p in plans.items()}
+    return {
+        cid: f.CarePlan(
+            frozenset(codes[p.id]), p.visits_per_week, float(p.monthly_cap_yuan), float(p.fund_share)
+        )
+        for cid, p in plans.items()
+    }
 
 
 def _lapsed_on(changes: list[GradeChange]) -> date | None:
@@ -152,10 +195,16 @@ def load_clients(client_ids: Iterable[int], on: date) -> dict[int, f.Client]:
         for c in db.session.scalars(select(Client).where(Client.id.in_(chunk))):
             polygon = tuple(tuple(p) for p in c.fence_polygon_wgs84) if c.fence_polygon_wgs84 else None
             out[c.id] = f.Client(
-                id=c.id, agency_id=c.agency_id, grade=c.grade or "lapsed", care_plan=plans.get(c.id),
+                id=c.id,
+                agency_id=c.agency_id,
+                grade=c.grade or "lapsed",
+                care_plan=plans.get(c.id),
                 home=f.Home(c.home_lat_wgs84, c.home_lng_wgs84, c.fence_radius_m, polygon),
-                address_key=c.address_key, trail_consent=c.trail_consent, hospital_stays=tuple(stays[c.id]),
-                death_date=deaths.get(c.id), grade_lapsed_on=_lapsed_on(grades[c.id]),
+                address_key=c.address_key,
+                trail_consent=c.trail_consent,
+                hospital_stays=tuple(stays[c.id]),
+                death_date=deaths.get(c.id),
+                grade_lapsed_on=_lapsed_on(grades[c.id]),
             )
     return out
 
@@ -179,26 +228,33 @@ def load_caregivers(caregiver_ids: Iterable[int]) -> dict[int, f.Caregiver]:
     out: dict[int, f.Caregiver] = {}
     for chunk in _chunks(sorted(set(caregiver_ids))):
         records = defaultdict(list)
-        for r in db.session.scalars(select(CertificateRecord).where(CertificateRecord.caregiver_id.in_(chunk))):
+        for r in db.session.scalars(
+            select(CertificateRecord).where(CertificateRecord.caregiver_id.in_(chunk))
+        ):
             records[r.caregiver_id].append(r)
         for c in db.session.scalars(select(Caregiver).where(Caregiver.id.in_(chunk))):
-            out[c.id] = f.Caregiver(c.id, c.agency_id, c.is_nurse, _certificates(c, records[c.id]), c.address_key)
+            out[c.id] = f.Caregiver(
+                c.id, c.agency_id, c.is_nurse, _certificates(c, records[c.id]), c.address_key
+            )
     return out
 
 
 def load_enrolments(agency_ids: Iterable[int]) -> dict[int, tuple[tuple[float, ...], ...]]:
     """Enrolled encodings of every caregiver of these agencies (the substitution rule's 1:N search)."""
     out: dict[int, list] = defaultdict(list)
-    stmt = (select(FaceEnrolment.caregiver_id, FaceEnrolment.encoding)
-            .join(Caregiver, Caregiver.id == FaceEnrolment.caregiver_id)
-            .where(Caregiver.agency_id.in_(sorted(set(agency_ids)))))
+    stmt = (
+        select(FaceEnrolment.caregiver_id, FaceEnrolment.encoding)
+        .join(Caregiver, Caregiver.id == FaceEnrolment.caregiver_id)
+        .where(Caregiver.agency_id.in_(sorted(set(agency_ids))))
+    )
     for caregiver_id, encoding in db.session.execute(stmt):
         out[caregiver_id].append(tuple(encoding.tolist()))
     return {k: tuple(v) for k, v in out.items()}
 
 
-def load_prior_attempts(caregiver_ids: Iterable[int], client_ids: Iterable[int], since: datetime,
-                        until: datetime) -> tuple[f.Attempt, ...]:
+def load_prior_attempts(
+    caregiver_ids: Iterable[int], client_ids: Iterable[int], since: datetime, until: datetime
+) -> tuple[f.Attempt, ...]:
     """Attempts with a selfie in [since, until) by these caregivers or at these clients' visits.
 
     The re-used selfie rule compares against these: the same caregiver's earlier selfies and those taken
@@ -208,8 +264,10 @@ def load_prior_attempts(caregiver_ids: Iterable[int], client_ids: Iterable[int],
     found: dict[int, f.Attempt] = {}
     for key, ids in ((a.caregiver_id, caregiver_ids), (v.client_id, client_ids)):
         stmt_for = lambda c, key=key: (  # noqa: E731
-            select(a).join(Visit.__table__, v.id == a.visit_id)
-            .where(key.in_(c), a.fix_time >= since, a.fix_time < until, a.face_encoding.is_not(None)))
+            select(a)
+            .join(Visit.__table__, v.id == a.visit_id)
+            .where(key.in_(c), a.fix_time >= since, a.fix_time < until, a.face_encoding.is_not(None))
+        )
         for r in _rows(stmt_for, ids):
             found[r.id] = _attempt(r)
     return tuple(sorted(found.values(), key=lambda x: x.id))

@@ -41,9 +41,12 @@ def _holder_of(pid: int) -> str:
 def acquire(holder: str, now: datetime, lease_seconds: int, name: str = SCANNER) -> bool:
     """Take (or renew) the lease; False when another live holder has it. Commits."""
     insert_ignoring_duplicates(ScanLock, [{"name": name, "holder": None, "expires_at": None}], ["name"])
-    stmt = (update(ScanLock).where(ScanLock.name == name)
-            .where(or_(ScanLock.holder.is_(None), ScanLock.holder == holder, ScanLock.expires_at < now))
-            .values(holder=holder, expires_at=now + timedelta(seconds=lease_seconds)))
+    stmt = (
+        update(ScanLock)
+        .where(ScanLock.name == name)
+        .where(or_(ScanLock.holder.is_(None), ScanLock.holder == holder, ScanLock.expires_at < now))
+        .values(holder=holder, expires_at=now + timedelta(seconds=lease_seconds))
+    )
     taken = db.session.execute(stmt).rowcount == 1
     db.session.commit()
     return taken
@@ -51,6 +54,9 @@ def acquire(holder: str, now: datetime, lease_seconds: int, name: str = SCANNER)
 
 def release(holder: str, name: str = SCANNER) -> None:
     """Give the lease back (only if we still hold it). Commits."""
-    db.session.execute(update(ScanLock).where(ScanLock.name == name, ScanLock.holder == holder)
-                       .values(holder=None, expires_at=None))
+    db.session.execute(
+        update(ScanLock)
+        .where(ScanLock.name == name, ScanLock.holder == holder)
+        .values(holder=None, expires_at=None)
+    )
     db.session.commit()

@@ -59,15 +59,22 @@ class DryRun:
 
 
 def _last_watermark(now: datetime, settings: ScanSettings) -> datetime:
-    stmt = (select(ScanRun.watermark).where(ScanRun.kind == INCREMENTAL, ScanRun.status == DONE)
-            .order_by(ScanRun.watermark.desc()).limit(1))
+    stmt = (
+        select(ScanRun.watermark)
+        .where(ScanRun.kind == INCREMENTAL, ScanRun.status == DONE)
+        .order_by(ScanRun.watermark.desc())
+        .limit(1)
+    )
     return db.session.scalar(stmt) or now - timedelta(days=settings.first_scan_days)
 
 
 def _interrupted(kind: str) -> ScanRun | None:
     """A run of this kind that died or was stopped half-way (we hold the lock: nobody else runs it)."""
-    stmt = (select(ScanRun).where(ScanRun.kind == kind, ScanRun.status.in_((RUNNING, INTERRUPTED)))
-            .order_by(ScanRun.id.desc()))
+    stmt = (
+        select(ScanRun)
+        .where(ScanRun.kind == kind, ScanRun.status.in_((RUNNING, INTERRUPTED)))
+        .order_by(ScanRun.id.desc())
+    )
     return db.session.scalars(stmt).first()
 
 
@@ -80,8 +87,13 @@ def _target_ids(run: ScanRun, now: datetime) -> set[int]:
     return tg.range_visit_ids(run.since, run.until)
 
 
-def start_run(kind: str, now: datetime, settings: ScanSettings, since: datetime | None = None,
-              until: datetime | None = None) -> ScanRun:
+def start_run(
+    kind: str,
+    now: datetime,
+    settings: ScanSettings,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> ScanRun:
     """Resume an interrupted run of this kind, or start a new one. Commits."""
     run = _interrupted(kind)
     if run is not None and run.status == INTERRUPTED:
@@ -90,8 +102,19 @@ def start_run(kind: str, now: datetime, settings: ScanSettings, since: datetime 
     if run is None:
         if kind == INCREMENTAL:
             since, until = _last_watermark(now, settings), now
-        run = ScanRun(kind=kind, since=since, until=until, watermark=until, started_at=now, errors=[],
-                      visits_scanned=0, findings=0, alerts_created=0, alerts_updated=0, points_scanned=0)
+        run = ScanRun(
+            kind=kind,
+            since=since,
+            until=until,
+            watermark=until,
+            started_at=now,
+            errors=[],
+            visits_scanned=0,
+            findings=0,
+            alerts_created=0,
+            alerts_updated=0,
+            points_scanned=0,
+        )
         db.session.add(run)
         db.session.commit()
     return run
@@ -125,7 +148,7 @@ def _write(outcome: Outcome, rules: RuleSet, run: ScanRun, now: datetime, clear_
 def _walk(ordered: list[tuple[int, int]], rules: RuleSet, now: datetime, settings: ScanSettings):
     """Evaluate the visit, caregiver and client scopes chunk by chunk: yields (part, chunk, outcome)."""
     for start in range(0, len(ordered), settings.chunk_size):
-        part = ordered[start:start + settings.chunk_size]
+        part = ordered[start : start + settings.chunk_size]
         chunk = build_chunk([vid for _, vid in part], now, settings.tz, settings.context_days)
         outcome = Outcome()
         evaluate_visits(rules, chunk.targets, chunk.ctx, outcome)
@@ -142,9 +165,15 @@ def _population(rules: RuleSet, days: set[date], now: datetime, settings: ScanSe
     return outcome
 
 
-def run_scan(run: ScanRun, rules: RuleSet, now: datetime, settings: ScanSettings,
-             progress: Callable[[int, int], None] | None = None, heartbeat: Callable[[], bool] | None = None,
-             stop: Callable[[], bool] | None = None) -> ScanRun:
+def run_scan(
+    run: ScanRun,
+    rules: RuleSet,
+    now: datetime,
+    settings: ScanSettings,
+    progress: Callable[[int, int], None] | None = None,
+    heartbeat: Callable[[], bool] | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> ScanRun:
     """Scan the run's targets chunk by chunk, committing a cursor after each; then the population rules.
 
     ``progress(done, total)`` is told after each chunk. Between chunks, ``heartbeat`` is called (the
@@ -174,7 +203,9 @@ def run_scan(run: ScanRun, rules: RuleSet, now: datetime, settings: ScanSettings
     return run
 
 
-def dry_run(rules: RuleSet, since: datetime, until: datetime, now: datetime, settings: ScanSettings) -> DryRun:
+def dry_run(
+    rules: RuleSet, since: datetime, until: datetime, now: datetime, settings: ScanSettings
+) -> DryRun:
     """Evaluate rules over a date range and return their findings; nothing is written."""
     result = DryRun()
     ordered = tg.ordered_targets(tg.range_visit_ids(since, until))

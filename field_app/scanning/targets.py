@@ -24,7 +24,11 @@ def _client_visits(client_first_day: dict[int, datetime], floor: datetime) -> se
     ids: set[int] = set()
     for client_id, first in client_first_day.items():
         start = max(first, floor)
-        ids.update(db.session.scalars(select(Visit.id).where(Visit.client_id == client_id, Visit.check_in_at >= start)))
+        ids.update(
+            db.session.scalars(
+                select(Visit.id).where(Visit.client_id == client_id, Visit.check_in_at >= start)
+            )
+        )
     return ids
 
 
@@ -38,23 +42,34 @@ def registry_visit_ids(since: datetime, until: datetime, now: datetime) -> set[i
     floor = now - REGISTRY_LOOKBACK
     window = lambda model: (model.imported_at > since, model.imported_at <= until)  # noqa: E731
     first: dict[int, datetime] = {}
-    for model, day in ((HospitalStay, HospitalStay.admitted_on), (DeathRecord, DeathRecord.died_on),
-                       (GradeChange, GradeChange.effective_on)):
+    for model, day in (
+        (HospitalStay, HospitalStay.admitted_on),
+        (DeathRecord, DeathRecord.died_on),
+        (GradeChange, GradeChange.effective_on),
+    ):
         for client_id, earliest in db.session.execute(
-                select(model.client_id, func.min(day)).where(*window(model)).group_by(model.client_id)):
+            select(model.client_id, func.min(day)).where(*window(model)).group_by(model.client_id)
+        ):
             start = _as_start(earliest)
             first[client_id] = min(first.get(client_id, start), start)
     ids = _client_visits(first, floor)
-    caregivers = set(db.session.scalars(select(CertificateRecord.caregiver_id).where(*window(CertificateRecord))))
+    caregivers = set(
+        db.session.scalars(select(CertificateRecord.caregiver_id).where(*window(CertificateRecord)))
+    )
     if caregivers:
-        ids.update(db.session.scalars(select(Visit.id).where(Visit.caregiver_id.in_(caregivers),
-                                                             Visit.check_in_at >= floor)))
+        ids.update(
+            db.session.scalars(
+                select(Visit.id).where(Visit.caregiver_id.in_(caregivers), Visit.check_in_at >= floor)
+            )
+        )
     return ids
 
 
 def range_visit_ids(since: datetime, until: datetime) -> set[int]:
     """Visits checked in within [since, until)."""
-    return set(db.session.scalars(select(Visit.id).where(Visit.check_in_at >= since, Visit.check_in_at < until)))
+    return set(
+        db.session.scalars(select(Visit.id).where(Visit.check_in_at >= since, Visit.check_in_at < until))
+    )
 
 
 def ordered_targets(ids: set[int]) -> list[tuple[int, int]]:
@@ -62,8 +77,10 @@ def ordered_targets(ids: set[int]) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     id_list = sorted(ids)
     for start in range(0, len(id_list), 900):
-        chunk = id_list[start:start + 900]
-        out.extend(db.session.execute(select(Visit.caregiver_id, Visit.id).where(Visit.id.in_(chunk))).tuples())
+        chunk = id_list[start : start + 900]
+        out.extend(
+            db.session.execute(select(Visit.caregiver_id, Visit.id).where(Visit.id.in_(chunk))).tuples()
+        )
     return sorted(out)
 
 

@@ -34,9 +34,16 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_user(username: str, password: str, role: str, *, caregiver: Caregiver | None = None,
-                client: Client | None = None, agencies: list[Agency] | None = None,
-                all_agencies: bool = False) -> User:
+def create_user(
+    username: str,
+    password: str,
+    role: str,
+    *,
+    caregiver: Caregiver | None = None,
+    client: Client | None = None,
+    agencies: list[Agency] | None = None,
+    all_agencies: bool = False,
+) -> User:
     """A new account; its role decides which binding it needs."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
@@ -46,26 +53,53 @@ def create_user(username: str, password: str, role: str, *, caregiver: Caregiver
         raise ValueError("supervisors and auditors need agencies or all_agencies")
     if len(password) < 8:
         raise ValueError("passwords have at least 8 characters")
-    user = User(username=username, password_hash=generate_password_hash(password, method="scrypt"), role=role,
-                caregiver_id=caregiver.id if caregiver else None, client_id=client.id if client else None,
-                all_agencies=all_agencies, agencies=list(agencies or []))
+    user = User(
+        username=username,
+        password_hash=generate_password_hash(password, method="scrypt"),
+        role=role,
+        caregiver_id=caregiver.id if caregiver else None,
+        client_id=client.id if client else None,
+        all_agencies=all_agencies,
+        agencies=list(agencies or []),
+    )
     db.session.add(user)
     db.session.flush()
     return user
 
 
-def _issue(user: User, kind: str, lifetime: timedelta, family: str, device_id: str | None, now: datetime) -> str:
+def _issue(
+    user: User, kind: str, lifetime: timedelta, family: str, device_id: str | None, now: datetime
+) -> str:
     token = secrets.token_urlsafe(32)
-    db.session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), kind=kind, device_id=device_id,
-                            family=family, expires_at=now + lifetime, created_at=now))
+    db.session.add(
+        ApiToken(
+            user_id=user.id,
+            token_hash=hash_token(token),
+            kind=kind,
+            device_id=device_id,
+            family=family,
+            expires_at=now + lifetime,
+            created_at=now,
+        )
+    )
     return token
 
 
-def issue_pair(user: User, device_id: str | None, now: datetime, access: timedelta, refresh: timedelta,
-               family: str | None = None) -> TokenPair:
+def issue_pair(
+    user: User,
+    device_id: str | None,
+    now: datetime,
+    access: timedelta,
+    refresh: timedelta,
+    family: str | None = None,
+) -> TokenPair:
     family = family or secrets.token_hex(8)
-    return TokenPair(_issue(user, ACCESS, access, family, device_id, now),
-                     _issue(user, REFRESH, refresh, family, device_id, now), int(access.total_seconds()), user)
+    return TokenPair(
+        _issue(user, ACCESS, access, family, device_id, now),
+        _issue(user, REFRESH, refresh, family, device_id, now),
+        int(access.total_seconds()),
+        user,
+    )
 
 
 def authenticate(username: str, password: str) -> User:
@@ -82,22 +116,28 @@ def bind_device(user: User, device_id: str | None, policy: str) -> str | None:
     if user.role != CAREGIVER:
         return None
     if not device_id:
-        raise ApiError(422, "device_required", "Caregivers sign in from their registered phone: send device_id.",
-                       "device_id")
+        raise ApiError(
+            422,
+            "device_required",
+            "Caregivers sign in from their registered phone: send device_id.",
+            "device_id",
+        )
     registered = any(d.device_id == device_id for d in db.session.get(Caregiver, user.caregiver_id).devices)
     if not registered:
         audit.record(f"user:{user.id}", "auth.unregistered_device", "user", user.id, policy=policy)
         if policy == "refuse":
-            raise ApiError(403, "device_not_registered", "This phone is not registered to the caregiver.",
-                           "device_id")
+            raise ApiError(
+                403, "device_not_registered", "This phone is not registered to the caregiver.", "device_id"
+            )
     return device_id
 
 
 def resolve(token: str, kind: str, now: datetime) -> ApiToken:
     """The live token row for a bearer token, or a 401."""
     # Every request starts here: one round trip for the token and its user.
-    row = db.session.scalar(select(ApiToken).options(joinedload(ApiToken.user))
-                            .where(ApiToken.token_hash == hash_token(token)))
+    row = db.session.scalar(
+        select(ApiToken).options(joinedload(ApiToken.user)).where(ApiToken.token_hash == hash_token(token))
+    )
     if row is None or row.kind != kind or row.revoked_at is not None or row.expires_at <= now:
         raise ApiError(401, "invalid_token", "The token is unknown, expired or revoked; sign in again.")
     if not row.user.active:
@@ -114,5 +154,8 @@ def refresh(refresh_token: str, now: datetime, access: timedelta, lifetime: time
 
 def revoke_family(token_row: ApiToken, now: datetime) -> None:
     """Sign out: every token of that sign-in stops working."""
-    db.session.execute(update(ApiToken).where(ApiToken.family == token_row.family, ApiToken.revoked_at.is_(None))
-                       .values(revoked_at=now))
+    db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.family == token_row.family, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )

@@ -48,8 +48,13 @@ def _conditions(user: User, flt: AlertFilter) -> list[ColumnElement[bool]]:
     for column, values in ((Alert.status, flt.statuses), (Alert.severity, flt.severities)):
         if values:
             conds.append(column.in_(values))
-    for column, value in ((Alert.rule_code, flt.rule), (Alert.outcome, flt.outcome), (Alert.agency_id, flt.agency_id),
-                          (Alert.caregiver_id, flt.caregiver_id), (Alert.client_id, flt.client_id)):
+    for column, value in (
+        (Alert.rule_code, flt.rule),
+        (Alert.outcome, flt.outcome),
+        (Alert.agency_id, flt.agency_id),
+        (Alert.caregiver_id, flt.caregiver_id),
+        (Alert.client_id, flt.client_id),
+    ):
         if value is not None:
             conds.append(column == value)
     if flt.occurred_from is not None:
@@ -66,9 +71,13 @@ def list_alerts(user: User, flt: AlertFilter, sort: str, page: int, per_page: in
     order = SORTS[sort]
     page_ids = select(Alert.id).where(*conds).order_by(*order).limit(per_page).offset((page - 1) * per_page)
     page_ids = page_ids.subquery()
-    stmt = (select(Alert, Visit.uuid).join(page_ids, page_ids.c.id == Alert.id)
-            .outerjoin(alert_visits, alert_visits.c.alert_id == Alert.id)
-            .outerjoin(Visit, Visit.id == alert_visits.c.visit_id).order_by(*order, Visit.id))
+    stmt = (
+        select(Alert, Visit.uuid)
+        .join(page_ids, page_ids.c.id == Alert.id)
+        .outerjoin(alert_visits, alert_visits.c.alert_id == Alert.id)
+        .outerjoin(Visit, Visit.id == alert_visits.c.visit_id)
+        .order_by(*order, Visit.id)
+    )
     rows: dict[int, tuple[Alert, list[str]]] = {}
     for alert, uuid in db.session.execute(stmt):
         uuids = rows.setdefault(alert.id, (alert, []))[1]
@@ -93,15 +102,22 @@ def visible_alert(user: User, alert_id: int, for_update: bool = False) -> Alert:
 
 
 def comments_of(alert_id: int) -> list[tuple[AlertComment, str]]:
-    stmt = (select(AlertComment, User.username).join(User, User.id == AlertComment.user_id)
-            .where(AlertComment.alert_id == alert_id).order_by(AlertComment.at, AlertComment.id))
+    stmt = (
+        select(AlertComment, User.username)
+        .join(User, User.id == AlertComment.user_id)
+        .where(AlertComment.alert_id == alert_id)
+        .order_by(AlertComment.at, AlertComment.id)
+    )
     return list(db.session.execute(stmt).tuples())
 
 
 def trail_of(alert_id: int) -> list[AuditEntry]:
     """The alert's audit entries in time order (ties by insertion)."""
-    stmt = (select(AuditEntry).where(AuditEntry.subject_type == "alert", AuditEntry.subject_id == str(alert_id))
-            .order_by(AuditEntry.at, AuditEntry.id))
+    stmt = (
+        select(AuditEntry)
+        .where(AuditEntry.subject_type == "alert", AuditEntry.subject_id == str(alert_id))
+        .order_by(AuditEntry.at, AuditEntry.id)
+    )
     return list(db.session.scalars(stmt))
 
 
@@ -112,7 +128,11 @@ def rule_counts(user: User, since: datetime | None, until: datetime | None) -> d
         conds.append(Alert.occurred_at >= since)
     if until is not None:
         conds.append(Alert.occurred_at < until)
-    stmt = select(Alert.rule_code, Alert.status, func.count()).where(*conds).group_by(Alert.rule_code, Alert.status)
+    stmt = (
+        select(Alert.rule_code, Alert.status, func.count())
+        .where(*conds)
+        .group_by(Alert.rule_code, Alert.status)
+    )
     out: dict[str, Counter] = {}
     for code, status, n in db.session.execute(stmt):
         out.setdefault(code, Counter())[status] += n

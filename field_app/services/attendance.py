@@ -49,16 +49,20 @@ def find_replay(attempt_uuid: str, visit_uuid: str, kind: str, caregiver_id: int
     if prior is None:
         return None
     if prior.visit.uuid != visit_uuid or prior.kind != kind or prior.caregiver_id != caregiver_id:
-        raise ApiError(409, "attempt_id_reused", "This attempt_id was already used for another attempt.",
-                       "attempt_id")
+        raise ApiError(
+            409, "attempt_id_reused", "This attempt_id was already used for another attempt.", "attempt_id"
+        )
     return AttemptResult(prior.response_status, prior, prior.visit, replayed=True)
 
 
 def _guard_attempts_left(visit: Visit, kind: str, max_attempts: int) -> None:
     if len(visit.attempts_of(kind)) >= max_attempts:
-        raise ApiError(429, "too_many_attempts",
-                       f"{max_attempts} {kind.replace('_', '-')} attempts were already made for this visit; "
-                       "it is kept as unverified for review.")
+        raise ApiError(
+            429,
+            "too_many_attempts",
+            f"{max_attempts} {kind.replace('_', '-')} attempts were already made for this visit; "
+            "it is kept as unverified for review.",
+        )
 
 
 def _guard_open_visit(visit: Visit, caregiver: Caregiver, client_id: int | None = None) -> None:
@@ -70,17 +74,39 @@ def _guard_open_visit(visit: Visit, caregiver: Caregiver, client_id: int | None 
         raise ApiError(409, "visit_not_open", "This visit is already checked out.")
 
 
-def _store_attempt(visit: Visit, kind: str, body: AttemptIn, face: FaceOutcome, place: PlacedFix,
-                   caregiver: Caregiver, now: datetime) -> VisitAttempt:
+def _store_attempt(
+    visit: Visit,
+    kind: str,
+    body: AttemptIn,
+    face: FaceOutcome,
+    place: PlacedFix,
+    caregiver: Caregiver,
+    now: datetime,
+) -> VisitAttempt:
     fix = body.fix
     attempt = VisitAttempt(
-        uuid=body.attempt_id, kind=kind, caregiver_id=caregiver.id, device_id=body.device_id,
+        uuid=body.attempt_id,
+        kind=kind,
+        caregiver_id=caregiver.id,
+        device_id=body.device_id,
         device_registered=any(d.device_id == body.device_id for d in caregiver.devices),
-        lat=fix.lat, lng=fix.lng, datum=fix.datum, lat_wgs84=place.lat_wgs84, lng_wgs84=place.lng_wgs84,
-        accuracy_m=fix.accuracy_m, mock=fix.mock, fix_time=fix.time, device_time=body.device_time,
-        received_at=now, face_status=face.status, face_distance=face.distance, face_threshold=face.threshold,
-        face_encoding=face.encoding, image_hash=face.image_hash,
-        geofence_status=place.fence.status, distance_m=round(place.fence.distance_m, 1),
+        lat=fix.lat,
+        lng=fix.lng,
+        datum=fix.datum,
+        lat_wgs84=place.lat_wgs84,
+        lng_wgs84=place.lng_wgs84,
+        accuracy_m=fix.accuracy_m,
+        mock=fix.mock,
+        fix_time=fix.time,
+        device_time=body.device_time,
+        received_at=now,
+        face_status=face.status,
+        face_distance=face.distance,
+        face_threshold=face.threshold,
+        face_encoding=face.encoding,
+        image_hash=face.image_hash,
+        geofence_status=place.fence.status,
+        distance_m=round(place.fence.distance_m, 1),
         response_status=422 if face.error else 200,
     )
     visit.attempts.append(attempt)
@@ -89,20 +115,28 @@ def _store_attempt(visit: Visit, kind: str, body: AttemptIn, face: FaceOutcome, 
 
 def _keep_selfie(attempt: VisitAttempt, photo: bytes) -> None:
     """Store the photo for auditors; it is purged after the retention period (selfies.purge_expired)."""
-    kind = "image/png" if photo.startswith(b"\x89PNG") else "image/jpeg" if photo.startswith(b"\xff\xd8") \
+    kind = (
+        "image/png"
+        if photo.startswith(b"\x89PNG")
+        else "image/jpeg"
+        if photo.startswith(b"\xff\xd8")
         else "application/octet-stream"
+    )
     db.session.add(Selfie(attempt=attempt, content_type=kind, data=photo))
 
 
 def _run_checks(caregiver: Caregiver, body: AttemptIn, fence, v: Verifier) -> tuple[FaceOutcome, PlacedFix]:
     if not caregiver.enrolments:
-        raise ApiError(409, "not_enrolled", "This caregiver has no enrolled face yet; enrol before checking in.")
+        raise ApiError(
+            409, "not_enrolled", "This caregiver has no enrolled face yet; enrol before checking in."
+        )
     face = check_face(body.selfie, [e.encoding for e in caregiver.enrolments], v.face_settings, v.engine)
     return face, place_fix(body.fix, fence, v.accuracy_factor)
 
 
-def _replay_or_count(body: AttemptIn, visit_uuid: str, kind: str,
-                     before_new: Callable[[], None] | None) -> AttemptResult | None:
+def _replay_or_count(
+    body: AttemptIn, visit_uuid: str, kind: str, before_new: Callable[[], None] | None
+) -> AttemptResult | None:
     """The stored answer to a re-sent attempt; for a new attempt None, after ``before_new``."""
     replay = find_replay(body.attempt_id, visit_uuid, kind, body.caregiver_id)
     if replay is None and before_new is not None:
@@ -110,51 +144,71 @@ def _replay_or_count(body: AttemptIn, visit_uuid: str, kind: str,
     return replay
 
 
-def check_in(visit_uuid: str, body: CheckInIn, v: Verifier, before_new: Callable[[], None] | None = None
-             ) -> AttemptResult:
+def check_in(
+    visit_uuid: str, body: CheckInIn, v: Verifier, before_new: Callable[[], None] | None = None
+) -> AttemptResult:
     """Record a check-in attempt; the first one opens the visit whatever its outcome. A re-sent attempt
     is answered from storage; ``before_new`` runs only for a new one (the API counts its rate limits)."""
     if replay := _replay_or_count(body, visit_uuid, CHECK_IN, before_new):
         return replay
     caregiver, client = caregiver_or_404(body.caregiver_id), client_or_404(body.client_id)
     if client.agency_id != caregiver.agency_id:  # another agency's client: as if it did not exist
-        raise ApiError(404, "client_not_found", f"No client {client.id} served by this caregiver's agency.",
-                       "client_id")
+        raise ApiError(
+            404, "client_not_found", f"No client {client.id} served by this caregiver's agency.", "client_id"
+        )
     visit = visit_or_none(visit_uuid)
     if visit is not None:
         _guard_open_visit(visit, caregiver, client.id)
         if visit.attempts_of(CHECK_IN)[-1].face_status == FACE_MATCHED:
-            raise ApiError(409, "already_checked_in", "This visit is already checked in with a matching face.")
+            raise ApiError(
+                409, "already_checked_in", "This visit is already checked in with a matching face."
+            )
         _guard_attempts_left(visit, CHECK_IN, v.max_attempts)
     face, place = _run_checks(caregiver, body, client_fence(client), v)
     if visit is None:
-        visit = Visit(uuid=visit_uuid, caregiver_id=caregiver.id, client_id=client.id,
-                      agency_id=client.agency_id, check_in_at=body.fix.time)
+        visit = Visit(
+            uuid=visit_uuid,
+            caregiver_id=caregiver.id,
+            client_id=client.id,
+            agency_id=client.agency_id,
+            check_in_at=body.fix.time,
+        )
         db.session.add(visit)
     attempt = _store_attempt(visit, CHECK_IN, body, face, place, caregiver, v.now)
     if v.keep_selfies:
         _keep_selfie(attempt, body.selfie)
     visit_state.refresh(visit, v.max_minutes)
-    audit.record(f"caregiver:{caregiver.id}", "visit.check_in", "visit", visit_uuid,
-                 attempt=body.attempt_id, face=face.status, geofence=place.fence.status)
+    audit.record(
+        f"caregiver:{caregiver.id}",
+        "visit.check_in",
+        "visit",
+        visit_uuid,
+        attempt=body.attempt_id,
+        face=face.status,
+        geofence=place.fence.status,
+    )
     return AttemptResult(attempt.response_status, attempt, visit, face.error)
 
 
-def check_out(visit_uuid: str, body: CheckOutIn, v: Verifier, before_new: Callable[[], None] | None = None
-              ) -> AttemptResult:
+def check_out(
+    visit_uuid: str, body: CheckOutIn, v: Verifier, before_new: Callable[[], None] | None = None
+) -> AttemptResult:
     """Record a check-out attempt; it closes the visit unless the face failed and a retry is left.
     Re-sent attempts and ``before_new`` as for check_in."""
     if replay := _replay_or_count(body, visit_uuid, CHECK_OUT, before_new):
         return replay
     visit = visit_or_none(visit_uuid)
     if visit is None:
-        raise ApiError(409, "not_checked_in", "There is no check-in for this visit, so it cannot be checked out.")
+        raise ApiError(
+            409, "not_checked_in", "There is no check-in for this visit, so it cannot be checked out."
+        )
     caregiver = caregiver_or_404(body.caregiver_id)
     _guard_open_visit(visit, caregiver)
     _guard_attempts_left(visit, CHECK_OUT, v.max_attempts)
     if body.fix.time < visit.check_in_at:
-        raise ApiError(422, "check_out_before_check_in", "The check-out fix is earlier than the check-in.",
-                       "fix.time")
+        raise ApiError(
+            422, "check_out_before_check_in", "The check-out fix is earlier than the check-in.", "fix.time"
+        )
     face, place = _run_checks(caregiver, body, client_fence(visit.client), v)
     attempt = _store_attempt(visit, CHECK_OUT, body, face, place, caregiver, v.now)
     if v.keep_selfies:
@@ -163,8 +217,16 @@ def check_out(visit_uuid: str, body: CheckOutIn, v: Verifier, before_new: Callab
     if face.matched or retries_left == 0:
         visit.state, visit.check_out_at = CLOSED, body.fix.time
     visit_state.refresh(visit, v.max_minutes)
-    audit.record(f"caregiver:{caregiver.id}", "visit.check_out", "visit", visit_uuid,
-                 attempt=body.attempt_id, face=face.status, geofence=place.fence.status, state=visit.state)
+    audit.record(
+        f"caregiver:{caregiver.id}",
+        "visit.check_out",
+        "visit",
+        visit_uuid,
+        attempt=body.attempt_id,
+        face=face.status,
+        geofence=place.fence.status,
+        state=visit.state,
+    )
     return AttemptResult(attempt.response_status, attempt, visit, face.error)
 
 

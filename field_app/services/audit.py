@@ -10,7 +10,8 @@ from field_app.models import AuditEntry
 
 def record(actor: str, action: str, subject_type: str, subject_id: object, **details: Any) -> AuditEntry:
     """Add one audit entry to the session; details must hold no faces, photos or coordinates."""
-    entry = AuditEntry(actor=actor, action=action, subject_type=subject_type, subject_id=str(subject_id),
-                       details=details)
+    entry = AuditEntry(
+        actor=actor, action=action, subject_type=subject_type, subject_id=str(subject_id), details=details
+    )
     db.session.add(entry)
     return entry

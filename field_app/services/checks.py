@@ -59,7 +59,9 @@ def face_settings(config: Mapping[str, Any]) -> FaceSettings:
     return settings
 
 
-def check_face(photo: bytes, enrolments: list[np.ndarray], settings: FaceSettings, engine=None) -> FaceOutcome:
+def check_face(
+    photo: bytes, enrolments: list[np.ndarray], settings: FaceSettings, engine=None
+) -> FaceOutcome:
     """Analyse a selfie and compare it with the caregiver's enrolments; a bad image is refused outright."""
     threshold = settings.match_threshold
     try:

@@ -35,9 +35,13 @@ def visits_per_day(first: date, last: date, tz: str, agencies: set[int] | None) 
     """Every day of the period with its visits by verification status, counts and shares."""
     start, end = utc_bounds(first, last, tz)
     day = local_day(Visit.check_in_at, tz, start)
-    stmt = _scoped(select(day, Visit.verification_status, func.count())
-                   .where(Visit.check_in_at >= start, Visit.check_in_at < end)
-                   .group_by(day, Visit.verification_status), Visit.agency_id, agencies)
+    stmt = _scoped(
+        select(day, Visit.verification_status, func.count())
+        .where(Visit.check_in_at >= start, Visit.check_in_at < end)
+        .group_by(day, Visit.verification_status),
+        Visit.agency_id,
+        agencies,
+    )
     counts: dict[str, dict[str, int]] = {}
     for d, status, n in db.session.execute(stmt):
         counts.setdefault(str(d), {})[status] = n
@@ -45,23 +49,35 @@ def visits_per_day(first: date, last: date, tz: str, agencies: set[int] | None) 
     for d in days(first, last):
         by_status = counts.get(d.isoformat(), {})
         total = sum(by_status.values())
-        out.append({"date": d.isoformat(), "visits": total,
-                    **{s: by_status.get(s, 0) for s in STATUSES},
-                    "shares": {s: round(by_status.get(s, 0) / total, 4) if total else 0.0 for s in STATUSES}})
+        out.append(
+            {
+                "date": d.isoformat(),
+                "visits": total,
+                **{s: by_status.get(s, 0) for s in STATUSES},
+                "shares": {s: round(by_status.get(s, 0) / total, 4) if total else 0.0 for s in STATUSES},
+            }
+        )
     return out
 
 
 def alerts_by(column, start: datetime, end: datetime, agencies: set[int] | None) -> list[dict[str, Any]]:
     """Alerts that occurred in the period counted by one column, largest first."""
     occurred = func.coalesce(Alert.occurred_at, Alert.first_seen_at)
-    stmt = _scoped(select(column, func.count()).where(Alert.outcome == "hit", occurred >= start, occurred < end)
-                   .group_by(column), Alert.agency_id, agencies)
+    stmt = _scoped(
+        select(column, func.count())
+        .where(Alert.outcome == "hit", occurred >= start, occurred < end)
+        .group_by(column),
+        Alert.agency_id,
+        agencies,
+    )
     rows = sorted(db.session.execute(stmt), key=lambda r: (-r[1], str(r[0])))
     return [{"key": key, "alerts": n} for key, n in rows]
 
 
 def _named(rows: list[dict], model) -> list[dict[str, Any]]:
-    codes = dict(db.session.execute(select(model.id, model.code).where(model.id.in_([r["id"] for r in rows]))).all())
+    codes = dict(
+        db.session.execute(select(model.id, model.code).where(model.id.in_([r["id"] for r in rows]))).all()
+    )
     return [{**r, "code": codes.get(r["id"])} for r in rows]
 
 
@@ -70,12 +86,18 @@ def dashboard(first: date, last: date, tz: str, agencies: set[int] | None, top: 
     start, end = utc_bounds(first, last, tz)
     amount, count = settlement.withheld_between(start, end, agencies)
     return {
-        "from": first.isoformat(), "to": last.isoformat(), "timezone": tz,
+        "from": first.isoformat(),
+        "to": last.isoformat(),
+        "timezone": tz,
         "visits_per_day": visits_per_day(first, last, tz, agencies),
-        "alerts": {"by_rule": alerts_by(Alert.rule_code, start, end, agencies),
-                   "by_agency": alerts_by(Alert.agency_id, start, end, agencies),
-                   "by_status": alerts_by(Alert.status, start, end, agencies)},
-        "top_risk": {"caregivers": _named(risk.caregiver_risk(top, agencies, start, end), Caregiver),
-                     "agencies": _named(risk.agency_risk(top, agencies, start, end), Agency)},
+        "alerts": {
+            "by_rule": alerts_by(Alert.rule_code, start, end, agencies),
+            "by_agency": alerts_by(Alert.agency_id, start, end, agencies),
+            "by_status": alerts_by(Alert.status, start, end, agencies),
+        },
+        "top_risk": {
+            "caregivers": _named(risk.caregiver_risk(top, agencies, start, end), Caregiver),
+            "agencies": _named(risk.agency_risk(top, agencies, start, end), Agency),
+        },
         "withheld": {"amount": str(amount), "visits": count},
     }

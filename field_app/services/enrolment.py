@@ -10,7 +10,9 @@ from field_app.verification.face import FaceError, FaceSettings, analyse_selfie
 from field_app.verification.images import ImageError
 
 
-def enrol(caregiver: Caregiver, photos: list[bytes], settings: FaceSettings, engine=None) -> list[FaceEnrolment]:
+def enrol(
+    caregiver: Caregiver, photos: list[bytes], settings: FaceSettings, engine=None
+) -> list[FaceEnrolment]:
     """Analyse every photo first; one bad photo refuses the whole request and stores nothing."""
     samples = []
     for n, photo in enumerate(photos):

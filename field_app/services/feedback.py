@@ -19,15 +19,19 @@ from field_app.security import agency_ids
 from field_app.services import audit
 
 
-def submit(user: User, visit: Visit, confirmed: bool, rating: int | None, comment: str | None,
-           now: datetime) -> VisitFeedback:
+def submit(
+    user: User, visit: Visit, confirmed: bool, rating: int | None, comment: str | None, now: datetime
+) -> VisitFeedback:
     """Store the family's answer for a closed visit and mark the visit changed for the next scan."""
     if visit.state != CLOSED:
-        raise ApiError(409, "visit_open", "Feedback is for finished visits: this one has not been checked out.")
+        raise ApiError(
+            409, "visit_open", "Feedback is for finished visits: this one has not been checked out."
+        )
     if db.session.scalar(select(VisitFeedback.id).where(VisitFeedback.visit_id == visit.id)) is not None:
         raise feedback_exists(visit.uuid)
-    feedback = VisitFeedback(visit_id=visit.id, user_id=user.id, confirmed=confirmed, rating=rating,
-                             comment=comment, at=now)
+    feedback = VisitFeedback(
+        visit_id=visit.id, user_id=user.id, confirmed=confirmed, rating=rating, comment=comment, at=now
+    )
     db.session.add(feedback)
     visit.changed_at = now  # the incremental scan picks the visit up again (rule C01 on a denial)
     audit.record(f"user:{user.id}", "visit.feedback", "visit", visit.uuid, confirmed=confirmed, rating=rating)
@@ -36,7 +40,9 @@ def submit(user: User, visit: Visit, confirmed: bool, rating: int | None, commen
 
 
 def feedback_exists(visit_uuid: str) -> ApiError:
-    return ApiError(409, "feedback_exists", f"Visit {visit_uuid} already has the family's answer; it is final.")
+    return ApiError(
+        409, "feedback_exists", f"Visit {visit_uuid} already has the family's answer; it is final."
+    )
 
 
 @dataclass(frozen=True)
@@ -55,13 +61,25 @@ def ratings(user: User, by: str) -> list[Rating]:
     owner, owner_agency = (Caregiver, Caregiver.agency_id) if by == "caregiver" else (Agency, Agency.id)
     fb = VisitFeedback
     key = Visit.caregiver_id if by == "caregiver" else Visit.agency_id
-    stmt = (select(owner.id, owner.name, owner_agency, func.avg(fb.rating), func.count(fb.rating), func.count(fb.id),
-                   func.sum(case((fb.confirmed.is_(False), 1), else_=0)))
-            .join(Visit, Visit.id == fb.visit_id).join(owner, owner.id == key)
-            .group_by(owner.id, owner.name, owner_agency))
+    stmt = (
+        select(
+            owner.id,
+            owner.name,
+            owner_agency,
+            func.avg(fb.rating),
+            func.count(fb.rating),
+            func.count(fb.id),
+            func.sum(case((fb.confirmed.is_(False), 1), else_=0)),
+        )
+        .join(Visit, Visit.id == fb.visit_id)
+        .join(owner, owner.id == key)
+        .group_by(owner.id, owner.name, owner_agency)
+    )
     scope = agency_ids(user)
     if scope is not None:
         stmt = stmt.where(Visit.agency_id.in_(sorted(scope)))
-    rows = [Rating(i, name, agency, None if avg is None else round(float(avg), 2), n, total, int(denied or 0))
-            for i, name, agency, avg, n, total, denied in db.session.execute(stmt)]
+    rows = [
+        Rating(i, name, agency, None if avg is None else round(float(avg), 2), n, total, int(denied or 0))
+        for i, name, agency, avg, n, total, denied in db.session.execute(stmt)
+    ]
     return sorted(rows, key=lambda r: (r.average_stars is None, -(r.average_stars or 0), -r.ratings, r.id))

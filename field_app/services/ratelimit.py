@@ -18,14 +18,21 @@ def hit(key: str, limit: int, window_seconds: int, now: datetime) -> int:
     module = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     stmt = module.insert(RateCounter).values(key=key, window_start=window, count=1)
     same_window = RateCounter.window_start == stmt.excluded.window_start
-    stmt = stmt.on_conflict_do_update(index_elements=["key"], set_={
-        "count": case((same_window, RateCounter.count + 1), else_=1),
-        "window_start": stmt.excluded.window_start,
-    }).returning(RateCounter.count)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["key"],
+        set_={
+            "count": case((same_window, RateCounter.count + 1), else_=1),
+            "window_start": stmt.excluded.window_start,
+        },
+    ).returning(RateCounter.count)
     count = db.session.execute(stmt).scalar_one()
     db.session.commit()  # counted even when the request fails later: that is the point
     if count > limit:
         retry = window + window_seconds - int(now.timestamp())
-        raise ApiError(429, "rate_limited", f"Too many requests; try again in {retry} s.",
-                       extra={"retry_after_seconds": retry})
+        raise ApiError(
+            429,
+            "rate_limited",
+            f"Too many requests; try again in {retry} s.",
+            extra={"retry_after_seconds": retry},
+        )
     return count

@@ -29,11 +29,16 @@ from field_app.services import audit
 
 #: kind -> (model, column holding the client's or caregiver's id)
 TARGETS = {
-    "hospital_stays": (HospitalStay, "client_id"), "deaths": (DeathRecord, "client_id"),
-    "certificates": (CertificateRecord, "caregiver_id"), "grades": (GradeChange, "client_id"),
+    "hospital_stays": (HospitalStay, "client_id"),
+    "deaths": (DeathRecord, "client_id"),
+    "certificates": (CertificateRecord, "caregiver_id"),
+    "grades": (GradeChange, "client_id"),
 }
 #: how a file names whom a row is about -> (model, its column, a noun for messages)
-OWNERS = {"insured_id": (Client, Client.insured_id, "client"), "caregiver_code": (Caregiver, Caregiver.code, "caregiver")}
+OWNERS = {
+    "insured_id": (Client, Client.insured_id, "client"),
+    "caregiver_code": (Caregiver, Caregiver.code, "caregiver"),
+}
 CHUNK = 500  # values per IN (...): far below SQLite's and PostgreSQL's parameter limits
 MAX_ERRORS = 100  # errors listed; the rest are counted
 
@@ -52,8 +57,10 @@ class RowsInvalid(Exception):
     def __init__(self, kind: str, errors: list[RowError]):
         self.kind, self.errors = kind, sorted(errors, key=lambda e: e.line)
         self.failed_rows = len({e.line for e in errors})
-        super().__init__(f"{self.failed_rows} {kind} row(s) failed the checks ({len(errors)} error(s)); "
-                         "nothing was imported.")
+        super().__init__(
+            f"{self.failed_rows} {kind} row(s) failed the checks ({len(errors)} error(s)); "
+            "nothing was imported."
+        )
 
     @property
     def shown(self) -> list[RowError]:
@@ -81,8 +88,9 @@ def read_file(kind: str, path: str | Path, fmt: str) -> list[tuple[int, Any]]:
         text = data.decode("utf-8-sig")  # with or without a BOM (Excel writes one)
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raise RegistryFileError([RowError(line, None, "the file is not UTF-8 text (convert GBK/GB18030 "
-                                                      "exports to UTF-8)")]) from None
+        raise RegistryFileError(
+            [RowError(line, None, "the file is not UTF-8 text (convert GBK/GB18030 exports to UTF-8)")]
+        ) from None
     if not text.strip():
         raise RegistryFileError([RowError(1, None, f"the file is empty (expected {fmt.upper()} rows)")])
     return list(read_csv(KINDS[kind], text)) if fmt == "csv" else read_json(text)
@@ -103,9 +111,14 @@ def read_csv(kind: rr.Kind, text: str) -> Iterator[tuple[int, dict]]:
 def _check_header(kind: rr.Kind, header: list[str]) -> None:
     named = [name for name in header if name]  # nameless columns: a spreadsheet's trailing commas
     errors = rr.shape_errors(kind, 1, dict.fromkeys(named))
-    errors += [RowError(1, n, f"column {n} appears twice") for n in sorted({n for n in named if named.count(n) > 1})]
-    errors += [RowError(1, c.name, f"missing column {c.name}") for c in kind.columns
-               if c.in_header and c.name not in named]
+    errors += [
+        RowError(1, n, f"column {n} appears twice") for n in sorted({n for n in named if named.count(n) > 1})
+    ]
+    errors += [
+        RowError(1, c.name, f"missing column {c.name}")
+        for c in kind.columns
+        if c.in_header and c.name not in named
+    ]
     if errors:
         raise RegistryFileError(errors)
 
@@ -125,7 +138,7 @@ def _as_row(header: list[str], record: list[str]) -> dict:
     padded = record + [""] * (len(header) - len(record))  # short rows: the missing cells are empty
     # Surplus cells are looked at below; nameless columns (trailing commas) only matter when filled.
     row = {name: cell for name, cell in zip(header, padded, strict=False) if name or cell.strip()}
-    extra = [cell for cell in record[len(header):] if cell.strip()]
+    extra = [cell for cell in record[len(header) :] if cell.strip()]
     if extra:
         row[rr.EXTRA] = extra
     return row
@@ -136,7 +149,9 @@ def read_json(text: str) -> list[tuple[int, Any]]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise RegistryFileError([RowError(exc.lineno, None, f"not valid JSON: {exc.msg} (column {exc.colno})")]) from None
+        raise RegistryFileError(
+            [RowError(exc.lineno, None, f"not valid JSON: {exc.msg} (column {exc.colno})")]
+        ) from None
     if isinstance(data, dict) and set(data) == {"rows"}:
         data = data["rows"]
     if not isinstance(data, list):
@@ -144,8 +159,9 @@ def read_json(text: str) -> list[tuple[int, Any]]:
     return list(enumerate(data, start=1))
 
 
-def parse_rows(kind: str, rows: Iterable[tuple[int, Any]],
-               today: date | None = None) -> tuple[list[dict[str, Any]], list[RowError]]:
+def parse_rows(
+    kind: str, rows: Iterable[tuple[int, Any]], today: date | None = None
+) -> tuple[list[dict[str, Any]], list[RowError]]:
     """Check rows and look up whom they are about: model-ready dicts and the errors, by line."""
     spec = KINDS[kind]
     parsed, errors = rr.parse_rows(spec, rows, today)
@@ -163,7 +179,7 @@ def parse_rows(kind: str, rows: Iterable[tuple[int, Any]],
 
 def _chunks(values: list) -> Iterator[list]:
     for start in range(0, len(values), CHUNK):
-        yield values[start:start + CHUNK]
+        yield values[start : start + CHUNK]
 
 
 def _owner_ids(ref: str, names: set[str]) -> dict[str, int]:
@@ -207,14 +223,24 @@ def apply(kind: str, rows: list[dict[str, Any]], now: datetime) -> ImportResult:
     return ImportResult(kind, len(new), updated, len(rows) - len(new) - updated)
 
 
-def import_rows(kind: str, rows: Iterable[tuple[int, Any]], now: datetime, today: date | None,
-                actor: str, source: str) -> ImportResult:
+def import_rows(
+    kind: str, rows: Iterable[tuple[int, Any]], now: datetime, today: date | None, actor: str, source: str
+) -> ImportResult:
     """Check all rows, then apply them and audit the import; RowsInvalid (nothing written) otherwise."""
     valid, errors = parse_rows(kind, rows, today)
     if errors:
         raise RowsInvalid(kind, errors)
     result = apply(kind, valid, now)
     # Counts only: the rows themselves name people (insured ids, staff numbers).
-    audit.record(actor, "registry.import", "registry", kind, source=source, rows=len(valid),
-                 inserted=result.inserted, updated=result.updated, unchanged=result.unchanged)
+    audit.record(
+        actor,
+        "registry.import",
+        "registry",
+        kind,
+        source=source,
+        rows=len(valid),
+        inserted=result.inserted,
+        updated=result.updated,
+        unchanged=result.unchanged,
+    )
     return result

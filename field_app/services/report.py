@@ -26,35 +26,71 @@ def _local(moment: datetime | None, tz: str) -> str:
 def _violations(agency_id: int, start: datetime, end: datetime, tz: str) -> list[dict[str, Any]]:
     """Confirmed alerts (确认违规) that occurred in the month, oldest first."""
     occurred = func.coalesce(Alert.occurred_at, Alert.first_seen_at)
-    stmt = (select(Alert, Caregiver.code, Client.insured_id)
-            .outerjoin(Caregiver, Caregiver.id == Alert.caregiver_id).outerjoin(Client, Client.id == Alert.client_id)
-            .where(Alert.agency_id == agency_id, Alert.status == ALERT_CONFIRMED, Alert.outcome == "hit",
-                   occurred >= start, occurred < end).order_by(occurred, Alert.id))
-    return [{"id": a.id, "rule_code": a.rule_code, "occurred": _local(a.occurred_at or a.first_seen_at, tz),
-             "caregiver": code or "", "client": insured or "", "message": a.message, "score": a.score,
-             "decided": _local(a.decided_at, tz), "reason": a.decision_reason or ""}
-            for a, code, insured in db.session.execute(stmt)]
+    stmt = (
+        select(Alert, Caregiver.code, Client.insured_id)
+        .outerjoin(Caregiver, Caregiver.id == Alert.caregiver_id)
+        .outerjoin(Client, Client.id == Alert.client_id)
+        .where(
+            Alert.agency_id == agency_id,
+            Alert.status == ALERT_CONFIRMED,
+            Alert.outcome == "hit",
+            occurred >= start,
+            occurred < end,
+        )
+        .order_by(occurred, Alert.id)
+    )
+    return [
+        {
+            "id": a.id,
+            "rule_code": a.rule_code,
+            "occurred": _local(a.occurred_at or a.first_seen_at, tz),
+            "caregiver": code or "",
+            "client": insured or "",
+            "message": a.message,
+            "score": a.score,
+            "decided": _local(a.decided_at, tz),
+            "reason": a.decision_reason or "",
+        }
+        for a, code, insured in db.session.execute(stmt)
+    ]
 
 
 def _top_caregivers(agency_id: int, start: datetime, end: datetime) -> list[dict[str, Any]]:
     rows = risk.caregiver_risk(10, {agency_id}, start, end)
-    names = {c.id: c for c in db.session.scalars(select(Caregiver).where(Caregiver.id.in_([r["id"] for r in rows])))}
+    names = {
+        c.id: c
+        for c in db.session.scalars(select(Caregiver).where(Caregiver.id.in_([r["id"] for r in rows])))
+    }
     return [{**r, "code": names[r["id"]].code, "name": names[r["id"]].name} for r in rows]
 
 
 def _withheld(lines: list[settlement.Line], tz: str) -> list[dict[str, Any]]:
-    return [{"visit_id": x.visit.uuid, "check_in": _local(x.visit.check_in_at, tz), "amount": str(x.amount),
-             "reasons": "; ".join(r["message"] for r in x.reasons)} for x in lines if not x.payable]
+    return [
+        {
+            "visit_id": x.visit.uuid,
+            "check_in": _local(x.visit.check_in_at, tz),
+            "amount": str(x.amount),
+            "reasons": "; ".join(r["message"] for r in x.reasons),
+        }
+        for x in lines
+        if not x.payable
+    ]
 
 
-def _headline(per_day: list[dict], lines: list[settlement.Line], alerts: int, violations: int,
-              totals: dict[str, Any]) -> dict[str, Any]:
+def _headline(
+    per_day: list[dict], lines: list[settlement.Line], alerts: int, violations: int, totals: dict[str, Any]
+) -> dict[str, Any]:
     visits = sum(d["visits"] for d in per_day)
     verified = sum(d[VERIFIED] for d in per_day)
-    return {"visits": visits, "verified": verified,
-            "verified_share": f"{verified / visits:.1%}" if visits else "–",
-            "alerts": alerts, "violations": violations, "payable_visits": sum(1 for x in lines if x.payable),
-            **totals}
+    return {
+        "visits": visits,
+        "verified": verified,
+        "verified_share": f"{verified / visits:.1%}" if visits else "–",
+        "alerts": alerts,
+        "violations": violations,
+        "payable_visits": sum(1 for x in lines if x.payable),
+        **totals,
+    }
 
 
 def monthly_report(agency: Agency, first: date, last: date, tz: str) -> str:
@@ -67,12 +103,20 @@ def monthly_report(agency: Agency, first: date, last: date, tz: str) -> str:
     statement = settlement.agency_statement(agency.id, first, last, tz, lines)
     violations = _violations(agency.id, start, end, tz)
     context = {
-        "agency": agency, "month": first.strftime("%Y-%m"), "timezone": tz,
-        "headline": _headline(per_day, lines, sum(r["alerts"] for r in by_rule), len(violations),
-                              statement["totals"]),
+        "agency": agency,
+        "month": first.strftime("%Y-%m"),
+        "timezone": tz,
+        "headline": _headline(
+            per_day, lines, sum(r["alerts"] for r in by_rule), len(violations), statement["totals"]
+        ),
         "visits_chart": Markup(bar_chart("Visits per day", [(d["date"][8:], d["visits"]) for d in per_day])),
-        "alerts_chart": Markup(bar_chart("Alerts by rule", [(r["key"], r["alerts"]) for r in by_rule], "#b5523b")),
-        "violations": violations, "top_caregivers": _top_caregivers(agency.id, start, end),
-        "clients": statement["clients"], "totals": statement["totals"], "withheld": _withheld(lines, tz),
+        "alerts_chart": Markup(
+            bar_chart("Alerts by rule", [(r["key"], r["alerts"]) for r in by_rule], "#b5523b")
+        ),
+        "violations": violations,
+        "top_caregivers": _top_caregivers(agency.id, start, end),
+        "clients": statement["clients"],
+        "totals": statement["totals"],
+        "withheld": _withheld(lines, tz),
     }
     return render_template("report/monthly.html", **context)

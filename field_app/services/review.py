@@ -33,8 +33,14 @@ from field_app.services.alert_queries import visible_alerts
 PENDING = "pending_second_review"
 ACTIONS = ("start", "propose_confirm", "confirm", "dismiss", "escalate", "reopen")
 #: where each action leads, for error messages naming the refused transition
-TARGET = {"start": ALERT_IN_REVIEW, "propose_confirm": PENDING, "confirm": ALERT_CONFIRMED,
-          "dismiss": ALERT_DISMISSED, "escalate": ALERT_ESCALATED, "reopen": ALERT_OPEN}
+TARGET = {
+    "start": ALERT_IN_REVIEW,
+    "propose_confirm": PENDING,
+    "confirm": ALERT_CONFIRMED,
+    "dismiss": ALERT_DISMISSED,
+    "escalate": ALERT_ESCALATED,
+    "reopen": ALERT_OPEN,
+}
 UNDECIDED = (ALERT_OPEN, ALERT_IN_REVIEW, PENDING)
 ALLOWED = {
     "start": (ALERT_OPEN,),
@@ -64,8 +70,12 @@ def _propose(alert: Alert, user: User, reason: str, now: datetime) -> None:
 
 def _confirm(alert: Alert, user: User, reason: str, now: datetime) -> None:
     if alert.first_reviewer_id == user.id:
-        raise ApiError(409, "second_reviewer_required",
-                       "A confirmation needs a second reviewer: you made the first review of this alert.", "action")
+        raise ApiError(
+            409,
+            "second_reviewer_required",
+            "A confirmation needs a second reviewer: you made the first review of this alert.",
+            "action",
+        )
     _decide(alert, user, reason, now)
 
 
@@ -82,15 +92,23 @@ def _reopen(alert: Alert, user: User, reason: str, now: datetime) -> None:
 
 
 APPLY: dict[str, Callable[[Alert, User, str, datetime], None]] = {
-    "start": lambda *_: None, "propose_confirm": _propose, "confirm": _confirm, "dismiss": _dismiss,
-    "escalate": _decide, "reopen": _reopen,
+    "start": lambda *_: None,
+    "propose_confirm": _propose,
+    "confirm": _confirm,
+    "dismiss": _dismiss,
+    "escalate": _decide,
+    "reopen": _reopen,
 }
 
 
 def refusal(alert: Alert, action: str) -> ApiError:
     source = state_of(alert)
-    return ApiError(409, "invalid_transition",
-                    f"Alert {alert.id} cannot go from {source} to {TARGET[action]} ({action}).", "action")
+    return ApiError(
+        409,
+        "invalid_transition",
+        f"Alert {alert.id} cannot go from {source} to {TARGET[action]} ({action}).",
+        "action",
+    )
 
 
 def review(alert: Alert, user: User, action: str, reason: str, now: datetime) -> AuditEntry:
@@ -101,8 +119,13 @@ def review(alert: Alert, user: User, action: str, reason: str, now: datetime) ->
     APPLY[action](alert, user, reason, now)
     target = TARGET[action]
     alert.status = ALERT_IN_REVIEW if target == PENDING else target
-    entry = audit.record(f"user:{user.id}", f"alert.{action}", "alert", alert.id,
-                         **{"from": source, "to": target, "reason": reason})
+    entry = audit.record(
+        f"user:{user.id}",
+        f"alert.{action}",
+        "alert",
+        alert.id,
+        **{"from": source, "to": target, "reason": reason},
+    )
     entry.at = now
     db.session.flush()
     return entry
@@ -114,13 +137,21 @@ def bulk_dismiss(user: User, alert_ids: list[int], reason: str, now: datetime) -
     found = {a.id: a for a in visible_alerts(user, wanted, for_update=True)}
     missing = [i for i in wanted if i not in found]
     if missing:
-        raise ApiError(404, "alert_not_found", f"No alerts {', '.join(map(str, missing))}; nothing was dismissed.",
-                       "alert_ids")
+        raise ApiError(
+            404,
+            "alert_not_found",
+            f"No alerts {', '.join(map(str, missing))}; nothing was dismissed.",
+            "alert_ids",
+        )
     stuck = [a for a in found.values() if state_of(a) not in UNDECIDED]
     if stuck:
         named = ", ".join(f"{a.id} ({state_of(a)})" for a in stuck)
-        raise ApiError(409, "invalid_transition",
-                       f"Alerts {named} cannot go to dismissed; nothing was dismissed.", "alert_ids")
+        raise ApiError(
+            409,
+            "invalid_transition",
+            f"Alerts {named} cannot go to dismissed; nothing was dismissed.",
+            "alert_ids",
+        )
     for alert_id in wanted:
         review(found[alert_id], user, "dismiss", reason, now)
     return [found[i] for i in wanted]
@@ -131,7 +162,9 @@ def add_comment(alert: Alert, user: User, text: str, now: datetime) -> AlertComm
     comment = AlertComment(alert_id=alert.id, user_id=user.id, at=now, text=text)
     db.session.add(comment)
     db.session.flush()
-    entry = audit.record(f"user:{user.id}", "alert.comment", "alert", alert.id, comment_id=comment.id, text=text)
+    entry = audit.record(
+        f"user:{user.id}", "alert.comment", "alert", alert.id, comment_id=comment.id, text=text
+    )
     entry.at = now
     db.session.flush()
     return comment

@@ -20,12 +20,17 @@ WEIGHT = case(
 )
 
 
-def _ranked(column, top: int, agencies: set[int] | None, since: datetime | None,
-            until: datetime | None) -> list[dict]:
+def _ranked(
+    column, top: int, agencies: set[int] | None, since: datetime | None, until: datetime | None
+) -> list[dict]:
     risk = func.sum(Alert.score * WEIGHT)
-    stmt = (select(column, risk.label("risk"), func.count().label("alerts"))
-            .where(column.is_not(None), Alert.outcome == "hit")
-            .group_by(column).order_by(risk.desc(), column).limit(top))
+    stmt = (
+        select(column, risk.label("risk"), func.count().label("alerts"))
+        .where(column.is_not(None), Alert.outcome == "hit")
+        .group_by(column)
+        .order_by(risk.desc(), column)
+        .limit(top)
+    )
     if agencies is not None:  # a supervisor's ranking covers only the agencies they see
         stmt = stmt.where(Alert.agency_id.in_(agencies))
     if since is not None:
@@ -35,13 +40,21 @@ def _ranked(column, top: int, agencies: set[int] | None, since: datetime | None,
     return [{"id": row[0], "risk": int(row[1] or 0), "alerts": row[2]} for row in db.session.execute(stmt)]
 
 
-def caregiver_risk(top: int = 20, agencies: set[int] | None = None, since: datetime | None = None,
-                   until: datetime | None = None) -> list[dict]:
+def caregiver_risk(
+    top: int = 20,
+    agencies: set[int] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[dict]:
     """Caregivers with the highest risk first, optionally within agencies and alerts occurring in [since, until)."""
     return _ranked(Alert.caregiver_id, top, agencies, since, until)
 
 
-def agency_risk(top: int = 20, agencies: set[int] | None = None, since: datetime | None = None,
-                until: datetime | None = None) -> list[dict]:
+def agency_risk(
+    top: int = 20,
+    agencies: set[int] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[dict]:
     """Agencies with the highest risk first, optionally within agencies and alerts occurring in [since, until)."""
     return _ranked(Alert.agency_id, top, agencies, since, until)

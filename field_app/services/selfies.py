@@ -19,7 +19,9 @@ def read(user: User, attempt_uuid: str) -> Selfie:
     attempt = db.session.scalar(select(VisitAttempt).where(VisitAttempt.uuid == attempt_uuid))
     selfie = None if attempt is None else db.session.get(Selfie, attempt.id)
     if selfie is None or not sees_agency(user, attempt.visit.agency_id):
-        raise ApiError(404, "selfie_not_found", "No stored selfie for this attempt (none kept, purged, or not yours).")
+        raise ApiError(
+            404, "selfie_not_found", "No stored selfie for this attempt (none kept, purged, or not yours)."
+        )
     audit.record(f"user:{user.id}", "selfie.read", "attempt", attempt_uuid)
     return selfie
 
@@ -29,6 +31,12 @@ def purge_expired(now: datetime, retention_days: int) -> int:
     cutoff = now - timedelta(days=retention_days)
     result = db.session.execute(delete(Selfie).where(Selfie.stored_at < cutoff))
     if result.rowcount:
-        audit.record("system:scheduler", "selfie.purge", "selfies", "expired", count=result.rowcount,
-                     retention_days=retention_days)
+        audit.record(
+            "system:scheduler",
+            "selfie.purge",
+            "selfies",
+            "expired",
+            count=result.rowcount,
+            retention_days=retention_days,
+        )
     return result.rowcount

@@ -30,12 +30,21 @@ class UploadResult:
 
 def _guard_upload_window(visit: Visit, now: datetime, grace_hours: float) -> None:
     if visit.state == CLOSED and now > visit.check_out_at + timedelta(hours=grace_hours):
-        raise ApiError(409, "visit_closed",
-                       f"The visit was checked out more than {grace_hours:g} hours ago; late uploads are closed.")
+        raise ApiError(
+            409,
+            "visit_closed",
+            f"The visit was checked out more than {grace_hours:g} hours ago; late uploads are closed.",
+        )
 
 
-def add_trail(visit: Visit, batch: TrailBatchIn, now: datetime, grace_hours: float, accuracy_factor: float,
-              rescan_open_after: timedelta) -> UploadResult:
+def add_trail(
+    visit: Visit,
+    batch: TrailBatchIn,
+    now: datetime,
+    grace_hours: float,
+    accuracy_factor: float,
+    rescan_open_after: timedelta,
+) -> UploadResult:
     """Store new trail points with their geofence status; points already stored are skipped.
 
     New points mark the visit changed, so that the incremental scan judges its trail again, but an
@@ -51,38 +60,71 @@ def add_trail(visit: Visit, batch: TrailBatchIn, now: datetime, grace_hours: flo
     unique = {p.time: p for p in batch.points}  # a fix time occurs once per visit
     points = list(unique.values())
     coords = [to_wgs84(p.lat, p.lng, p.datum) for p in points]
-    fences = check_fixes(client_fence(visit.client), [c[0] for c in coords], [c[1] for c in coords],
-                         [p.accuracy_m for p in points], accuracy_factor)
+    fences = check_fixes(
+        client_fence(visit.client),
+        [c[0] for c in coords],
+        [c[1] for c in coords],
+        [p.accuracy_m for p in points],
+        accuracy_factor,
+    )
     rows = [
-        dict(visit_id=visit.id, fix_time=p.time, lat=p.lat, lng=p.lng, datum=p.datum, lat_wgs84=lat, lng_wgs84=lng,
-             accuracy_m=p.accuracy_m, mock=p.mock, altitude_m=p.altitude_m, speed_mps=p.speed_mps,
-             bearing_deg=p.bearing_deg, geofence_status=f.status, distance_m=round(f.distance_m, 1), received_at=now)
+        dict(
+            visit_id=visit.id,
+            fix_time=p.time,
+            lat=p.lat,
+            lng=p.lng,
+            datum=p.datum,
+            lat_wgs84=lat,
+            lng_wgs84=lng,
+            accuracy_m=p.accuracy_m,
+            mock=p.mock,
+            altitude_m=p.altitude_m,
+            speed_mps=p.speed_mps,
+            bearing_deg=p.bearing_deg,
+            geofence_status=f.status,
+            distance_m=round(f.distance_m, 1),
+            received_at=now,
+        )
         for p, (lat, lng), f in zip(points, coords, fences, strict=True)
     ]
     stored = insert_ignoring_duplicates(TrailPoint, rows, ["visit_id", "fix_time"])
-    if stored and (visit.state == CLOSED or visit.changed_at is None
-                   or now - visit.changed_at >= rescan_open_after):
+    if stored and (
+        visit.state == CLOSED or visit.changed_at is None or now - visit.changed_at >= rescan_open_after
+    ):
         visit.changed_at = now
     return UploadResult(received, stored, received - stored)
 
 
-def add_items(visit: Visit, body: ItemsIn, now: datetime, grace_hours: float, max_minutes: int,
-              tz: str) -> UploadResult:
+def add_items(
+    visit: Visit, body: ItemsIn, now: datetime, grace_hours: float, max_minutes: int, tz: str
+) -> UploadResult:
     """Store performed items, marking those outside the care plan or needing a nurse the caregiver is not."""
     _guard_upload_window(visit, now, grace_hours)
     codes = {i.code for i in body.items}
-    catalogue = {s.code: s for s in db.session.scalars(select(ServiceItem).where(ServiceItem.code.in_(codes)))}
+    catalogue = {
+        s.code: s for s in db.session.scalars(select(ServiceItem).where(ServiceItem.code.in_(codes)))
+    }
     for n, item in enumerate(body.items):
         if item.code not in catalogue:
-            raise ApiError(422, "unknown_service_item", f"{item.code} is not in the service catalogue.",
-                           f"items[{n}].code")
+            raise ApiError(
+                422,
+                "unknown_service_item",
+                f"{item.code} is not in the service catalogue.",
+                f"items[{n}].code",
+            )
     plan = visit.client.current_plan(local_date(visit.check_in_at, tz))
     authorised = {s.code for s in plan.items} if plan else set()
     caregiver = db.session.get(Caregiver, visit.caregiver_id)
     rows = [
-        dict(visit_id=visit.id, service_code=i.code, started_at=i.started_at, ended_at=i.ended_at,
-             in_care_plan=i.code in authorised,
-             nurse_required=catalogue[i.code].needs_nurse and not caregiver.is_nurse, received_at=now)
+        dict(
+            visit_id=visit.id,
+            service_code=i.code,
+            started_at=i.started_at,
+            ended_at=i.ended_at,
+            in_care_plan=i.code in authorised,
+            nurse_required=catalogue[i.code].needs_nurse and not caregiver.is_nurse,
+            received_at=now,
+        )
         for i in {(i.code, i.started_at): i for i in body.items}.values()
     ]
     stored = insert_ignoring_duplicates(PerformedItem, rows, ["visit_id", "service_code", "started_at"])

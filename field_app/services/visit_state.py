@@ -17,16 +17,20 @@ def item_minimum_minutes(visit: Visit) -> list[int]:
     codes = [item.service_code for item in visit.items]
     if not codes:
         return []
-    minutes = dict(db.session.execute(
-        select(ServiceItem.code, ServiceItem.min_minutes).where(ServiceItem.code.in_(codes))
-    ).all())
+    minutes = dict(
+        db.session.execute(
+            select(ServiceItem.code, ServiceItem.min_minutes).where(ServiceItem.code.in_(codes))
+        ).all()
+    )
     return [minutes.get(code, 0) for code in codes]
 
 
 def refresh(visit: Visit, max_minutes: int) -> None:
     """Recompute the duration check and the verification status; mark the visit changed."""
     if visit.state == CLOSED:
-        result = check_duration(visit.check_in_at, visit.check_out_at, item_minimum_minutes(visit), max_minutes)
+        result = check_duration(
+            visit.check_in_at, visit.check_out_at, item_minimum_minutes(visit), max_minutes
+        )
         visit.duration_status, visit.required_minutes = result.status, result.required_minutes
     ins, outs = visit.attempts_of(CHECK_IN), visit.attempts_of(CHECK_OUT)
     check_in = EndOutcome(ins[-1].face_status, ins[-1].geofence_status)

@@ -73,8 +73,15 @@ def dwell(positions: list[Position], gap_minutes: float) -> DwellStats:
         distance += haversine_m(prev.lat, prev.lng, cur.lat, cur.lng)
         if step > gap_minutes:
             gaps.append(Span(prev.at, cur.at))
-    return DwellStats(minutes[INSIDE], minutes[OUTSIDE], minutes[UNCERTAIN], longest_absence(positions),
-                      distance, len(positions), gaps)
+    return DwellStats(
+        minutes[INSIDE],
+        minutes[OUTSIDE],
+        minutes[UNCERTAIN],
+        longest_absence(positions),
+        distance,
+        len(positions),
+        gaps,
+    )
 
 
 def longest_absence(positions: list[Position]) -> Span | None:

@@ -46,8 +46,11 @@ def coords(lat: float, lng: float, datum: str) -> list[float]:
 
 
 def feature(geometry_type: str, coordinates: Any, **properties: Any) -> dict[str, Any]:
-    return {"type": "Feature", "geometry": {"type": geometry_type, "coordinates": coordinates},
-            "properties": properties}
+    return {
+        "type": "Feature",
+        "geometry": {"type": geometry_type, "coordinates": coordinates},
+        "properties": properties,
+    }
 
 
 def point(lat: float, lng: float, datum: str, **properties: Any) -> dict[str, Any]:

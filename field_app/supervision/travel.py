@@ -17,8 +17,9 @@ class Leg:
     speed_kmh: float | None  #: None when the gap is zero or negative (overlapping visits)
 
 
-def leg(out_at: datetime | None, out_fix: tuple[float, float] | None, in_at: datetime,
-        in_fix: tuple[float, float]) -> Leg:
+def leg(
+    out_at: datetime | None, out_fix: tuple[float, float] | None, in_at: datetime, in_fix: tuple[float, float]
+) -> Leg:
     """The leg from a check-out (None when the earlier visit was never checked out) to a check-in."""
     if out_at is None or out_fix is None:
         return Leg(None, None, None)

@@ -33,7 +33,9 @@ def same_person() -> bytes:
 
 
 def check_in(client, w, attempt_id, selfie, at, visit="visit-0001", **kw):
-    return client.post(f"/api/v1/visits/{visit}/check-in", json=f.attempt_body(w, attempt_id, selfie, at, **kw))
+    return client.post(
+        f"/api/v1/visits/{visit}/check-in", json=f.attempt_body(w, attempt_id, selfie, at, **kw)
+    )
 
 
 def check_out(client, w, attempt_id, selfie, at, visit="visit-0001", **kw):

@@ -33,16 +33,37 @@ def two_agencies(app):
         load_catalogue()
         for name in ("A", "B"):
             agency = f.add_agency(name)
-            caregiver = f.add_caregiver(agency, code=f"CG{name}", device_id=f"phone-{name}",
-                                        enrol_photo=f.photo("obama", 0) if name == "A" else None)
+            caregiver = f.add_caregiver(
+                agency,
+                code=f"CG{name}",
+                device_id=f"phone-{name}",
+                enrol_photo=f.photo("obama", 0) if name == "A" else None,
+            )
             client = f.add_client(agency, insured_id=f"3304{name}0000001")
-            f.add_visit(f"visit-{name}-0001", caregiver.id, client.id, agency.id, NOW - timedelta(minutes=30), None)
-            ids[name] = {"agency": agency.id, "caregiver": caregiver.id, "client": client.id,
-                         "visit": f"visit-{name}-0001"}
+            f.add_visit(
+                f"visit-{name}-0001", caregiver.id, client.id, agency.id, NOW - timedelta(minutes=30), None
+            )
+            ids[name] = {
+                "agency": agency.id,
+                "caregiver": caregiver.id,
+                "client": client.id,
+                "visit": f"visit-{name}-0001",
+            }
             # review: a finished visit (family feedback) and an open alert about it
-            done = f.add_visit(f"done-{name}-0001", caregiver.id, client.id, agency.id, NOW - timedelta(hours=3), 45)
-            alert = Alert(rule_code="T04", subject_type="visit", subject_key=f"visit:{done}", severity="low", score=10,
-                          message="m", evidence={}, evidence_hash="h", agency_id=agency.id)
+            done = f.add_visit(
+                f"done-{name}-0001", caregiver.id, client.id, agency.id, NOW - timedelta(hours=3), 45
+            )
+            alert = Alert(
+                rule_code="T04",
+                subject_type="visit",
+                subject_key=f"visit:{done}",
+                severity="low",
+                score=10,
+                message="m",
+                evidence={},
+                evidence_hash="h",
+                agency_id=agency.id,
+            )
             db.session.add(alert)
             db.session.flush()
             ids[name].update(done=f"done-{name}-0001", alert=alert.id)
@@ -65,8 +86,15 @@ def _add_spot_checks(ids) -> None:
     admin_id = db.session.scalar(select(User.id).where(User.role == "admin"))
     for name in ("A", "B"):
         visit_id = db.session.scalar(select(Visit.id).where(Visit.uuid == f"done-{name}-0001"))
-        check = SpotCheck(created_by=admin_id, period_start=NOW.date(), period_end=NOW.date(), method="uniform",
-                          seed=1, size=1, params={"agency_ids": [ids[name]["agency"]], "population": 1})
+        check = SpotCheck(
+            created_by=admin_id,
+            period_start=NOW.date(),
+            period_end=NOW.date(),
+            method="uniform",
+            seed=1,
+            size=1,
+            params={"agency_ids": [ids[name]["agency"]], "population": 1},
+        )
         check.items.append(SpotCheckItem(visit_id=visit_id, position=1))
         db.session.add(check)
         db.session.flush()
@@ -74,8 +102,14 @@ def _add_spot_checks(ids) -> None:
 
 
 def _attempt(ids, side, attempt_id, with_client=True):
-    body = {"attempt_id": attempt_id, "caregiver_id": ids["A"]["caregiver"], "device_id": "phone-A",
-            "device_time": NOW.isoformat(), "fix": f.fix(NOW), "selfie": f.b64(f.photo("obama", 1))}
+    body = {
+        "attempt_id": attempt_id,
+        "caregiver_id": ids["A"]["caregiver"],
+        "device_id": "phone-A",
+        "device_time": NOW.isoformat(),
+        "fix": f.fix(NOW),
+        "selfie": f.b64(f.photo("obama", 1)),
+    }
     if with_client:
         body["client_id"] = ids[side]["client"]
     return body
@@ -91,76 +125,179 @@ def _items():
 
 #: endpoint -> (method, url for side, body for side, expected status per role for "in" and for "out")
 ENDPOINTS = {
-    "check-in": ("post", lambda ids, s: f"/api/v1/visits/new-{s}-0001/check-in",
-                 lambda ids, s: _attempt(ids, s, f"att-in-{s}-01"),
-                 {"in": (200, 403, 403, 403, 403, 401), "out": (404, 403, 403, 403, 403, 401)}),
-    "trail": ("post", lambda ids, s: f"/api/v1/visits/{ids[s]['visit']}/trail", lambda ids, s: _points(),
-              {"in": (200, 403, 403, 403, 403, 401), "out": (404, 403, 403, 403, 403, 401)}),
-    "items": ("post", lambda ids, s: f"/api/v1/visits/{ids[s]['visit']}/items", lambda ids, s: _items(),
-              {"in": (200, 403, 403, 403, 403, 401), "out": (404, 403, 403, 403, 403, 401)}),
-    "check-out": ("post", lambda ids, s: f"/api/v1/visits/{ids[s]['visit']}/check-out",
-                  lambda ids, s: _attempt(ids, s, f"att-out-{s}-1", with_client=False),
-                  {"in": (200, 403, 403, 403, 403, 401), "out": (404, 403, 403, 403, 403, 401)}),
-    "get-visit": ("get", lambda ids, s: f"/api/v1/visits/{ids[s]['visit']}", None,
-                  {"in": (200, 200, 200, 200, 200, 401), "out": (404, 404, 404, 404, 200, 401)}),
-    "enrol": ("post", lambda ids, s: f"/api/v1/caregivers/{ids[s]['caregiver']}/face-enrolments",
-              lambda ids, s: {"photos": [f.b64(f.photo("obama", 2))]},
-              {"in": (403, 201, 403, 403, 201, 401), "out": (403, 404, 403, 403, 201, 401)}),
-    "registry": ("post", lambda ids, s: "/api/v1/registry/deaths", lambda ids, s: {"rows": []},
-                 {"in": (403, 403, 403, 403, 200, 401), "out": (403, 403, 403, 403, 200, 401)}),
-    "me": ("get", lambda ids, s: "/api/v1/auth/me", None,
-           {"in": (200, 200, 200, 200, 200, 401), "out": (200, 200, 200, 200, 200, 401)}),
+    "check-in": (
+        "post",
+        lambda ids, s: f"/api/v1/visits/new-{s}-0001/check-in",
+        lambda ids, s: _attempt(ids, s, f"att-in-{s}-01"),
+        {"in": (200, 403, 403, 403, 403, 401), "out": (404, 403, 403, 403, 403, 401)},
+    ),
+    "trail": (
+        "post",
+        lambda ids, s: f"/api/v1/visits/{ids[s]['visit']}/trail",
+        lambda ids, s: _points(),
+        {"in": (200, 403, 403, 403, 403, 401), "out": (404, 403, 403, 403, 403, 401)},
+    ),
+    "items": (
+        "post",
+        lambda ids, s: f"/api/v1/visits/{ids[s]['visit']}/items",
+        lambda ids, s: _items(),
+        {"in": (200, 403, 403, 403, 403, 401), "out": (404, 403, 403, 403, 403, 401)},
+    ),
+    "check-out": (
+        "post",
+        lambda ids, s: f"/api/v1/visits/{ids[s]['visit']}/check-out",
+        lambda ids, s: _attempt(ids, s, f"att-out-{s}-1", with_client=False),
+        {"in": (200, 403, 403, 403, 403, 401), "out": (404, 403, 403, 403, 403, 401)},
+    ),
+    "get-visit": (
+        "get",
+        lambda ids, s: f"/api/v1/visits/{ids[s]['visit']}",
+        None,
+        {"in": (200, 200, 200, 200, 200, 401), "out": (404, 404, 404, 404, 200, 401)},
+    ),
+    "enrol": (
+        "post",
+        lambda ids, s: f"/api/v1/caregivers/{ids[s]['caregiver']}/face-enrolments",
+        lambda ids, s: {"photos": [f.b64(f.photo("obama", 2))]},
+        {"in": (403, 201, 403, 403, 201, 401), "out": (403, 404, 403, 403, 201, 401)},
+    ),
+    "registry": (
+        "post",
+        lambda ids, s: "/api/v1/registry/deaths",
+        lambda ids, s: {"rows": []},
+        {"in": (403, 403, 403, 403, 200, 401), "out": (403, 403, 403, 403, 200, 401)},
+    ),
+    "me": (
+        "get",
+        lambda ids, s: "/api/v1/auth/me",
+        None,
+        {"in": (200, 200, 200, 200, 200, 401), "out": (200, 200, 200, 200, 200, 401)},
+    ),
     # alert review (疑点确认): supervisors decide, auditors read and comment, admins read
-    "list-alerts": ("get", lambda ids, s: "/api/v1/alerts", None,
-                    {"in": (403, 200, 200, 403, 200, 401), "out": (403, 200, 200, 403, 200, 401)}),
-    "get-alert": ("get", lambda ids, s: f"/api/v1/alerts/{ids[s]['alert']}", None,
-                  {"in": (403, 200, 200, 403, 200, 401), "out": (403, 404, 404, 403, 200, 401)}),
-    "review-alert": ("post", lambda ids, s: f"/api/v1/alerts/{ids[s]['alert']}/review",
-                     lambda ids, s: {"action": "start", "reason": "looking"},
-                     {"in": (403, 200, 403, 403, 403, 401), "out": (403, 404, 403, 403, 403, 401)}),
-    "comment-alert": ("post", lambda ids, s: f"/api/v1/alerts/{ids[s]['alert']}/comments",
-                      lambda ids, s: {"text": "seen"},
-                      {"in": (403, 201, 201, 403, 403, 401), "out": (403, 404, 404, 403, 403, 401)}),
-    "bulk-dismiss": ("post", lambda ids, s: "/api/v1/alerts/bulk-dismiss",
-                     lambda ids, s: {"alert_ids": [ids[s]["alert"]], "reason": "noise"},
-                     {"in": (403, 200, 403, 403, 403, 401), "out": (403, 404, 403, 403, 403, 401)}),
-    "rule-stats": ("get", lambda ids, s: "/api/v1/alerts/stats/rules", None,
-                   {"in": (403, 200, 200, 403, 200, 401), "out": (403, 200, 200, 403, 200, 401)}),
-    "feedback": ("post", lambda ids, s: f"/api/v1/visits/{ids[s]['done']}/feedback",
-                 lambda ids, s: {"confirmed": True, "rating": 5},
-                 {"in": (403, 403, 403, 201, 403, 401), "out": (403, 403, 403, 404, 403, 401)}),
-    "ratings-caregivers": ("get", lambda ids, s: "/api/v1/ratings/caregivers", None,
-                           {"in": (403, 200, 200, 403, 200, 401), "out": (403, 200, 200, 403, 200, 401)}),
-    "ratings-agencies": ("get", lambda ids, s: "/api/v1/ratings/agencies", None,
-                         {"in": (403, 200, 200, 403, 200, 401), "out": (403, 200, 200, 403, 200, 401)}),
+    "list-alerts": (
+        "get",
+        lambda ids, s: "/api/v1/alerts",
+        None,
+        {"in": (403, 200, 200, 403, 200, 401), "out": (403, 200, 200, 403, 200, 401)},
+    ),
+    "get-alert": (
+        "get",
+        lambda ids, s: f"/api/v1/alerts/{ids[s]['alert']}",
+        None,
+        {"in": (403, 200, 200, 403, 200, 401), "out": (403, 404, 404, 403, 200, 401)},
+    ),
+    "review-alert": (
+        "post",
+        lambda ids, s: f"/api/v1/alerts/{ids[s]['alert']}/review",
+        lambda ids, s: {"action": "start", "reason": "looking"},
+        {"in": (403, 200, 403, 403, 403, 401), "out": (403, 404, 403, 403, 403, 401)},
+    ),
+    "comment-alert": (
+        "post",
+        lambda ids, s: f"/api/v1/alerts/{ids[s]['alert']}/comments",
+        lambda ids, s: {"text": "seen"},
+        {"in": (403, 201, 201, 403, 403, 401), "out": (403, 404, 404, 403, 403, 401)},
+    ),
+    "bulk-dismiss": (
+        "post",
+        lambda ids, s: "/api/v1/alerts/bulk-dismiss",
+        lambda ids, s: {"alert_ids": [ids[s]["alert"]], "reason": "noise"},
+        {"in": (403, 200, 403, 403, 403, 401), "out": (403, 404, 403, 403, 403, 401)},
+    ),
+    "rule-stats": (
+        "get",
+        lambda ids, s: "/api/v1/alerts/stats/rules",
+        None,
+        {"in": (403, 200, 200, 403, 200, 401), "out": (403, 200, 200, 403, 200, 401)},
+    ),
+    "feedback": (
+        "post",
+        lambda ids, s: f"/api/v1/visits/{ids[s]['done']}/feedback",
+        lambda ids, s: {"confirmed": True, "rating": 5},
+        {"in": (403, 403, 403, 201, 403, 401), "out": (403, 403, 403, 404, 403, 401)},
+    ),
+    "ratings-caregivers": (
+        "get",
+        lambda ids, s: "/api/v1/ratings/caregivers",
+        None,
+        {"in": (403, 200, 200, 403, 200, 401), "out": (403, 200, 200, 403, 200, 401)},
+    ),
+    "ratings-agencies": (
+        "get",
+        lambda ids, s: "/api/v1/ratings/agencies",
+        None,
+        {"in": (403, 200, 200, 403, 200, 401), "out": (403, 200, 200, 403, 200, 401)},
+    ),
     # supervision: replay, a caregiver's day, spot checks (抽查, auditors draw), settlement, cockpit, report
     "replay": ("get", lambda ids, s: f"/api/v1/visits/{ids[s]['done']}/replay", None, STAFF_READ),
-    "caregiver-day": ("get", lambda ids, s: f"/api/v1/caregivers/{ids[s]['caregiver']}/day?date={NOW.date()}",
-                      None, STAFF_READ),
-    "spot-check-draw": ("post", lambda ids, s: "/api/v1/spot-checks",
-                        lambda ids, s: {"period_start": str(NOW.date() - timedelta(days=1)),
-                                        "period_end": str(NOW.date()), "method": "uniform", "size": 2, "seed": 1,
-                                        "agency_ids": [ids[s]["agency"]]},
-                        {"in": (403, 403, 201, 403, 403, 401), "out": (403, 403, 422, 403, 403, 401)}),
+    "caregiver-day": (
+        "get",
+        lambda ids, s: f"/api/v1/caregivers/{ids[s]['caregiver']}/day?date={NOW.date()}",
+        None,
+        STAFF_READ,
+    ),
+    "spot-check-draw": (
+        "post",
+        lambda ids, s: "/api/v1/spot-checks",
+        lambda ids, s: {
+            "period_start": str(NOW.date() - timedelta(days=1)),
+            "period_end": str(NOW.date()),
+            "method": "uniform",
+            "size": 2,
+            "seed": 1,
+            "agency_ids": [ids[s]["agency"]],
+        },
+        {"in": (403, 403, 201, 403, 403, 401), "out": (403, 403, 422, 403, 403, 401)},
+    ),
     "spot-check-get": ("get", lambda ids, s: f"/api/v1/spot-checks/{ids[s]['spot_check']}", None, STAFF_READ),
-    "spot-check-outcome": ("post", lambda ids, s: f"/api/v1/spot-checks/{ids[s]['spot_check']}/items/"
-                                                  f"{ids[s]['spot_item']}/outcome",
-                           lambda ids, s: {"outcome": "confirmed", "channel": "phone"},
-                           {"in": (403, 403, 200, 403, 403, 401), "out": (403, 403, 404, 403, 403, 401)}),
-    "spot-check-csv": ("get", lambda ids, s: f"/api/v1/spot-checks/{ids[s]['spot_check']}/export.csv", None,
-                       STAFF_READ),
-    "settlement-client": ("get", lambda ids, s: f"/api/v1/settlement/clients/{ids[s]['client']}?month={MONTH}",
-                          None, STAFF_READ),
-    "settlement-client-csv": ("get", lambda ids, s: f"/api/v1/settlement/clients/{ids[s]['client']}.csv"
-                                                    f"?month={MONTH}", None, STAFF_READ),
-    "settlement-agency": ("get", lambda ids, s: f"/api/v1/settlement/agencies/{ids[s]['agency']}?month={MONTH}",
-                          None, STAFF_READ),
-    "settlement-agency-csv": ("get", lambda ids, s: f"/api/v1/settlement/agencies/{ids[s]['agency']}.csv"
-                                                    f"?month={MONTH}", None, STAFF_READ),
-    "dashboard": ("get", lambda ids, s: f"/api/v1/dashboard?from={NOW.date()}&to={NOW.date()}", None,
-                  {"in": (403, 200, 200, 403, 200, 401), "out": (403, 200, 200, 403, 200, 401)}),
-    "monthly-report": ("get", lambda ids, s: f"/api/v1/reports/agencies/{ids[s]['agency']}/monthly?month={MONTH}",
-                       None, STAFF_READ),
+    "spot-check-outcome": (
+        "post",
+        lambda ids, s: f"/api/v1/spot-checks/{ids[s]['spot_check']}/items/{ids[s]['spot_item']}/outcome",
+        lambda ids, s: {"outcome": "confirmed", "channel": "phone"},
+        {"in": (403, 403, 200, 403, 403, 401), "out": (403, 403, 404, 403, 403, 401)},
+    ),
+    "spot-check-csv": (
+        "get",
+        lambda ids, s: f"/api/v1/spot-checks/{ids[s]['spot_check']}/export.csv",
+        None,
+        STAFF_READ,
+    ),
+    "settlement-client": (
+        "get",
+        lambda ids, s: f"/api/v1/settlement/clients/{ids[s]['client']}?month={MONTH}",
+        None,
+        STAFF_READ,
+    ),
+    "settlement-client-csv": (
+        "get",
+        lambda ids, s: f"/api/v1/settlement/clients/{ids[s]['client']}.csv?month={MONTH}",
+        None,
+        STAFF_READ,
+    ),
+    "settlement-agency": (
+        "get",
+        lambda ids, s: f"/api/v1/settlement/agencies/{ids[s]['agency']}?month={MONTH}",
+        None,
+        STAFF_READ,
+    ),
+    "settlement-agency-csv": (
+        "get",
+        lambda ids, s: f"/api/v1/settlement/agencies/{ids[s]['agency']}.csv?month={MONTH}",
+        None,
+        STAFF_READ,
+    ),
+    "dashboard": (
+        "get",
+        lambda ids, s: f"/api/v1/dashboard?from={NOW.date()}&to={NOW.date()}",
+        None,
+        {"in": (403, 200, 200, 403, 200, 401), "out": (403, 200, 200, 403, 200, 401)},
+    ),
+    "monthly-report": (
+        "get",
+        lambda ids, s: f"/api/v1/reports/agencies/{ids[s]['agency']}/monthly?month={MONTH}",
+        None,
+        STAFF_READ,
+    ),
 }
 CASES = [(e, side, role) for e in ENDPOINTS for side in ("in", "out") for role in ROLES]
 

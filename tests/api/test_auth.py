@@ -55,16 +55,28 @@ def test_a_caregiver_must_name_the_phone_and_it_must_be_registered(app, client, 
     resp = sign_in(client, "carer", device_id="someone-elses-phone")
     assert resp.status_code == 403 and resp.get_json()["error"]["code"] == "device_not_registered"
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(AuditEntry)
-                                 .where(AuditEntry.action == "auth.unregistered_device")) == 1
+        assert (
+            db.session.scalar(
+                select(func.count())
+                .select_from(AuditEntry)
+                .where(AuditEntry.action == "auth.unregistered_device")
+            )
+            == 1
+        )
 
 
 def test_with_the_flag_policy_an_unregistered_phone_signs_in_and_is_recorded(app, client, people):
     app.config["UNREGISTERED_DEVICE"] = "flag"
     assert sign_in(client, "carer", device_id="new-phone").status_code == 200
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(AuditEntry)
-                                 .where(AuditEntry.action == "auth.unregistered_device")) == 1
+        assert (
+            db.session.scalar(
+                select(func.count())
+                .select_from(AuditEntry)
+                .where(AuditEntry.action == "auth.unregistered_device")
+            )
+            == 1
+        )
 
 
 def test_refresh_rotates_and_sign_out_revokes(client, people):
@@ -84,8 +96,9 @@ def test_an_expired_access_token_is_refused(app, client, people):
     with app.app_context():
         user = db.session.scalar(select(User).where(User.username == "boss"))
         token = f.token_for(user)
-        db.session.execute(ApiToken.__table__.update().values(
-            expires_at=datetime.now(UTC) - timedelta(seconds=1)))
+        db.session.execute(
+            ApiToken.__table__.update().values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
         db.session.commit()
     resp = client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
     assert resp.status_code == 401 and resp.get_json()["error"]["code"] == "invalid_token"
@@ -103,7 +116,9 @@ def test_a_disabled_account_cannot_use_its_tokens(app, client, people):
 def test_missing_or_bad_authorization_is_401(client, header):
     resp = client.get("/api/v1/auth/me", headers={"Authorization": header} if header else {})
     assert resp.status_code == 401 and resp.get_json()["error"]["code"] in (
-        "authentication_required", "invalid_token")
+        "authentication_required",
+        "invalid_token",
+    )
 
 
 def test_sign_in_is_rate_limited_per_username(app, client, people):
@@ -119,7 +134,9 @@ def test_check_in_attempts_are_rate_limited_per_caregiver(app, client):
     app.config["ATTEMPT_LIMIT"] = 2
     now = datetime.now(UTC)
     bodies = [f.attempt_body(w, f"att-0000000{n}", b"not an image", now) for n in range(3)]
-    codes = [client.post(f"/api/v1/visits/visit-000{n}/check-in", json=b).status_code for n, b in enumerate(bodies)]
+    codes = [
+        client.post(f"/api/v1/visits/visit-000{n}/check-in", json=b).status_code for n, b in enumerate(bodies)
+    ]
     assert codes == [422, 422, 429]
 
 
@@ -129,15 +146,23 @@ def test_a_check_in_from_another_phone_than_the_token_is_refused_and_recorded(ap
     resp = client.post("/api/v1/visits/visit-0001/check-in", json=body)
     assert resp.status_code == 403 and resp.get_json()["error"]["code"] == "device_mismatch"
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(AuditEntry)
-                                 .where(AuditEntry.action == "visit.device_mismatch")) == 1
+        assert (
+            db.session.scalar(
+                select(func.count())
+                .select_from(AuditEntry)
+                .where(AuditEntry.action == "visit.device_mismatch")
+            )
+            == 1
+        )
 
 
 def test_users_create_makes_the_first_admin(app, runner, client):
     result = runner.invoke(args=["users", "create", "root", "--role", "admin", "--password", "long-enough-1"])
     assert result.exit_code == 0, result.output
     assert sign_in(client, "root", "long-enough-1").status_code == 200
-    bad = runner.invoke(args=["users", "create", "sup", "--role", "supervisor", "--password", "long-enough-1"])
+    bad = runner.invoke(
+        args=["users", "create", "sup", "--role", "supervisor", "--password", "long-enough-1"]
+    )
     assert bad.exit_code != 0 and "agencies" in bad.output
 
 
@@ -145,8 +170,19 @@ def test_users_create_binds_a_caregiver_account(app, runner):
     with app.app_context():
         f.add_caregiver(f.add_agency(), code="CG9")
         db.session.commit()
-    result = runner.invoke(args=["users", "create", "cg9", "--role", "caregiver", "--caregiver", "CG9",
-                                 "--password", "long-enough-1"])
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "cg9",
+            "--role",
+            "caregiver",
+            "--caregiver",
+            "CG9",
+            "--password",
+            "long-enough-1",
+        ]
+    )
     assert result.exit_code == 0, result.output
     with app.app_context():
         user = db.session.scalar(select(User).where(User.username == "cg9"))

@@ -22,13 +22,20 @@ def huge_png_header(width: int = 30000, height: int = 30000) -> bytes:
     """A tiny PNG file that claims 900 MP: a decompression bomb must be refused before decoding."""
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     chunk = b"IHDR" + ihdr
-    return (b"\x89PNG\r\n\x1a\n" + struct.pack(">I", len(ihdr)) + chunk + struct.pack(">I", zlib.crc32(chunk))
-            + b"\x00\x00\x00\x00IEND\xaeB`\x82")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + struct.pack(">I", len(ihdr))
+        + chunk
+        + struct.pack(">I", zlib.crc32(chunk))
+        + b"\x00\x00\x00\x00IEND\xaeB`\x82"
+    )
 
 
 def stored(app) -> tuple[int, int, int]:
     with app.app_context():
-        return tuple(db.session.scalar(select(func.count()).select_from(m)) for m in (Visit, VisitAttempt, TrailPoint))
+        return tuple(
+            db.session.scalar(select(func.count()).select_from(m)) for m in (Visit, VisitAttempt, TrailPoint)
+        )
 
 
 def post_check_in(client, body, visit="visit-0001"):
@@ -53,17 +60,49 @@ CASES = {
     "accuracy negative": (lambda b: with_fix(b, accuracy_m=-5), 422, "invalid_accuracy", "fix"),
     "latitude as text": (lambda b: with_fix(b, lat="north"), 422, "invalid_field", "fix.lat"),
     "unknown datum": (lambda b: with_fix(b, datum="ED50"), 422, "invalid_field", "fix.datum"),
-    "fix time in the future": (lambda b: with_fix(b, time="2099-01-01T08:00:00+08:00"), 422,
-                               "timestamp_in_future", "fix.time"),
-    "fix time without offset": (lambda b: with_fix(b, time="2026-11-20T08:00:00"), 422, "invalid_field", "fix.time"),
-    "fix time years ago": (lambda b: with_fix(b, time="2020-01-01T08:00:00+08:00"), 422, "timestamp_too_old",
-                           "fix.time"),
+    "fix time in the future": (
+        lambda b: with_fix(b, time="2099-01-01T08:00:00+08:00"),
+        422,
+        "timestamp_in_future",
+        "fix.time",
+    ),
+    "fix time without offset": (
+        lambda b: with_fix(b, time="2026-11-20T08:00:00"),
+        422,
+        "invalid_field",
+        "fix.time",
+    ),
+    "fix time years ago": (
+        lambda b: with_fix(b, time="2020-01-01T08:00:00+08:00"),
+        422,
+        "timestamp_too_old",
+        "fix.time",
+    ),
     "selfie not base64": (lambda b: {**b, "selfie": "%%%not-base64%%%"}, 422, "invalid_base64", "selfie"),
-    "selfie not an image": (lambda b: {**b, "selfie": f.b64(b"hello, I am not a JPEG" * 10)}, 422,
-                            "image_invalid", "selfie"),
-    "selfie truncated": (lambda b: {**b, "selfie": f.b64(f.photo("obama", 1)[:3000])}, 422, "image_invalid", "selfie"),
-    "decompression bomb": (lambda b: {**b, "selfie": f.b64(huge_png_header())}, 413, "image_too_large", "selfie"),
-    "attempt id with spaces": (lambda b: {**b, "attempt_id": "a b c d e f g"}, 422, "invalid_field", "attempt_id"),
+    "selfie not an image": (
+        lambda b: {**b, "selfie": f.b64(b"hello, I am not a JPEG" * 10)},
+        422,
+        "image_invalid",
+        "selfie",
+    ),
+    "selfie truncated": (
+        lambda b: {**b, "selfie": f.b64(f.photo("obama", 1)[:3000])},
+        422,
+        "image_invalid",
+        "selfie",
+    ),
+    "decompression bomb": (
+        lambda b: {**b, "selfie": f.b64(huge_png_header())},
+        413,
+        "image_too_large",
+        "selfie",
+    ),
+    "attempt id with spaces": (
+        lambda b: {**b, "attempt_id": "a b c d e f g"},
+        422,
+        "invalid_field",
+        "attempt_id",
+    ),
 }
 
 
@@ -85,7 +124,9 @@ def test_nan_coordinates_are_refused(client, app, body):
 
 
 def test_malformed_json_is_400(client, app, w):
-    resp = client.post("/api/v1/visits/visit-0001/check-in", data="{not json", content_type="application/json")
+    resp = client.post(
+        "/api/v1/visits/visit-0001/check-in", data="{not json", content_type="application/json"
+    )
     assert resp.status_code == 400 and assert_shape(resp)["error"]["code"] == "malformed_json"
     resp = client.post("/api/v1/visits/visit-0001/check-in", data="[1, 2]", content_type="application/json")
     assert resp.status_code == 422 and resp.get_json()["error"]["code"] == "invalid_body"
@@ -128,8 +169,11 @@ def test_unknown_route_and_method_are_json(client):
 def test_bad_trail_batches_store_nothing(client, app, w, now, same_person):
     post_check_in(client, f.attempt_body(w, "att-00000001", same_person, now - timedelta(minutes=5)))
     good = f.fix(now - timedelta(minutes=1))
-    for points, code in (([], "invalid_field"), ([good, {**good, "lat": 100}], "coordinates_out_of_range"),
-                         ([good, {**good, "time": "2099-01-01T00:00:00Z"}], "timestamp_in_future")):
+    for points, code in (
+        ([], "invalid_field"),
+        ([good, {**good, "lat": 100}], "coordinates_out_of_range"),
+        ([good, {**good, "time": "2099-01-01T00:00:00Z"}], "timestamp_in_future"),
+    ):
         resp = client.post("/api/v1/visits/visit-0001/trail", json={"points": points})
         assert resp.status_code == 422 and resp.get_json()["error"]["code"] == code
     assert stored(app)[2] == 0

@@ -74,7 +74,9 @@ def test_a_check_in_after_a_matched_one_is_refused(client, w, now, same_person):
     assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "already_checked_in"
 
 
-def test_gcj02_fix_at_the_home_is_inside_but_the_same_numbers_as_wgs84_are_outside(client, app, now, same_person):
+def test_gcj02_fix_at_the_home_is_inside_but_the_same_numbers_as_wgs84_are_outside(
+    client, app, now, same_person
+):
     w = f.world(app, client)
     glat, glng = from_wgs84(*f.HOME, GCJ02)  # what a phone using AMap reports at the home
     inside = check_in(client, w, "att-00000001", same_person, now, lat=glat, lng=glng, datum="GCJ02")
@@ -94,7 +96,9 @@ def test_a_low_accuracy_fix_is_uncertain_and_the_visit_needs_review(client, w, n
 def test_a_check_in_far_away_is_outside_and_unverified(client, w, now, same_person):
     resp = check_in(client, w, "att-00000001", same_person, now, lat=f.HOME[0] + 0.0054, accuracy_m=20)
     body = resp.get_json()
-    assert body["attempt"]["geofence"]["status"] == "outside" and body["attempt"]["geofence"]["distance_m"] > 550
+    assert (
+        body["attempt"]["geofence"]["status"] == "outside" and body["attempt"]["geofence"]["distance_m"] > 550
+    )
     assert body["visit"]["verification_status"] == "unverified"
 
 

@@ -20,6 +20,7 @@ def as_supervisor(app, client, w):
         f.sign_in(client, f.token_for(f.add_user("supervisor", agencies=[agency])))
         db.session.commit()
 
+
 def enrolments(app) -> int:
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(FaceEnrolment))
@@ -27,8 +28,10 @@ def enrolments(app) -> int:
 
 def test_enrol_two_photos_then_check_in_matches(client, app, w):
     before = enrolments(app)
-    resp = client.post(f"/api/v1/caregivers/{w.caregiver_id}/face-enrolments",
-                       json={"photos": [f.b64(f.photo("obama", 1)), f.b64(f.photo("obama", 2))]})
+    resp = client.post(
+        f"/api/v1/caregivers/{w.caregiver_id}/face-enrolments",
+        json={"photos": [f.b64(f.photo("obama", 1)), f.b64(f.photo("obama", 2))]},
+    )
     body = assert_shape(resp, EnrolmentOut)
     assert resp.status_code == 201 and len(body["enrolments"]) == 2 and body["total"] == before + 2
     assert "encoding" not in resp.get_data(as_text=True)
@@ -36,8 +39,10 @@ def test_enrol_two_photos_then_check_in_matches(client, app, w):
 
 def test_one_bad_photo_refuses_the_whole_enrolment(client, app, w, two_faces_photo):
     before = enrolments(app)
-    resp = client.post(f"/api/v1/caregivers/{w.caregiver_id}/face-enrolments",
-                       json={"photos": [f.b64(f.photo("obama", 1)), f.b64(two_faces_photo)]})
+    resp = client.post(
+        f"/api/v1/caregivers/{w.caregiver_id}/face-enrolments",
+        json={"photos": [f.b64(f.photo("obama", 1)), f.b64(two_faces_photo)]},
+    )
     err = assert_shape(resp)["error"]
     assert resp.status_code == 422 and err["code"] == "multiple_faces" and err["field"] == "photos[1]"
     assert enrolments(app) == before
@@ -50,7 +55,9 @@ def test_a_photo_without_a_face_is_refused(client, app, w):
 
     buffer = io.BytesIO()
     Image.new("RGB", (640, 480), (200, 180, 160)).save(buffer, format="JPEG")
-    resp = client.post(f"/api/v1/caregivers/{w.caregiver_id}/face-enrolments", json={"photos": [f.b64(buffer.getvalue())]})
+    resp = client.post(
+        f"/api/v1/caregivers/{w.caregiver_id}/face-enrolments", json={"photos": [f.b64(buffer.getvalue())]}
+    )
     assert resp.status_code == 422 and resp.get_json()["error"]["code"] == "no_face"
 
 
@@ -65,12 +72,16 @@ def test_a_face_too_small_to_trust_is_refused(client, app, w):
     canvas.paste(face, (10, 10))
     buffer = io.BytesIO()
     canvas.save(buffer, format="JPEG", quality=95)
-    resp = client.post(f"/api/v1/caregivers/{w.caregiver_id}/face-enrolments", json={"photos": [f.b64(buffer.getvalue())]})
+    resp = client.post(
+        f"/api/v1/caregivers/{w.caregiver_id}/face-enrolments", json={"photos": [f.b64(buffer.getvalue())]}
+    )
     assert resp.status_code == 422 and resp.get_json()["error"]["code"] in ("face_too_small", "no_face")
 
 
 def test_enrolment_for_an_unknown_caregiver_is_404(client, w):
-    resp = client.post("/api/v1/caregivers/999/face-enrolments", json={"photos": [f.b64(f.photo("obama", 1))]})
+    resp = client.post(
+        "/api/v1/caregivers/999/face-enrolments", json={"photos": [f.b64(f.photo("obama", 1))]}
+    )
     assert resp.status_code == 404 and resp.get_json()["error"]["code"] == "caregiver_not_found"
 
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 def test_spec_lists_every_api_route_with_bodies_and_errors(client, app):
     spec = client.get("/api/v1/openapi.json").get_json()
     assert spec["openapi"].startswith("3.")
-    api_rules = {r.rule for r in app.url_map.iter_rules() if r.rule.startswith("/api/v1/") and "openapi" not in r.rule}
+    api_rules = {
+        r.rule for r in app.url_map.iter_rules() if r.rule.startswith("/api/v1/") and "openapi" not in r.rule
+    }
     documented = set(spec["paths"])
     for rule in api_rules:
         assert rule.replace("<", "{").replace(">", "}").replace("{int:", "{") in documented, rule

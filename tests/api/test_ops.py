@@ -17,8 +17,12 @@ def test_health_and_ready(client):
 
 
 def test_ready_fails_while_the_database_is_unreachable():
-    down = create_app({"TESTING": True,
-                       "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1"})
+    down = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1",
+        }
+    )
     resp = down.test_client().get("/ready")
     assert resp.status_code == 503 and resp.get_json()["error"]["code"] == "database_unavailable"
     assert down.test_client().get("/health").status_code == 200  # alive, just not ready

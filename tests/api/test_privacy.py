@@ -33,8 +33,9 @@ def test_selfies_are_not_kept_by_default(app, client, w, now, same_person):
     assert count(app, Selfie) == 0
 
 
-def test_a_kept_selfie_is_read_only_by_the_agencys_auditors_and_every_read_is_audited(app, client, w, now,
-                                                                                      same_person):
+def test_a_kept_selfie_is_read_only_by_the_agencys_auditors_and_every_read_is_audited(
+    app, client, w, now, same_person
+):
     app.config["SELFIE_RETENTION_DAYS"] = 30
     check_in(client, w, "att-00000001", same_person, now)
     url = "/api/v1/attempts/att-00000001/selfie"
@@ -68,12 +69,16 @@ def test_consent_is_recorded_and_then_trails_are_not_kept(app, client, w, now, s
     assert resp.get_json() == {"client_id": w.client_id, "trail_consent": False}
     f.sign_in(client, caregiver_token)
     check_in(client, w, "att-00000001", same_person, now - timedelta(minutes=5))
-    trail = client.post("/api/v1/visits/visit-0001/trail", json={"points": [f.fix(now - timedelta(minutes=1))]})
+    trail = client.post(
+        "/api/v1/visits/visit-0001/trail", json={"points": [f.fix(now - timedelta(minutes=1))]}
+    )
     assert trail.get_json()["discarded"] == 1
     assert count(app, AuditEntry, AuditEntry.action == "client.consent") == 1
 
 
-def test_responses_carry_a_request_id_and_logs_carry_no_personal_data(app, client, w, now, same_person, caplog):
+def test_responses_carry_a_request_id_and_logs_carry_no_personal_data(
+    app, client, w, now, same_person, caplog
+):
     caplog.set_level(logging.INFO, logger="field_app")
     resp = check_in(client, w, "att-00000001", same_person, now)
     request_id = resp.headers["X-Request-Id"]

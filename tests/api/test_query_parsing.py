@@ -48,9 +48,15 @@ def test_a_missing_or_empty_required_parameter_is_missing_field():
 def test_a_bad_value_says_what_its_parser_expected():
     assert error(MonthQuery, "month=2026-1") == (422, "invalid_field", "month", "month: expected YYYY-MM")
     assert error(DashboardQuery, "from=2026-10-1&to=2026-10-02")[1:] == (
-        "invalid_field", "from", "from: expected YYYY-MM-DD")
+        "invalid_field",
+        "from",
+        "from: expected YYYY-MM-DD",
+    )
     assert error(ReplayQuery, "gap_minutes=0")[1:] == (
-        "invalid_field", "gap_minutes", "gap_minutes: expected minutes in (0, 1440]")
+        "invalid_field",
+        "gap_minutes",
+        "gap_minutes: expected minutes in (0, 1440]",
+    )
 
 
 def test_a_month_at_the_end_of_the_calendar_is_a_422_not_a_crash():

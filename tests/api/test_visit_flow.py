@@ -28,10 +28,15 @@ def test_a_full_honest_visit_is_verified(client, app, w, now, same_person):
     check_in(client, w, "att-in-0001", same_person, start)
     trail = client.post("/api/v1/visits/visit-0001/trail", json={"points": points(start, 60)})
     assert assert_shape(trail, UploadOut) == {"received": 60, "stored": 60, "duplicates": 0, "discarded": 0}
-    items = client.post("/api/v1/visits/visit-0001/items", json={"items": [
-        {"code": "L03", "started_at": (start + timedelta(minutes=5)).isoformat()},
-        {"code": "L13", "started_at": (start + timedelta(minutes=50)).isoformat()},
-    ]})
+    items = client.post(
+        "/api/v1/visits/visit-0001/items",
+        json={
+            "items": [
+                {"code": "L03", "started_at": (start + timedelta(minutes=5)).isoformat()},
+                {"code": "L13", "started_at": (start + timedelta(minutes=50)).isoformat()},
+            ]
+        },
+    )
     assert assert_shape(items, ItemsOut)["stored"] == 2
     out = check_out(client, w, "att-out-0001", same_person, now - timedelta(minutes=5))
     visit = out.get_json()["visit"]
@@ -47,8 +52,10 @@ def test_a_full_honest_visit_is_verified(client, app, w, now, same_person):
 def test_a_visit_shorter_than_its_items_minimum_is_unverified(client, w, now, same_person):
     start = now - timedelta(minutes=20)
     check_in(client, w, "att-in-0001", same_person, start)
-    client.post("/api/v1/visits/visit-0001/items", json={"items": [
-        {"code": "L03", "started_at": (start + timedelta(minutes=2)).isoformat()}]})  # bathing: 40 min
+    client.post(
+        "/api/v1/visits/visit-0001/items",
+        json={"items": [{"code": "L03", "started_at": (start + timedelta(minutes=2)).isoformat()}]},
+    )  # bathing: 40 min
     visit = check_out(client, w, "att-out-0001", same_person, now).get_json()["visit"]
     assert visit["duration"]["status"] == "too_short" and visit["duration"]["required_minutes"] == 40
     assert visit["verification_status"] == "unverified"
@@ -78,8 +85,10 @@ def test_trail_resent_late_out_of_order_is_stored_once(client, app, w, now, same
 def test_trail_points_off_site_are_marked_outside(client, w, now, same_person):
     start = now - timedelta(minutes=30)
     check_in(client, w, "att-in-0001", same_person, start)
-    client.post("/api/v1/visits/visit-0001/trail",
-                json={"points": points(start, 5, lat=f.HOME[0] + 0.01, accuracy_m=15)})
+    client.post(
+        "/api/v1/visits/visit-0001/trail",
+        json={"points": points(start, 5, lat=f.HOME[0] + 0.01, accuracy_m=15)},
+    )
     trail = client.get("/api/v1/visits/visit-0001").get_json()["trail"]
     assert {p["geofence_status"] for p in trail} == {"outside"} and min(p["distance_m"] for p in trail) > 1000
 
@@ -87,7 +96,9 @@ def test_trail_points_off_site_are_marked_outside(client, w, now, same_person):
 def test_trail_without_consent_is_discarded(client, app, now, same_person):
     w = f.world(app, client, trail_consent=False)
     check_in(client, w, "att-in-0001", same_person, now - timedelta(minutes=30))
-    resp = client.post("/api/v1/visits/visit-0001/trail", json={"points": points(now - timedelta(minutes=30), 5)})
+    resp = client.post(
+        "/api/v1/visits/visit-0001/trail", json={"points": points(now - timedelta(minutes=30), 5)}
+    )
     assert resp.get_json() == {"received": 5, "stored": 0, "duplicates": 0, "discarded": 5}
     assert rows(app, TrailPoint) == 0
 
@@ -101,12 +112,18 @@ def test_trail_for_a_visit_closed_beyond_the_grace_period_is_refused(client, app
     assert rows(app, TrailPoint) == 0
 
 
-def test_items_outside_the_plan_and_medical_items_by_a_non_nurse_are_stored_and_marked(client, app, now, same_person):
+def test_items_outside_the_plan_and_medical_items_by_a_non_nurse_are_stored_and_marked(
+    client, app, now, same_person
+):
     w = f.world(app, client, plan_codes=["L01", "L03"])
     start = now - timedelta(minutes=30)
     check_in(client, w, "att-in-0001", same_person, start)
-    body = {"items": [{"code": code, "started_at": (start + timedelta(minutes=n)).isoformat()}
-                      for n, code in enumerate(["L01", "L15", "M09"])]}
+    body = {
+        "items": [
+            {"code": code, "started_at": (start + timedelta(minutes=n)).isoformat()}
+            for n, code in enumerate(["L01", "L15", "M09"])
+        ]
+    }
     resp = client.post("/api/v1/visits/visit-0001/items", json=body)
     items = {i["code"]: i for i in resp.get_json()["items"]}
     assert items["L01"] == {**items["L01"], "in_care_plan": True, "nurse_required": False}
@@ -118,10 +135,20 @@ def test_items_outside_the_plan_and_medical_items_by_a_non_nurse_are_stored_and_
 
 def test_unknown_service_item_is_refused_and_nothing_stored(client, app, w, now, same_person):
     check_in(client, w, "att-in-0001", same_person, now - timedelta(minutes=10))
-    resp = client.post("/api/v1/visits/visit-0001/items", json={"items": [
-        {"code": "L01", "started_at": now.isoformat()}, {"code": "ZZ9", "started_at": now.isoformat()}]})
+    resp = client.post(
+        "/api/v1/visits/visit-0001/items",
+        json={
+            "items": [
+                {"code": "L01", "started_at": now.isoformat()},
+                {"code": "ZZ9", "started_at": now.isoformat()},
+            ]
+        },
+    )
     assert resp.status_code == 422 and resp.get_json()["error"] == {
-        "code": "unknown_service_item", "message": "ZZ9 is not in the service catalogue.", "field": "items[1].code"}
+        "code": "unknown_service_item",
+        "message": "ZZ9 is not in the service catalogue.",
+        "field": "items[1].code",
+    }
     assert rows(app, PerformedItem) == 0
 
 
@@ -174,7 +201,9 @@ def changed_at(app):
         return db.session.scalar(select(Visit.changed_at))
 
 
-def test_an_open_visits_points_mark_it_for_rescanning_at_most_every_few_minutes(client, app, w, now, same_person):
+def test_an_open_visits_points_mark_it_for_rescanning_at_most_every_few_minutes(
+    client, app, w, now, same_person
+):
     app.config["TRAIL_RESCAN_MINUTES"] = 10
     start = now - timedelta(minutes=60)
     check_in(client, w, "att-in-0001", same_person, start)
@@ -192,5 +221,9 @@ def test_an_open_visits_points_mark_it_for_rescanning_at_most_every_few_minutes(
     check_out(client, w, "att-out-0001", same_person, now - timedelta(minutes=1))
     closed = changed_at(app)
     assert closed > rescan  # the check-out always marks it: the whole trail is judged once it is closed
-    late = client.post("/api/v1/visits/visit-0001/trail", json={"points": points(start + timedelta(minutes=30), 5)})
-    assert late.get_json()["stored"] == 5 and changed_at(app) > closed  # late points of a closed visit: at once
+    late = client.post(
+        "/api/v1/visits/visit-0001/trail", json={"points": points(start + timedelta(minutes=30), 5)}
+    )
+    assert (
+        late.get_json()["stored"] == 5 and changed_at(app) > closed
+    )  # late points of a closed visit: at once

@@ -21,15 +21,22 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not TEST_DATABASE_URL.startswith(("postgresql", "postgres:")),
-                       reason="the load benches need PostgreSQL: set TEST_DATABASE_URL (scripts/test's second pass does)"),
+    pytest.mark.skipif(
+        not TEST_DATABASE_URL.startswith(("postgresql", "postgres:")),
+        reason="the load benches need PostgreSQL: set TEST_DATABASE_URL (scripts/test's second pass does)",
+    ),
 ]
 
 
 def run_bench(script: str, *args: str, timeout_s: float = 240) -> str:
     """Run a bench in small mode; on a timeout it gets SIGTERM first, so it stops what it started."""
-    proc = subprocess.Popen([sys.executable, str(REPO / "bench" / script), "--small", "--pg-url", TEST_DATABASE_URL,
-                             *args], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, str(REPO / "bench" / script), "--small", "--pg-url", TEST_DATABASE_URL, *args],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         out, _ = proc.communicate(timeout=timeout_s)
     except subprocess.TimeoutExpired:

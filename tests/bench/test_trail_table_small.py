@@ -17,8 +17,10 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not TEST_DATABASE_URL.startswith(("postgresql", "postgres:")),
-                       reason="the trail table bench needs PostgreSQL: set TEST_DATABASE_URL (scripts/test's second pass does)"),
+    pytest.mark.skipif(
+        not TEST_DATABASE_URL.startswith(("postgresql", "postgres:")),
+        reason="the trail table bench needs PostgreSQL: set TEST_DATABASE_URL (scripts/test's second pass does)",
+    ),
 ]
 
 
@@ -27,7 +29,10 @@ def test_trail_table_stores_new_batches_once_skips_resent_ones_and_replays_every
     headline = dict(item.split("=", 1) for item in last_line(out).split())
     assert headline["rows_max"] == "150000" and headline["steps"] == "2"
     assert [headline[f"bad_{k}"] for k in ("new", "resent", "old_resent", "replay")] == ["0"] * 4
-    checks = dict(re.findall(r"(\w+) (\d+/\d+) ok", next(line for line in out.splitlines()
-                                                         if line.startswith("checks: "))))
+    checks = dict(
+        re.findall(
+            r"(\w+) (\d+/\d+) ok", next(line for line in out.splitlines() if line.startswith("checks: "))
+        )
+    )
     # 2 steps x 32 operations: new batches store 60 rows, every re-send 0, every replay 60 points in order
     assert checks == {"new": "64/64", "resent": "64/64", "old_resent": "64/64", "replay": "128/128"}

@@ -9,15 +9,25 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-READ_CONF = ("import json, os, runpy; conf = runpy.run_path('gunicorn.conf.py'); print(json.dumps({"
-             "'blas': os.environ.get('OPENBLAS_NUM_THREADS'), 'omp': os.environ.get('OMP_NUM_THREADS'),"
-             " 'worker_class': conf['worker_class'], 'workers': conf['workers']}))")
+READ_CONF = (
+    "import json, os, runpy; conf = runpy.run_path('gunicorn.conf.py'); print(json.dumps({"
+    "'blas': os.environ.get('OPENBLAS_NUM_THREADS'), 'omp': os.environ.get('OMP_NUM_THREADS'),"
+    " 'worker_class': conf['worker_class'], 'workers': conf['workers']}))"
+)
 
 
 def read_conf(**env: str) -> dict:
-    clean = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "WORKERS")}
-    out = subprocess.run([sys.executable, "-c", READ_CONF], cwd=REPO, env={**clean, **env}, capture_output=True,
-                         text=True, check=True)
+    clean = {
+        k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "WORKERS")
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", READ_CONF],
+        cwd=REPO,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout)
 
 
@@ -28,4 +38,8 @@ def test_every_worker_gets_one_blas_thread_and_process_workers():
 
 def test_an_operator_can_still_choose_the_blas_threads_and_workers():
     assert read_conf(OPENBLAS_NUM_THREADS="4", OMP_NUM_THREADS="2", WORKERS="6") == {
-        "blas": "4", "omp": "2", "worker_class": "sync", "workers": 6}
+        "blas": "4",
+        "omp": "2",
+        "worker_class": "sync",
+        "workers": 6,
+    }

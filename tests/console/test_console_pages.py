@@ -15,13 +15,22 @@ from field_app.console import i18n
 from field_app.console.settings import content_security_policy, map_settings, tile_origin
 
 CONSOLE = Path(__file__).parents[2] / "field_app" / "console"
-PAGES = ["/console/sign-in", "/console/alerts", "/console/alerts/7", "/console/visits/v-1/replay",
-         "/console/spot-checks", "/console/spot-checks/3", "/console/dashboard"]
+PAGES = [
+    "/console/sign-in",
+    "/console/alerts",
+    "/console/alerts/7",
+    "/console/visits/v-1/replay",
+    "/console/spot-checks",
+    "/console/spot-checks/3",
+    "/console/dashboard",
+]
 
 
 def config_of(html: str) -> dict:
     """The JSON the page's scripts read."""
-    raw = re.search(r'<script type="application/json" id="console-config">(.*?)</script>', html, re.S).group(1)
+    raw = re.search(r'<script type="application/json" id="console-config">(.*?)</script>', html, re.S).group(
+        1
+    )
     return json.loads(raw)
 
 
@@ -55,7 +64,9 @@ def test_an_unknown_language_falls_back_to_chinese(client):
 
 
 def test_page_ids_reach_the_page_escaped(client):
-    html = client.get("/console/visits/%22%3E%3Cimg%20src=x%20onerror=alert(1)%3E/replay").get_data(as_text=True)
+    html = client.get("/console/visits/%22%3E%3Cimg%20src=x%20onerror=alert(1)%3E/replay").get_data(
+        as_text=True
+    )
     assert "<img src=x" not in html
     assert 'data-visit-id="&#34;&gt;&lt;img src=x onerror=alert(1)&gt;"' in html
 
@@ -112,7 +123,9 @@ def test_every_literal_key_in_templates_and_scripts_has_a_text():
     sources = [*CONSOLE.glob("templates/console/*.html"), *CONSOLE.glob("static/js/**/*.js")]
     used = set()
     for path in sources:
-        used |= set(re.findall(r"""\bt\(\s*['"]([a-z_]+\.[a-z_0-9.]+)['"]""", path.read_text(encoding="utf-8")))
+        used |= set(
+            re.findall(r"""\bt\(\s*['"]([a-z_]+\.[a-z_0-9.]+)['"]""", path.read_text(encoding="utf-8"))
+        )
     used = {key for key in used if not key.endswith(("_", "."))}  # prefixes completed at run time
     assert used, "the scan found the keys"
     assert sorted(used - set(i18n.strings("zh"))) == []

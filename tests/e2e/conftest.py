@@ -31,8 +31,16 @@ CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = HERE.parents[1] / "test-artifacts" / "e2e"
 # Without the background-networking flags Chromium keeps calling Google's hosts, which this closed
 # network refuses; Playwright gives every launch a fresh, empty profile directory of its own.
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 VIEWPORT = {"width": 1280, "height": 800}
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -71,8 +79,15 @@ class LiveServer:
 
 def e2e_app(database_url: str, **config):
     """The app as production runs it, on the test database; sign-ins all come from 127.0.0.1."""
-    return create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "SIGN_IN_LIMIT": 1000,
-                       "SELFIE_RETENTION_DAYS": 30, **config})
+    return create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SIGN_IN_LIMIT": 1000,
+            "SELFIE_RETENTION_DAYS": 30,
+            **config,
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -109,8 +124,13 @@ def _walk(home: tuple[float, float], radius_m: float):
         lng = lng0 + east / (metres_per_deg * math.cos(math.radians(lat0)))
         accuracy = 8.0 + minute % 7
         distance = haversine_m(lat0, lng0, lat, lng)
-        status = ("outside" if distance - accuracy > radius_m else
-                  "inside" if distance + accuracy < radius_m else "uncertain")
+        status = (
+            "outside"
+            if distance - accuracy > radius_m
+            else "inside"
+            if distance + accuracy < radius_m
+            else "uncertain"
+        )
         yield minute, lat, lng, accuracy, distance, status
 
 
@@ -127,19 +147,45 @@ def build_world(app) -> SimpleNamespace:
         agency = f.add_agency("JX01")
         caregiver = f.add_caregiver(agency, code="CG-E2E", device_id="phone-e2e")
         client = f.add_client(agency, insured_id="330400000777")
-        users = {name: f.add_user(role, name, agencies=[agency]).id
-                 for name, role in (("sup-wang", "supervisor"), ("sup-li", "supervisor"), ("aud-zhao", "auditor"))}
+        users = {
+            name: f.add_user(role, name, agencies=[agency]).id
+            for name, role in (("sup-wang", "supervisor"), ("sup-li", "supervisor"), ("aud-zhao", "auditor"))
+        }
         users["cg-e2e"] = f.add_user("caregiver", "cg-e2e", caregiver=caregiver).id
         users["fam-e2e"] = f.add_user("family", "fam-e2e", client=client).id
         start = yesterday_at(9)
-        trail_visit = f.add_visit("e2e-trail-visit", caregiver.id, client.id, agency.id, start, 60, items=("L01",))
+        trail_visit = f.add_visit(
+            "e2e-trail-visit", caregiver.id, client.id, agency.id, start, 60, items=("L01",)
+        )
         for minute, lat, lng, accuracy, distance, status in _walk(f.HOME, client.fence_radius_m):
-            _db.session.add(TrailPoint(visit_id=trail_visit, fix_time=start + timedelta(minutes=minute), lat=lat,
-                                       lng=lng, datum="WGS84", lat_wgs84=lat, lng_wgs84=lng, accuracy_m=accuracy,
-                                       geofence_status=status, distance_m=round(distance, 1)))
-        away = (f.HOME[0] + 0.005, f.HOME[1])  # ~556 m north: the check-in and check-out of a visit not at home
-        away_visit = f.add_visit("e2e-away-visit", caregiver.id, client.id, agency.id, yesterday_at(14), 45,
-                                 where=away, geofence_status="outside")
+            _db.session.add(
+                TrailPoint(
+                    visit_id=trail_visit,
+                    fix_time=start + timedelta(minutes=minute),
+                    lat=lat,
+                    lng=lng,
+                    datum="WGS84",
+                    lat_wgs84=lat,
+                    lng_wgs84=lng,
+                    accuracy_m=accuracy,
+                    geofence_status=status,
+                    distance_m=round(distance, 1),
+                )
+            )
+        away = (
+            f.HOME[0] + 0.005,
+            f.HOME[1],
+        )  # ~556 m north: the check-in and check-out of a visit not at home
+        away_visit = f.add_visit(
+            "e2e-away-visit",
+            caregiver.id,
+            client.id,
+            agency.id,
+            yesterday_at(14),
+            45,
+            where=away,
+            geofence_status="outside",
+        )
         for attempt in _db.session.get(Visit, away_visit).attempts:
             attempt.distance_m = round(haversine_m(*away, *f.HOME), 1)
         f.add_visit("e2e-late-visit", caregiver.id, client.id, agency.id, yesterday_at(21, 30), 40)
@@ -151,8 +197,13 @@ def build_world(app) -> SimpleNamespace:
         alerts = {}
         for alert in _db.session.scalars(select(Alert).where(Alert.outcome == "hit")):
             alerts.setdefault(alert.rule_code, alert.id)
-        return SimpleNamespace(users=users, alerts=alerts, agency_id=agency.id, trail_visit="e2e-trail-visit",
-                               visits=("e2e-trail-visit", "e2e-away-visit", "e2e-late-visit"))
+        return SimpleNamespace(
+            users=users,
+            alerts=alerts,
+            agency_id=agency.id,
+            trail_visit="e2e-trail-visit",
+            visits=("e2e-trail-visit", "e2e-away-visit", "e2e-late-visit"),
+        )
 
 
 @pytest.fixture(scope="module")
@@ -238,5 +289,3 @@ def shot(page, name: str, full_page: bool = False) -> Path:
 @pytest.fixture
 def screenshot():
     return shot
-
-

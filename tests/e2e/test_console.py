@@ -20,7 +20,9 @@ from field_app.models import Alert, ApiToken, AuditEntry
 from tests import factories as f
 from tests.e2e.conftest import LiveServer, e2e_app
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (requirements-dev.txt)")
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="playwright is not installed (requirements-dev.txt)"
+)
 expect = sync_api.expect
 pytestmark = pytest.mark.slow
 REASON_START = "轨迹离开服务地址约 20 分钟，开始核实"
@@ -134,7 +136,9 @@ def test_two_supervisors_confirm_an_alert(new_page, live_server, world, app, scr
     expect(wang.get_by_role("button", name="复核：确认违规")).to_be_disabled()
     expect(wang.locator("#second-reviewer-note")).to_be_visible()
     screenshot(wang, "05-awaiting-second-review")
-    access_token = wang.evaluate("() => JSON.parse(sessionStorage.getItem('field_app.console.session')).access_token")
+    access_token = wang.evaluate(
+        "() => JSON.parse(sessionStorage.getItem('field_app.console.session')).access_token"
+    )
     wang.get_by_role("button", name="退出登录").click()
     wang.wait_for_url(re.compile(r"/console/sign-in\?signed_out=1"))
     expect(wang.locator("#status")).to_contain_text("已退出登录")
@@ -163,8 +167,13 @@ def test_two_supervisors_confirm_an_alert(new_page, live_server, world, app, scr
     with app.app_context():
         alert = db.session.get(Alert, alert_id)
         assert (alert.status, alert.decided_by_id, alert.first_reviewer_id) == (
-            "confirmed", world.users["sup-li"], world.users["sup-wang"])
-        token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == sha256(access_token.encode()).hexdigest()))
+            "confirmed",
+            world.users["sup-li"],
+            world.users["sup-wang"],
+        )
+        token = db.session.scalar(
+            select(ApiToken).where(ApiToken.token_hash == sha256(access_token.encode()).hexdigest())
+        )
         assert token.revoked_at is not None, "signing out revokes the token"
 
 
@@ -218,8 +227,12 @@ def test_the_replay_is_driven_by_keyboard(new_page, live_server, world, screensh
 
 def test_the_replay_draws_in_gcj02_over_gcj02_tiles(new_page, database_url, world, tile_server, screenshot):
     """With Chinese (GCJ-02) tiles configured the page asks the replay for GCJ-02 and draws on the tiles."""
-    app = e2e_app(database_url, MAP_TILE_URL=f"{tile_server.url}/{{z}}/{{x}}/{{y}}.png", MAP_TILE_DATUM="GCJ02",
-                  MAP_TILE_ATTRIBUTION="Test tiles")
+    app = e2e_app(
+        database_url,
+        MAP_TILE_URL=f"{tile_server.url}/{{z}}/{{x}}/{{y}}.png",
+        MAP_TILE_DATUM="GCJ02",
+        MAP_TILE_ATTRIBUTION="Test tiles",
+    )
     server = LiveServer(app)
     try:
         page = new_page()
@@ -231,7 +244,9 @@ def test_the_replay_draws_in_gcj02_over_gcj02_tiles(new_page, database_url, worl
         assert body["map"]["datum"] == "GCJ02"
         home = next(x for x in body["map"]["features"] if x["properties"]["kind"] == "home")
         lng, lat = home["geometry"]["coordinates"]
-        assert 300 < haversine_m(lat, lng, *f.HOME) < 700, "GCJ-02 is shifted by hundreds of metres in Jiaxing"
+        assert 300 < haversine_m(lat, lng, *f.HOME) < 700, (
+            "GCJ-02 is shifted by hundreds of metres in Jiaxing"
+        )
         expect(page.locator("#replay-heading")).to_have_attribute("data-loaded", "true")
         expect(page.locator("img.leaflet-tile-loaded").first).to_be_visible()
         assert tile_server.requests, "the tiles came from the configured URL"
@@ -250,8 +265,10 @@ def test_an_auditor_draws_a_spot_check_and_records_an_outcome(new_page, live_ser
     page = new_page()
     sign_in(page, live_server, "aud-zhao")
     page.get_by_role("link", name="抽查").click()
-    day = page.evaluate("() => { const d = new Date(Date.now() - 86400000); "
-                        "return d.toLocaleDateString('en-CA', {timeZone: 'Asia/Shanghai'}); }")
+    day = page.evaluate(
+        "() => { const d = new Date(Date.now() - 86400000); "
+        "return d.toLocaleDateString('en-CA', {timeZone: 'Asia/Shanghai'}); }"
+    )
     page.get_by_label("服务起始日").fill(day)
     page.get_by_label("服务截止日").fill(day)
     page.get_by_label("简单随机").check()
@@ -284,8 +301,9 @@ def test_the_dashboard_draws_its_charts(new_page, live_server, world, screenshot
     no_script_errors(page)
 
 
-def test_an_auditor_sees_a_kept_selfie_on_request_and_the_read_is_audited(new_page, live_server, world, app,
-                                                                          screenshot):
+def test_an_auditor_sees_a_kept_selfie_on_request_and_the_read_is_audited(
+    new_page, live_server, world, app, screenshot
+):
     page = new_page()
     sign_in(page, live_server, "aud-zhao", f"?next=/console/alerts/{world.alerts['G02']}")
     page.wait_for_url(re.compile(r"/console/alerts/\d+$"))

@@ -13,10 +13,18 @@ from field_app.models import CertificateRecord, DeathRecord, GradeChange, Hospit
 from tests import factories as f
 
 SAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "registry"
-MODELS = {"hospital_stays": HospitalStay, "deaths": DeathRecord, "certificates": CertificateRecord,
-          "grades": GradeChange}
-KEYS = {"hospital_stays": ("client_id", "admitted_on"), "deaths": ("client_id",),
-        "certificates": ("caregiver_id", "certificate_no"), "grades": ("client_id", "effective_on")}
+MODELS = {
+    "hospital_stays": HospitalStay,
+    "deaths": DeathRecord,
+    "certificates": CertificateRecord,
+    "grades": GradeChange,
+}
+KEYS = {
+    "hospital_stays": ("client_id", "admitted_on"),
+    "deaths": ("client_id",),
+    "certificates": ("caregiver_id", "certificate_no"),
+    "grades": ("client_id", "effective_on"),
+}
 #: the sample files name these (the demo seed creates the same ones)
 INSURED_IDS = [f"3304{agency:02d}{k:06d}" for agency in (1, 2) for k in range(6)]
 CAREGIVER_CODES = ["CG001", "CG002"]
@@ -44,4 +52,6 @@ def stored(app, kind: str) -> dict[tuple, dict]:
     with app.app_context():
         records = db.session.scalars(select(model)).all()
         columns = [c.name for c in model.__table__.columns if c.name != "id"]
-        return {tuple(getattr(r, k) for k in KEYS[kind]): {c: getattr(r, c) for c in columns} for r in records}
+        return {
+            tuple(getattr(r, k) for k in KEYS[kind]): {c: getattr(r, c) for c in columns} for r in records
+        }

@@ -33,7 +33,11 @@ def test_each_kind_imports_and_a_resend_is_unchanged(app, people, client, kind):
     resp = post(client, kind, rows)
     assert resp.status_code == 200, resp.get_json()
     assert RegistryImportOut.model_validate(resp.get_json()).model_dump() == {
-        "kind": kind, "inserted": len(rows), "updated": 0, "unchanged": 0}
+        "kind": kind,
+        "inserted": len(rows),
+        "updated": 0,
+        "unchanged": 0,
+    }
     before = stored(app, kind)
     again = post(client, kind, rows).get_json()
     assert again == {"kind": kind, "inserted": 0, "updated": 0, "unchanged": len(rows)}
@@ -41,24 +45,41 @@ def test_each_kind_imports_and_a_resend_is_unchanged(app, people, client, kind):
 
 
 def test_chinese_grade_names_are_stored_as_codes(app, people, client):
-    rows = [{"insured_id": "330401000000", "effective_on": "2026-09-01", "grade": "重度失能三级"},
-            {"insured_id": "330401000000", "effective_on": "2026-11-01", "grade": "失效"}]
+    rows = [
+        {"insured_id": "330401000000", "effective_on": "2026-09-01", "grade": "重度失能三级"},
+        {"insured_id": "330401000000", "effective_on": "2026-11-01", "grade": "失效"},
+    ]
     assert post(client, "grades", rows).status_code == 200
     assert [r["grade"] for r in stored(app, "grades").values()] == ["severe_3", None]
 
 
 def test_invalid_rows_answer_422_with_each_error_by_line_and_store_nothing(app, people, client):
-    rows = [*sample_rows("hospital_stays"), {"insured_id": "339999999999", "admitted_on": "2026-11-01"},
-            {"insured_id": "330401000005", "admitted_on": "2026-11-05", "discharged_on": "2026-11-04"}, "oops"]
+    rows = [
+        *sample_rows("hospital_stays"),
+        {"insured_id": "339999999999", "admitted_on": "2026-11-01"},
+        {"insured_id": "330401000005", "admitted_on": "2026-11-05", "discharged_on": "2026-11-04"},
+        "oops",
+    ]
     resp = post(client, "hospital_stays", rows)
     assert resp.status_code == 422
     body = RegistryRowsInvalidOut.model_validate(resp.get_json()).model_dump()
-    assert body["error"] == {"code": "registry_rows_invalid", "field": "rows",
-                             "message": "3 hospital_stays row(s) failed the checks (3 error(s)); nothing was imported."}
+    assert body["error"] == {
+        "code": "registry_rows_invalid",
+        "field": "rows",
+        "message": "3 hospital_stays row(s) failed the checks (3 error(s)); nothing was imported.",
+    }
     assert body["errors"] == [
         {"line": 4, "field": "insured_id", "message": "insured_id 339999999999 is not a known client"},
-        {"line": 5, "field": "discharged_on", "message": "discharged_on 2026-11-04 is before admitted_on 2026-11-05"},
-        {"line": 6, "field": None, "message": "expected an object with insured_id, admitted_on, discharged_on, hospital"},
+        {
+            "line": 5,
+            "field": "discharged_on",
+            "message": "discharged_on 2026-11-04 is before admitted_on 2026-11-05",
+        },
+        {
+            "line": 6,
+            "field": None,
+            "message": "expected an object with insured_id, admitted_on, discharged_on, hospital",
+        },
     ]
     assert body["errors_not_shown"] == 0
     assert stored(app, "hospital_stays") == {}
@@ -70,18 +91,26 @@ def test_an_unknown_kind_is_404(client):
     assert ErrorOut.model_validate(resp.get_json()).error.code == "unknown_registry_kind"
 
 
-@pytest.mark.parametrize("body, status, code", [
-    ({"rows": [{}] * 10_001}, 422, "invalid_field"),
-    ({}, 422, "missing_field"),
-    ({"rows": [], "source": "x"}, 422, "unknown_field"),
-])
+@pytest.mark.parametrize(
+    "body, status, code",
+    [
+        ({"rows": [{}] * 10_001}, 422, "invalid_field"),
+        ({}, 422, "missing_field"),
+        ({"rows": [], "source": "x"}, 422, "unknown_field"),
+    ],
+)
 def test_a_malformed_body_is_refused(client, body, status, code):
     resp = client.post("/api/v1/registry/deaths", json=body)
     assert resp.status_code == status and resp.get_json()["error"]["code"] == code
 
 
 def test_an_empty_list_imports_nothing(client):
-    assert post(client, "deaths", []).get_json() == {"kind": "deaths", "inserted": 0, "updated": 0, "unchanged": 0}
+    assert post(client, "deaths", []).get_json() == {
+        "kind": "deaths",
+        "inserted": 0,
+        "updated": 0,
+        "unchanged": 0,
+    }
 
 
 def test_a_concurrent_import_of_the_same_keys_answers_409(app, people, client, monkeypatch):
@@ -106,9 +135,14 @@ def test_the_endpoint_is_documented(client):
     op = spec["paths"]["/api/v1/registry/{kind}"]["post"]
     assert op["tags"] == ["registry"]
     assert op["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/RegistryRowsIn")
-    assert op["responses"]["422"]["content"]["application/json"]["schema"]["$ref"].endswith("/RegistryRowsInvalidOut")
+    assert op["responses"]["422"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "/RegistryRowsInvalidOut"
+    )
     assert {"200", "404", "409", "422"} <= set(op["responses"])
-    assert "discharged_on?" in spec["components"]["schemas"]["RegistryRowsIn"]["properties"]["rows"]["description"]
+    assert (
+        "discharged_on?"
+        in spec["components"]["schemas"]["RegistryRowsIn"]["properties"]["rows"]["description"]
+    )
 
 
 def test_only_admins_import(app, client):

@@ -50,20 +50,32 @@ def test_invalid_rows_exit_1_with_every_error_by_line_and_nothing_imported(app, 
 
 def test_more_than_100_errors_are_counted(app, people, runner, tmp_path):
     path = tmp_path / "deaths.csv"
-    path.write_text("insured_id,died_on\n" + "".join(f"3399{n:08d},2026-11-01\n" for n in range(130)), encoding="utf-8")
+    path.write_text(
+        "insured_id,died_on\n" + "".join(f"3399{n:08d},2026-11-01\n" for n in range(130)), encoding="utf-8"
+    )
     result = registry(runner, "import", "deaths", path)
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
     assert lines[-1] == "... and 30 more error(s)" and lines[-2].startswith("line 101: ")
 
 
-@pytest.mark.parametrize("content, errors", [
-    ("", ["line 1: the file is empty (expected CSV rows)"]),
-    ("insured_id,died\n1,2026-11-01\n", ["line 1: unknown column 'died' (expected insured_id, died_on)",
-                                         "line 1: missing column died_on"]),
-    (b"insured_id,died_on\n\xd5\xc5,2026-11-01\n", ["line 2: the file is not UTF-8 text (convert GBK/GB18030 "
-                                                    "exports to UTF-8)"]),
-])
+@pytest.mark.parametrize(
+    "content, errors",
+    [
+        ("", ["line 1: the file is empty (expected CSV rows)"]),
+        (
+            "insured_id,died\n1,2026-11-01\n",
+            [
+                "line 1: unknown column 'died' (expected insured_id, died_on)",
+                "line 1: missing column died_on",
+            ],
+        ),
+        (
+            b"insured_id,died_on\n\xd5\xc5,2026-11-01\n",
+            ["line 2: the file is not UTF-8 text (convert GBK/GB18030 exports to UTF-8)"],
+        ),
+    ],
+)
 def test_a_file_that_cannot_be_read_exits_1(app, people, runner, tmp_path, content, errors):
     path = tmp_path / "deaths.csv"
     path.write_bytes(content.encode() if isinstance(content, str) else content)

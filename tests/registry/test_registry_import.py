@@ -20,7 +20,9 @@ T2 = T1 + timedelta(hours=6)
 def run(app, kind: str, rows: list, now: datetime = T1):
     """Import rows (numbered from 1) and commit, as the CLI and the API do."""
     with app.app_context():
-        result = import_rows(kind, enumerate(rows, start=1), now, date(2026, 11, 23), actor="test", source="test")
+        result = import_rows(
+            kind, enumerate(rows, start=1), now, date(2026, 11, 23), actor="test", source="test"
+        )
         db.session.commit()
         return result
 
@@ -46,15 +48,22 @@ def test_each_sample_imports_and_an_identical_re_import_changes_nothing(app, peo
 def test_rows_are_stored_against_the_client_with_parsed_values(app, people):
     run(app, "hospital_stays", sample_rows("hospital_stays"))
     stay = stored(app, "hospital_stays")[(people["330401000001"], date(2026, 11, 18))]
-    assert stay == {"client_id": people["330401000001"], "admitted_on": date(2026, 11, 18), "discharged_on": None,
-                    "hospital": "嘉兴市第一医院", "imported_at": T1}
+    assert stay == {
+        "client_id": people["330401000001"],
+        "admitted_on": date(2026, 11, 18),
+        "discharged_on": None,
+        "hospital": "嘉兴市第一医院",
+        "imported_at": T1,
+    }
 
 
 def test_a_discharge_arriving_later_updates_the_stay_and_only_its_imported_at(app, people):
     rows = sample_rows("hospital_stays")
     run(app, "hospital_stays", rows, T1)
     rows[0] = {**rows[0], "discharged_on": "2026-11-22"}
-    result = run(app, "hospital_stays", rows + [{"insured_id": "330402000005", "admitted_on": "2026-11-21"}], T2)
+    result = run(
+        app, "hospital_stays", rows + [{"insured_id": "330402000005", "admitted_on": "2026-11-21"}], T2
+    )
     assert (result.inserted, result.updated, result.unchanged) == (1, 1, 2)
     after = stored(app, "hospital_stays")
     assert after[(people["330401000001"], date(2026, 11, 18))]["discharged_on"] == date(2026, 11, 22)
@@ -62,15 +71,25 @@ def test_a_discharge_arriving_later_updates_the_stay_and_only_its_imported_at(ap
 
 
 def test_a_grade_lapse_and_a_corrected_death_date_are_updates(app, people):
-    run(app, "grades", [{"insured_id": "330401000000", "effective_on": "2026-10-01", "grade": "重度失能一级"}], T1)
-    result = run(app, "grades", [{"insured_id": "330401000000", "effective_on": "2026-10-01", "grade": "失效"}], T2)
+    run(
+        app,
+        "grades",
+        [{"insured_id": "330401000000", "effective_on": "2026-10-01", "grade": "重度失能一级"}],
+        T1,
+    )
+    result = run(
+        app, "grades", [{"insured_id": "330401000000", "effective_on": "2026-10-01", "grade": "失效"}], T2
+    )
     assert result.updated == 1
     assert stored(app, "grades")[(people["330401000000"], date(2026, 10, 1))]["grade"] is None
     run(app, "deaths", [{"insured_id": "330401000000", "died_on": "2026-11-10"}], T1)
     result = run(app, "deaths", [{"insured_id": "330401000000", "died_on": "2026-11-08"}], T2)
     assert result.updated == 1
     assert stored(app, "deaths")[(people["330401000000"],)] == {
-        "client_id": people["330401000000"], "died_on": date(2026, 11, 8), "imported_at": T2}
+        "client_id": people["330401000000"],
+        "died_on": date(2026, 11, 8),
+        "imported_at": T2,
+    }
 
 
 def test_rows_missing_from_a_later_file_are_kept(app, people):
@@ -85,13 +104,17 @@ def test_unknown_clients_and_caregivers_are_errors_and_nothing_is_written(app, p
     exc = invalid(app, "hospital_stays", rows)
     assert [str(e) for e in exc.errors] == ["line 4: insured_id 339999999999 is not a known client"]
     assert str(exc) == "1 hospital_stays row(s) failed the checks (1 error(s)); nothing was imported."
-    exc = invalid(app, "certificates", [{"caregiver_code": "CG999", "certificate_no": "C", "valid_from": "2024-01-01"}])
+    exc = invalid(
+        app, "certificates", [{"caregiver_code": "CG999", "certificate_no": "C", "valid_from": "2024-01-01"}]
+    )
     assert [str(e) for e in exc.errors] == ["line 1: caregiver_code CG999 is not a known caregiver"]
     assert stored(app, "hospital_stays") == {} and stored(app, "certificates") == {}
 
 
 def test_errors_are_sorted_by_line_and_capped_with_a_count(app, people):
-    rows = [{"insured_id": f"3399{n:08d}", "died_on": "2026-11-01"} for n in range(120)] + [{"insured_id": "x"}]
+    rows = [{"insured_id": f"3399{n:08d}", "died_on": "2026-11-01"} for n in range(120)] + [
+        {"insured_id": "x"}
+    ]
     exc = invalid(app, "deaths", rows)
     assert exc.failed_rows == 121 and len(exc.errors) == 121
     assert [e.line for e in exc.errors] == list(range(1, 122))  # value errors and unknown ids interleaved
@@ -100,7 +123,11 @@ def test_errors_are_sorted_by_line_and_capped_with_a_count(app, people):
 
 def test_lookups_and_stored_rows_are_read_in_chunks(app, people, monkeypatch):
     monkeypatch.setattr(registry_import, "CHUNK", 5)
-    rows = [{"insured_id": i, "effective_on": "2026-10-01", "grade": "severe_3"} for i in people if i.startswith("33")]
+    rows = [
+        {"insured_id": i, "effective_on": "2026-10-01", "grade": "severe_3"}
+        for i in people
+        if i.startswith("33")
+    ]
     assert run(app, "grades", rows).inserted == 12
     assert run(app, "grades", rows, T2).unchanged == 12
 

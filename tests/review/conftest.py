@@ -24,7 +24,9 @@ def rw(app):
             caregiver = f.add_caregiver(agency, code=f"CG{side}", device_id=f"phone-{side}")
             client = f.add_client(agency, insured_id=f"3304{side}0000001")
             setattr(w, side, SimpleNamespace(agency=agency.id, caregiver=caregiver.id, client=client.id))
-            w.tokens[f"supervisor_{side}"] = f.token_for(f.add_user("supervisor", f"sup1-{side}", agencies=[agency]))
+            w.tokens[f"supervisor_{side}"] = f.token_for(
+                f.add_user("supervisor", f"sup1-{side}", agencies=[agency])
+            )
         agency_a = db.session.get(Agency, w.A.agency)
         client_a = db.session.get(Client, w.A.client)
         second = f.add_user("supervisor", "sup2-A", agencies=[agency_a])

@@ -82,8 +82,11 @@ def test_no_endpoint_offers_to_edit_or_delete_the_trail(app, rw, as_):
     alert_rules = [r for r in rules if r.rule.startswith("/api/v1/alerts")]
     assert {m for r in alert_rules for m in r.methods} <= {"GET", "HEAD", "OPTIONS", "POST"}
     posts = sorted(r.rule for r in alert_rules if "POST" in r.methods)
-    assert posts == ["/api/v1/alerts/<int:alert_id>/comments", "/api/v1/alerts/<int:alert_id>/review",
-                     "/api/v1/alerts/bulk-dismiss"]
+    assert posts == [
+        "/api/v1/alerts/<int:alert_id>/comments",
+        "/api/v1/alerts/<int:alert_id>/review",
+        "/api/v1/alerts/bulk-dismiss",
+    ]
     aid = alert(app, rw.A.agency)
     c = as_("supervisor_A")
     for method in ("put", "patch", "delete"):

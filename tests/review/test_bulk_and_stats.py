@@ -20,7 +20,9 @@ def statuses(app, ids) -> list[str]:
 
 def audit_count(app) -> int:
     with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.subject_type == "alert"))
+        return db.session.scalar(
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.subject_type == "alert")
+        )
 
 
 def bulk(client, ids, reason="GPS drift at this estate"):
@@ -48,8 +50,11 @@ def test_one_alert_out_of_scope_or_missing_and_nothing_changes(app, rw, as_):
 
 
 def test_one_decided_alert_and_nothing_changes(app, rw, as_):
-    ok, done, esc = alert(app, rw.A.agency), alert(app, rw.A.agency, status="confirmed"), \
-        alert(app, rw.A.agency, status="escalated")
+    ok, done, esc = (
+        alert(app, rw.A.agency),
+        alert(app, rw.A.agency, status="confirmed"),
+        alert(app, rw.A.agency, status="escalated"),
+    )
     resp = bulk(as_("supervisor_A"), [ok, done, esc])
     assert resp.status_code == 409
     error = assert_shape(resp)["error"]
@@ -85,7 +90,13 @@ def test_false_positive_rate_per_rule(app, rw, as_):
     got = stats(as_("auditor_A"))
     assert sorted(got) == ["F01", "G01", "T04"]
     f01 = got["F01"]
-    assert (f01["total"], f01["open"], f01["confirmed"], f01["dismissed"], f01["fp_rate"]) == (5, 1, 1, 3, 0.75)
+    assert (f01["total"], f01["open"], f01["confirmed"], f01["dismissed"], f01["fp_rate"]) == (
+        5,
+        1,
+        1,
+        3,
+        0.75,
+    )
     assert (got["G01"]["total"], got["G01"]["escalated"], got["G01"]["fp_rate"]) == (4, 1, 0.3333)
     assert (got["T04"]["total"], got["T04"]["in_review"], got["T04"]["fp_rate"]) == (2, 1, None)
     assert got["F01"]["title_zh"] == "人脸比对不通过"

@@ -29,7 +29,12 @@ def test_family_confirms_and_rates_a_finished_visit_once(app, rw, as_):
     resp = answer(c, "visit-a-1", rating=5, comment="  very kind  ")
     assert resp.status_code == 201
     body = assert_shape(resp, FeedbackOut)
-    assert (body["visit_id"], body["confirmed"], body["rating"], body["comment"]) == ("visit-a-1", True, 5, "very kind")
+    assert (body["visit_id"], body["confirmed"], body["rating"], body["comment"]) == (
+        "visit-a-1",
+        True,
+        5,
+        "very kind",
+    )
     again = answer(c, "visit-a-1", confirmed=False)
     assert (again.status_code, assert_shape(again)["error"]["code"]) == (409, "feedback_exists")
     with app.app_context():
@@ -55,10 +60,17 @@ def test_other_clients_visits_are_404_and_staff_may_not_answer(app, rw, as_):
     assert answer(as_("supervisor_A"), "visit-a-1").status_code == 403
 
 
-@pytest.mark.parametrize("body", [
-    {"confirmed": True, "rating": 0}, {"confirmed": True, "rating": 6}, {"rating": 3},
-    {"confirmed": "maybe"}, {"confirmed": True, "comment": "x" * 501}, {"confirmed": True, "stars": 5},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"confirmed": True, "rating": 0},
+        {"confirmed": True, "rating": 6},
+        {"rating": 3},
+        {"confirmed": "maybe"},
+        {"confirmed": True, "comment": "x" * 501},
+        {"confirmed": True, "stars": 5},
+    ],
+)
 def test_bad_answers_are_422(app, rw, as_, body):
     visit(app, rw.A, "visit-a-1", start=NOW - timedelta(hours=3))
     resp = as_("family_A").post("/api/v1/visits/visit-a-1/feedback", json=body)
@@ -67,8 +79,10 @@ def test_bad_answers_are_422(app, rw, as_, body):
 
 def c01_alerts(app):
     with app.app_context():
-        return [(a.subject_key, a.status, a.severity, [v.uuid for v in a.visits])
-                for a in db.session.scalars(select(Alert).where(Alert.rule_code == "C01"))]
+        return [
+            (a.subject_key, a.status, a.severity, [v.uuid for v in a.visits])
+            for a in db.session.scalars(select(Alert).where(Alert.rule_code == "C01"))
+        ]
 
 
 def scanned_long_ago(app, side, uuid) -> int:
@@ -119,9 +133,14 @@ def rated(app, rw, as_):
         cg2 = f.add_caregiver(agency, code="CGA2", device_id="phone-A2").id
         cg3 = f.add_caregiver(agency, code="CGA3", device_id="phone-A3").id
         db.session.commit()
-    answers = [(rw.A.caregiver, {"rating": 5}), (rw.A.caregiver, {"rating": 4}),
-               (rw.A.caregiver, {"confirmed": False}), (cg2, {"rating": 3}),
-               (cg2, {"rating": 2, "confirmed": False}), (cg3, {})]
+    answers = [
+        (rw.A.caregiver, {"rating": 5}),
+        (rw.A.caregiver, {"rating": 4}),
+        (rw.A.caregiver, {"confirmed": False}),
+        (cg2, {"rating": 3}),
+        (cg2, {"rating": 2, "confirmed": False}),
+        (cg3, {}),
+    ]
     c = as_("family_A")
     for n, (caregiver, body) in enumerate(answers):
         visit(app, rw.A, f"visit-a-{n}", start=NOW - timedelta(hours=30 - 2 * n), caregiver=caregiver)
@@ -135,7 +154,9 @@ def rated(app, rw, as_):
 
 def rows(resp):
     body = assert_shape(resp, RatingsOut)
-    return [(r["name"], r["average_stars"], r["ratings"], r["feedback"], r["denials"]) for r in body["ratings"]]
+    return [
+        (r["name"], r["average_stars"], r["ratings"], r["feedback"], r["denials"]) for r in body["ratings"]
+    ]
 
 
 def test_caregiver_ratings_hand_computed(as_, rated):
@@ -149,7 +170,9 @@ def test_caregiver_ratings_hand_computed(as_, rated):
 
 def test_agency_ratings_hand_computed(as_, rated):
     # A: (5 + 4 + 3 + 2) / 4 = 3.5 over 6 answers, 2 denials; B: 4 stars once.
-    assert rows(as_("admin").get("/api/v1/ratings/agencies")) == [("Agency B", 4.0, 1, 1, 0),
-                                                                  ("Agency A", 3.5, 4, 6, 2)]
+    assert rows(as_("admin").get("/api/v1/ratings/agencies")) == [
+        ("Agency B", 4.0, 1, 1, 0),
+        ("Agency A", 3.5, 4, 6, 2),
+    ]
     assert rows(as_("auditor_A").get("/api/v1/ratings/agencies")) == [("Agency A", 3.5, 4, 6, 2)]
     assert as_("family_A").get("/api/v1/ratings/agencies").status_code == 403

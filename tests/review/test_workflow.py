@@ -28,13 +28,20 @@ def test_two_reviewers_confirm_an_alert(app, rw, as_):
     assert assert_shape(step(first, aid, "start"), AlertOut)["status"] == "in_review"
     body = assert_shape(step(first, aid, "propose_confirm", "face differs from the enrolment"), AlertOut)
     assert (body["status"], body["review"]["state"], body["review"]["first_review_outcome"]) == (
-        "in_review", "pending_second_review", "confirm")
+        "in_review",
+        "pending_second_review",
+        "confirm",
+    )
     second = as_("supervisor_A2")
     body = assert_shape(step(second, aid, "confirm", "agree: substitute caregiver"), AlertOut)
     assert body["status"] == body["review"]["state"] == "confirmed"
     assert body["review"]["decision_reason"] == "agree: substitute caregiver"
     a = status_of(app, aid)
-    assert a.first_reviewer_id != a.decided_by_id and a.decided_at is not None and a.first_reviewed_at is not None
+    assert (
+        a.first_reviewer_id != a.decided_by_id
+        and a.decided_at is not None
+        and a.first_reviewed_at is not None
+    )
 
 
 def test_the_first_reviewer_cannot_confirm_alone(app, rw, as_):
@@ -62,7 +69,10 @@ def test_dismissal_records_the_evidence_hash_and_reopen_clears_the_review(app, r
 @pytest.mark.parametrize("start_from", ["open", "in_review"])
 def test_escalate_from_undecided_states(app, rw, as_, start_from):
     aid = alert(app, rw.A.agency, status=start_from)
-    assert step(as_("supervisor_A"), aid, "escalate", "hand to the insurance bureau").get_json()["status"] == "escalated"
+    assert (
+        step(as_("supervisor_A"), aid, "escalate", "hand to the insurance bureau").get_json()["status"]
+        == "escalated"
+    )
 
 
 ILLEGAL = [
@@ -87,8 +97,9 @@ ILLEGAL = [
 ]
 
 
-@pytest.mark.parametrize(("status", "action", "source", "target"), ILLEGAL,
-                         ids=[f"{s}-{a}" for s, a, _, _ in ILLEGAL])
+@pytest.mark.parametrize(
+    ("status", "action", "source", "target"), ILLEGAL, ids=[f"{s}-{a}" for s, a, _, _ in ILLEGAL]
+)
 def test_illegal_transitions_are_refused_naming_from_and_to(app, rw, as_, status, action, source, target):
     aid = alert(app, rw.A.agency, status=status)
     resp = step(as_("supervisor_A"), aid, action)
@@ -108,14 +119,17 @@ def test_proposing_twice_is_refused(app, rw, as_):
     assert "from pending_second_review to pending_second_review" in resp.get_json()["error"]["message"]
 
 
-@pytest.mark.parametrize("body", [
-    {"action": "start"},
-    {"action": "start", "reason": ""},
-    {"action": "start", "reason": "   "},
-    {"action": "start", "reason": "x" * 2001},
-    {"action": "approve", "reason": "why"},
-    {"action": "start", "reason": "why", "extra": 1},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"action": "start"},
+        {"action": "start", "reason": ""},
+        {"action": "start", "reason": "   "},
+        {"action": "start", "reason": "x" * 2001},
+        {"action": "approve", "reason": "why"},
+        {"action": "start", "reason": "why", "extra": 1},
+    ],
+)
 def test_every_step_needs_a_reason_and_a_known_action(app, rw, as_, body):
     aid = alert(app, rw.A.agency)
     resp = as_("supervisor_A").post(f"/api/v1/alerts/{aid}/review", json=body)
@@ -148,8 +162,11 @@ def test_admins_read_every_agency_but_do_not_review(app, rw, as_):
 def test_another_agencys_supervisor_gets_404_like_a_missing_alert(app, rw, as_):
     aid = alert(app, rw.A.agency)
     c = as_("supervisor_B")
-    for resp in (c.get(f"/api/v1/alerts/{aid}"), step(c, aid, "start"),
-                 c.post(f"/api/v1/alerts/{aid}/comments", json={"text": "x"})):
+    for resp in (
+        c.get(f"/api/v1/alerts/{aid}"),
+        step(c, aid, "start"),
+        c.post(f"/api/v1/alerts/{aid}/comments", json={"text": "x"}),
+    ):
         assert (resp.status_code, resp.get_json()["error"]["code"]) == (404, "alert_not_found")
     missing = c.get("/api/v1/alerts/999999").get_json()
     assert missing["error"]["code"] == "alert_not_found"
@@ -162,5 +179,7 @@ def test_comments_are_listed_in_the_detail_in_order(app, rw, as_):
     as_("auditor_A").post(f"/api/v1/alerts/{aid}/comments", json={"text": "family confirms the visit"})
     body = assert_shape(as_("admin").get(f"/api/v1/alerts/{aid}"), AlertDetailOut)
     assert [(c["username"], c["text"]) for c in body["comments"]] == [
-        ("sup1-A", "call the family"), ("aud-A", "family confirms the visit")]
+        ("sup1-A", "call the family"),
+        ("aud-A", "family confirms the visit"),
+    ]
     assert [e["action"] for e in body["trail"]] == ["alert.comment", "alert.comment"]

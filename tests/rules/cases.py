@@ -48,7 +48,9 @@ def day(value: str | None) -> date | None:
 def load_catalogue() -> dict[str, f.ServiceItem]:
     data = json.loads((ROOT / "fixtures" / "catalogue.json").read_text(encoding="utf-8"))
     return {
-        i["code"]: f.ServiceItem(i["code"], i["group"], i["min_minutes"], i["needs_nurse"], i["unit_price_yuan"])
+        i["code"]: f.ServiceItem(
+            i["code"], i["group"], i["min_minutes"], i["needs_nurse"], i["unit_price_yuan"]
+        )
         for i in data["items"]
     }
 
@@ -66,7 +68,9 @@ def build_fix(d: dict, default_at: datetime | None = None) -> f.Fix:
     )
 
 
-def build_attempt(d: dict, visit_id: int, caregiver_id: int, default_at: datetime | None, n: int) -> f.Attempt:
+def build_attempt(
+    d: dict, visit_id: int, caregiver_id: int, default_at: datetime | None, n: int
+) -> f.Attempt:
     fix = build_fix(d, default_at)
     return f.Attempt(
         id=d.get("id", visit_id * 100 + n),
@@ -114,7 +118,9 @@ def build_visit(d: dict) -> f.Visit:
         check_out_at=check_out_at,
         attempts=tuple(attempts),
         points=tuple(sorted((build_point(p) for p in d.get("points", ())), key=lambda p: p.fix.at)),
-        items=tuple(f.PerformedItem(i["code"], ts(i["started_at"]), ts(i.get("ended_at"))) for i in d.get("items", ())),
+        items=tuple(
+            f.PerformedItem(i["code"], ts(i["started_at"]), ts(i.get("ended_at"))) for i in d.get("items", ())
+        ),
         family_confirmed=d.get("family_confirmed"),
     )
 
@@ -122,11 +128,15 @@ def build_visit(d: dict) -> f.Visit:
 def build_client(d: dict, catalogue: dict[str, f.ServiceItem]) -> f.Client:
     plan = d.get("care_plan", {})
     default_items = frozenset(c for c, item in catalogue.items() if item.group == "daily_life")
-    care_plan = None if plan is None else f.CarePlan(
-        item_codes=frozenset(plan.get("item_codes", default_items)),
-        visits_per_week=plan.get("visits_per_week", 3),
-        monthly_cap_yuan=plan.get("monthly_cap_yuan", 1500.0),
-        fund_share=plan.get("fund_share", 0.8),
+    care_plan = (
+        None
+        if plan is None
+        else f.CarePlan(
+            item_codes=frozenset(plan.get("item_codes", default_items)),
+            visits_per_week=plan.get("visits_per_week", 3),
+            monthly_cap_yuan=plan.get("monthly_cap_yuan", 1500.0),
+            fund_share=plan.get("fund_share", 0.8),
+        )
     )
     home = d.get("home", {})
     return f.Client(
@@ -142,7 +152,9 @@ def build_client(d: dict, catalogue: dict[str, f.ServiceItem]) -> f.Client:
         care_plan=care_plan,
         address_key=d.get("address_key"),
         trail_consent=d.get("trail_consent", True),
-        hospital_stays=tuple(f.Period(day(p["start"]), day(p.get("end"))) for p in d.get("hospital_stays", ())),
+        hospital_stays=tuple(
+            f.Period(day(p["start"]), day(p.get("end"))) for p in d.get("hospital_stays", ())
+        ),
         death_date=day(d.get("death_date")),
         grade_lapsed_on=day(d.get("grade_lapsed_on")),
     )
@@ -164,8 +176,10 @@ def build_context(case: dict) -> f.RuleContext:
     catalogue = load_catalogue()
     clients = [build_client(c, catalogue) for c in ctx.get("clients", [{}])]
     caregivers = [build_caregiver(c) for c in ctx.get("caregivers", [{}])]
-    prior = [build_attempt(a, a.get("visit_id", 900 + n), a.get("caregiver_id", 1), None, n)
-             for n, a in enumerate(ctx.get("prior_attempts", ()))]
+    prior = [
+        build_attempt(a, a.get("visit_id", 900 + n), a.get("caregiver_id", 1), None, n)
+        for n, a in enumerate(ctx.get("prior_attempts", ()))
+    ]
     return f.RuleContext(
         now=ts(case.get("now", "2026-11-21T12:00:00+08:00")),
         clients={c.id: c for c in clients},

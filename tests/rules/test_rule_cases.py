@@ -18,7 +18,9 @@ def _matches(expected, actual) -> bool:
     if isinstance(expected, float) or isinstance(actual, float):
         return isinstance(actual, (int, float)) and math.isclose(expected, actual, rel_tol=0.02, abs_tol=0.5)
     if isinstance(expected, dict):
-        return isinstance(actual, dict) and all(k in actual and _matches(v, actual[k]) for k, v in expected.items())
+        return isinstance(actual, dict) and all(
+            k in actual and _matches(v, actual[k]) for k, v in expected.items()
+        )
     return expected == actual
 
 
@@ -59,7 +61,9 @@ def test_every_rule_is_documented_unique_and_has_cases():
         assert "look-alike" in rule.doc.lower() or "legitimate" in rule.doc.lower(), rule.code
         assert rule.title_en and rule.title_zh and rule.name.isidentifier()
         assert 0 <= rule.score <= 100
-        assert {"fire", "quiet"} <= covered.get(rule.code, set()), f"{rule.code} needs a firing case and a look-alike"
+        assert {"fire", "quiet"} <= covered.get(rule.code, set()), (
+            f"{rule.code} needs a firing case and a look-alike"
+        )
 
 
 @pytest.mark.parametrize("rule", all_rules(), ids=lambda r: r.code)

@@ -43,7 +43,9 @@ def world(app):
 
 def visit(app, world, uuid, start, minutes, **kw) -> int:
     with app.app_context():
-        vid = f.add_visit(uuid, world["caregiver_id"], world["client_id"], world["agency_id"], start, minutes, **kw)
+        vid = f.add_visit(
+            uuid, world["caregiver_id"], world["client_id"], world["agency_id"], start, minutes, **kw
+        )
         db.session.commit()
         return vid
 
@@ -77,8 +79,14 @@ def test_late_registry_data_flags_last_weeks_visits(app, world):
     assert alerts(app) == []
     with app.app_context():  # the hospital stay arrives from medical insurance a week late
         day = yesterday_at(10).date()
-        db.session.add(HospitalStay(client_id=world["client_id"], admitted_on=day - timedelta(days=3),
-                                    discharged_on=day + timedelta(days=2), imported_at=now_utc()))
+        db.session.add(
+            HospitalStay(
+                client_id=world["client_id"],
+                admitted_on=day - timedelta(days=3),
+                discharged_on=day + timedelta(days=2),
+                imported_at=now_utc(),
+            )
+        )
         db.session.commit()
     assert scan(app)[0] == 1
     assert [a[0] for a in alerts(app)] == ["R01"]
@@ -97,8 +105,11 @@ def test_a_dismissed_alert_is_not_reopened_by_the_same_evidence_but_is_by_new(ap
         from field_app.models import PerformedItem, Visit
 
         v = db.session.get(Visit, vid)
-        v.items.append(PerformedItem(service_code="L15", started_at=yesterday_at(10, 5), in_care_plan=True,
-                                     nurse_required=False))
+        v.items.append(
+            PerformedItem(
+                service_code="L15", started_at=yesterday_at(10, 5), in_care_plan=True, nurse_required=False
+            )
+        )
         v.changed_at = now_utc()
         db.session.commit()
     scan(app)
@@ -181,15 +192,17 @@ def test_a_second_scheduler_process_does_not_scan_while_one_holds_the_lock(app, 
     with app.app_context():
         assert lock.acquire("the-running-scheduler", now_utc(), 600)
     env = {**os.environ, "FLASK_APP": "field_app", "DATABASE_URL": url}
-    other = subprocess.run([sys.executable, "-m", "flask", "rules", "scan"], env=env, capture_output=True,
-                           text=True, timeout=120)
+    other = subprocess.run(
+        [sys.executable, "-m", "flask", "rules", "scan"], env=env, capture_output=True, text=True, timeout=120
+    )
     assert other.returncode != 0 and "Another scanner holds the lock" in other.stderr
     assert alerts(app) == []
     with app.app_context():
         lock.release("the-running-scheduler")
         assert db.session.scalar(select(func.count()).select_from(ScanRun)) == 0
-    again = subprocess.run([sys.executable, "-m", "flask", "rules", "scan"], env=env, capture_output=True,
-                           text=True, timeout=120)
+    again = subprocess.run(
+        [sys.executable, "-m", "flask", "rules", "scan"], env=env, capture_output=True, text=True, timeout=120
+    )
     assert again.returncode == 0, again.stderr
     assert [a[0] for a in alerts(app)] == ["T01"]
 
@@ -213,8 +226,15 @@ def test_risk_ranks_caregivers_by_their_alerts(app, world):
     with app.app_context():
         other = f.add_caregiver(db.session.get(Agency, world["agency_id"]), code="CG2", device_id="phone-2")
         db.session.commit()
-        f.add_visit("v-honest-002", other.id, world["client_id"], world["agency_id"], yesterday_at(15), 70,
-                    items=("L03",))
+        f.add_visit(
+            "v-honest-002",
+            other.id,
+            world["client_id"],
+            world["agency_id"],
+            yesterday_at(15),
+            70,
+            items=("L03",),
+        )
         db.session.commit()
     scan(app)
     with app.app_context():

@@ -43,8 +43,15 @@ def seed(app, world, visits: int) -> None:
     with app.app_context():
         for n in range(visits):
             start = sc.yesterday_at(7 + 3 * (n % 4)) - timedelta(days=n // 4)
-            f.add_visit(f"v-{n:05d}", world["caregiver_id"], world["client_id"], world["agency_id"], start,
-                        12 if n % 3 == 0 else 50, items=("L03",))
+            f.add_visit(
+                f"v-{n:05d}",
+                world["caregiver_id"],
+                world["client_id"],
+                world["agency_id"],
+                start,
+                12 if n % 3 == 0 else 50,
+                items=("L03",),
+            )
         db.session.commit()
 
 
@@ -66,7 +73,9 @@ def lease(app) -> tuple[str | None, datetime | None]:
 
 def stored_alerts(app) -> list[tuple[str, str, str]]:
     with app.app_context():
-        return sorted(db.session.execute(select(Alert.rule_code, Alert.subject_key, Alert.evidence_hash)).tuples())
+        return sorted(
+            db.session.execute(select(Alert.rule_code, Alert.subject_key, Alert.evidence_hash)).tuples()
+        )
 
 
 def uninterrupted_alerts(app) -> list[tuple[str, str, str]]:
@@ -90,6 +99,7 @@ def wait_for(predicate, timeout_s: float, step: float = 0.01):
 
 # ---------------------------------------------------------------- the stop flag, in this process
 
+
 def test_a_stop_request_ends_the_scan_after_a_committed_chunk_and_the_next_scan_resumes(app, world):
     seed(app, world, 6)
     app.config["SCAN_CHUNK_SIZE"] = 2
@@ -107,6 +117,7 @@ def test_a_stop_request_ends_the_scan_after_a_committed_chunk_and_the_next_scan_
 
 
 # ---------------------------------------------------------------- one holder id per process
+
 
 def test_a_lease_this_process_could_not_release_is_taken_back_by_its_next_scan(app, world, monkeypatch):
     seed(app, world, 3)
@@ -130,13 +141,19 @@ def test_another_process_is_refused_the_lease_this_process_holds(app, world):
     seed(app, world, 1)
     with app.app_context():
         assert lock.acquire(lock.holder_id(), now_utc(), 600)  # a scan of ours that could not let go
-    other = subprocess.run([sys.executable, "-m", "flask", "rules", "scan"], env=flask_env(app),
-                           capture_output=True, text=True, timeout=120)
+    other = subprocess.run(
+        [sys.executable, "-m", "flask", "rules", "scan"],
+        env=flask_env(app),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert other.returncode != 0 and "Another scanner holds the lock" in other.stderr
     assert sc.alerts(app) == [] and sc.scan(app)[1:] == (1, "done")
 
 
 # ---------------------------------------------------------------- a scan skipped for the lock
+
 
 def test_a_scan_skipped_for_the_lock_is_retried_after_the_scan_interval(app, world):
     local_hour = datetime.now(sc.TZ).hour
@@ -162,17 +179,26 @@ def test_a_scan_skipped_for_the_lock_is_retried_after_the_scan_interval(app, wor
 
 # ---------------------------------------------------------------- SIGTERM to `flask scheduler`
 
+
 def flask_env(app, **settings: str) -> dict[str, str]:
     """The environment of a `flask` process on the test database (FIELD_APP_DATABASE_URL wins over
     DATABASE_URL, so it is the one set)."""
-    env = {**os.environ, "FLASK_APP": "field_app", "FIELD_APP_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"]}
+    env = {
+        **os.environ,
+        "FLASK_APP": "field_app",
+        "FIELD_APP_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+    }
     return env | {f"FIELD_APP_{k}": v for k, v in settings.items()}
 
 
 def start_scheduler(app, log_path) -> subprocess.Popen:
     with open(log_path, "ab") as log:
-        return subprocess.Popen([sys.executable, "-m", "flask", "scheduler"], stdout=log, stderr=subprocess.STDOUT,
-                                env=flask_env(app, SCAN_CHUNK_SIZE="1"))
+        return subprocess.Popen(
+            [sys.executable, "-m", "flask", "scheduler"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=flask_env(app, SCAN_CHUNK_SIZE="1"),
+        )
 
 
 def stop(proc: subprocess.Popen, timeout_s: float = 10) -> tuple[int, float]:
@@ -202,7 +228,7 @@ def test_sigterm_stops_the_scheduler_between_chunks_and_the_next_one_resumes(app
     assert caught, log_path.read_text()
     assert code == 0 and took < 5, log_path.read_text()
     run_id = caught[0][0]
-    (_, _, status, scanned), = [r for r in runs(app) if r[0] == run_id]
+    ((_, _, status, scanned),) = [r for r in runs(app) if r[0] == run_id]
     assert status == "interrupted" and 0 < scanned < total, (status, scanned)
     assert "running" not in {r[2] for r in runs(app)}
     assert lease(app) == (None, None)

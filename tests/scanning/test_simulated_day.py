@@ -28,7 +28,11 @@ WORLD = {"caregivers_per_agency": 10, "clients_per_agency": 25}
 
 def _distance(a: bytes, b: bytes) -> float:
     engine, settings = SyntheticFaceEngine(), FaceSettings()
-    return float(np.linalg.norm(analyse_selfie(a, settings, engine).encoding - analyse_selfie(b, settings, engine).encoding))
+    return float(
+        np.linalg.norm(
+            analyse_selfie(a, settings, engine).encoding - analyse_selfie(b, settings, engine).encoding
+        )
+    )
 
 
 def test_synthetic_selfies_behave_like_a_face_engine_on_real_photos():
@@ -78,8 +82,10 @@ def test_a_simulated_day_every_fraud_is_caught_and_honest_visits_stay_quiet(sim_
         assert run is not None and run.status == "done" and run.errors == [], run and run.errors
         assert (run.visits_scanned, run.points_scanned) == (visits, points)
         result = score(truth)
-    print(f"\nsimulated day: {len(truth.honest)} honest + {len(truth.injected)} injected visits "
-          f"({visits} in all, {points} trail points)\n{result.summary()}")
+    print(
+        f"\nsimulated day: {len(truth.honest)} honest + {len(truth.injected)} injected visits "
+        f"({visits} in all, {points} trail points)\n{result.summary()}"
+    )
     assert len(truth.honest) >= 100
     assert result.recall == 1.0, result.summary()
     assert result.precision >= MIN_PRECISION, result.summary()

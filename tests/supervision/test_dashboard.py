@@ -20,10 +20,22 @@ SH = ZoneInfo("Asia/Shanghai")
 
 def add_alert(visit_id: int, rule: str, status: str, score: int) -> None:
     visit = db.session.get(Visit, visit_id)
-    alert = Alert(rule_code=rule, subject_type="visit", subject_key=f"{rule}:{visit_id}", severity="high",
-                  score=score, message=f"{rule} on {visit.uuid}", evidence={}, evidence_hash="0" * 64,
-                  status=status, agency_id=visit.agency_id, caregiver_id=visit.caregiver_id,
-                  client_id=visit.client_id, occurred_at=visit.check_in_at, decision_reason="client confirmed")
+    alert = Alert(
+        rule_code=rule,
+        subject_type="visit",
+        subject_key=f"{rule}:{visit_id}",
+        severity="high",
+        score=score,
+        message=f"{rule} on {visit.uuid}",
+        evidence={},
+        evidence_hash="0" * 64,
+        status=status,
+        agency_id=visit.agency_id,
+        caregiver_id=visit.caregiver_id,
+        client_id=visit.client_id,
+        occurred_at=visit.check_in_at,
+        decision_reason="client confirmed",
+    )
     alert.visits.append(visit)
     db.session.add(alert)
 
@@ -43,8 +55,15 @@ def october(app):
 
         def visit(uuid, side, day, hour, status="verified", minutes=60):
             s = ids[side]
-            vid = f.add_visit(uuid, s["cg"], s["cl"], s["agency"].id, datetime(2026, 10, day, hour, tzinfo=SH),
-                              minutes, items=("L01",))
+            vid = f.add_visit(
+                uuid,
+                s["cg"],
+                s["cl"],
+                s["agency"].id,
+                datetime(2026, 10, day, hour, tzinfo=SH),
+                minutes,
+                items=("L01",),
+            )
             db.session.get(Visit, vid).verification_status = status
             return vid
 
@@ -57,12 +76,19 @@ def october(app):
         add_alert(visit("b1", "B", 1, 9), "F01", "open", 30)
         visit("b2", "B", 1, 10)
         visit("b3", "B", 1, 11)
-        tokens = {"supervisor_a": f.token_for(f.add_user("supervisor", agencies=[ids["A"]["agency"]])),
-                  "auditor_a": f.token_for(f.add_user("auditor", agencies=[ids["A"]["agency"]])),
-                  "admin": f.token_for(f.add_user("admin"))}
+        tokens = {
+            "supervisor_a": f.token_for(f.add_user("supervisor", agencies=[ids["A"]["agency"]])),
+            "auditor_a": f.token_for(f.add_user("auditor", agencies=[ids["A"]["agency"]])),
+            "admin": f.token_for(f.add_user("admin")),
+        }
         db.session.commit()
-        return {"A": ids["A"]["agency"].id, "B": ids["B"]["agency"].id, "cg_a": ids["A"]["cg"], "cl_a": ids["A"]["cl"],
-                "tokens": tokens}
+        return {
+            "A": ids["A"]["agency"].id,
+            "B": ids["B"]["agency"].id,
+            "cg_a": ids["A"]["cg"],
+            "cl_a": ids["A"]["cl"],
+            "tokens": tokens,
+        }
 
 
 def get(client, october, url, who="supervisor_a"):
@@ -77,15 +103,24 @@ def test_dashboard_for_a_supervisor_counts_only_their_agency(client, october):
     assert body["from"] == "2026-10-01"
     days = {d["date"]: d for d in body["visits_per_day"]}
     assert list(days) == ["2026-10-01", "2026-10-02", "2026-10-03"]
-    assert (days["2026-10-01"]["visits"], days["2026-10-01"]["verified"]) == (2, 2)  # a2 at 07:00 local is 1 Oct
-    assert days["2026-10-02"]["shares"] == {"verified": 0.25, "needs_review": 0.25, "unverified": 0.25,
-                                            "pending": 0.25}
+    assert (days["2026-10-01"]["visits"], days["2026-10-01"]["verified"]) == (
+        2,
+        2,
+    )  # a2 at 07:00 local is 1 Oct
+    assert days["2026-10-02"]["shares"] == {
+        "verified": 0.25,
+        "needs_review": 0.25,
+        "unverified": 0.25,
+        "pending": 0.25,
+    }
     assert days["2026-10-03"]["visits"] == 0
     assert body["alerts"]["by_rule"] == [{"key": "F01", "alerts": 1}, {"key": "G03", "alerts": 1}]
     assert body["alerts"]["by_agency"] == [{"key": october["A"], "alerts": 2}]
     assert body["alerts"]["by_status"] == [{"key": "confirmed", "alerts": 1}, {"key": "open", "alerts": 1}]
     # confirmed alerts count double: 50 * 2 + 20 = 120
-    assert body["top_risk"]["caregivers"] == [{"id": october["cg_a"], "code": "CGA", "risk": 120, "alerts": 2}]
+    assert body["top_risk"]["caregivers"] == [
+        {"id": october["cg_a"], "code": "CGA", "risk": 120, "alerts": 2}
+    ]
     assert body["withheld"] == {"amount": "50.00", "visits": 5}  # a1, a3, a4, a5, a6 at 10.00 each
 
 
@@ -98,8 +133,13 @@ def test_dashboard_for_an_admin_covers_every_agency(client, october):
 
 
 def test_dashboard_periods_are_checked(client, october):
-    for query, field in (("", "from"), ("?from=2026-10-01", "to"), ("?from=2026-10-05&to=2026-10-01", "to"),
-                         ("?from=2025-01-01&to=2026-10-01", "to"), ("?from=2026-10-1&to=2026-10-02", "from")):
+    for query, field in (
+        ("", "from"),
+        ("?from=2026-10-01", "to"),
+        ("?from=2026-10-05&to=2026-10-01", "to"),
+        ("?from=2025-01-01&to=2026-10-01", "to"),
+        ("?from=2026-10-1&to=2026-10-02", "from"),
+    ):
         resp = get(client, october, f"/api/v1/dashboard{query}")
         assert resp.status_code == 422 and resp.get_json()["error"]["field"] == field, query
 
@@ -128,7 +168,12 @@ def test_monthly_report_renders_the_months_numbers(client, october):
     assert "F01 on a1" in violations and "G03" not in violations
     withheld = html.split('id="withheld">')[1].split("</table>")[0]
     assert [v for v in ("a1", "a2", "a3", "a4", "a5", "a6") if f"<td>{v}</td>" in withheld] == [
-        "a1", "a3", "a4", "a5", "a6"]
+        "a1",
+        "a3",
+        "a4",
+        "a5",
+        "a6",
+    ]
     assert "CGA" in html.split('id="top-caregivers">')[1].split("</table>")[0]
     assert not re.search(r"<script|<link|src=|https?://(?!www\.w3\.org/2000/svg)", html)  # nothing to fetch
 
@@ -136,26 +181,55 @@ def test_monthly_report_renders_the_months_numbers(client, october):
 def test_monthly_report_of_another_agency_is_not_found(client, october):
     resp = get(client, october, f"/api/v1/reports/agencies/{october['B']}/monthly?month=2026-10")
     assert resp.status_code == 404 and resp.get_json()["error"]["code"] == "agency_not_found"
-    assert get(client, october, f"/api/v1/reports/agencies/{october['A']}/monthly?month=10-2026").status_code == 422
+    assert (
+        get(client, october, f"/api/v1/reports/agencies/{october['A']}/monthly?month=10-2026").status_code
+        == 422
+    )
 
 
 def test_real_answers_match_the_published_spec(client, october):
     """Schemathesis sends no query parameters, so the 200 answers are checked against the spec here."""
     spec = client.get("/api/v1/openapi.json").get_json()
     f.sign_in(client, october["tokens"]["auditor_a"])
-    check = client.post("/api/v1/spot-checks", json={"period_start": "2026-10-01", "period_end": "2026-10-31",
-                                                     "method": "risk", "size": 3, "seed": 5})
+    check = client.post(
+        "/api/v1/spot-checks",
+        json={
+            "period_start": "2026-10-01",
+            "period_end": "2026-10-31",
+            "method": "risk",
+            "size": 3,
+            "seed": 5,
+        },
+    )
     item = check.get_json()["items"][0]
-    outcome = client.post(f"/api/v1/spot-checks/{check.get_json()['spot_check_id']}/items/{item['item_id']}/outcome",
-                          json={"outcome": "unreachable", "channel": "phone"})
+    outcome = client.post(
+        f"/api/v1/spot-checks/{check.get_json()['spot_check_id']}/items/{item['item_id']}/outcome",
+        json={"outcome": "unreachable", "channel": "phone"},
+    )
     calls = [
         ("/spot-checks", "post", check),
         ("/spot-checks/{spot_check_id}/items/{item_id}/outcome", "post", outcome),
-        ("/spot-checks/{spot_check_id}", "get", client.get(f"/api/v1/spot-checks/{check.get_json()['spot_check_id']}")),
+        (
+            "/spot-checks/{spot_check_id}",
+            "get",
+            client.get(f"/api/v1/spot-checks/{check.get_json()['spot_check_id']}"),
+        ),
         ("/visits/{visit_id}/replay", "get", client.get("/api/v1/visits/a1/replay?datum=BD09")),
-        ("/caregivers/{caregiver_id}/day", "get", client.get(f"/api/v1/caregivers/{october['cg_a']}/day?date=2026-10-02")),
-        ("/settlement/clients/{client_id}", "get", client.get(f"/api/v1/settlement/clients/{october['cl_a']}?month=2026-10")),
-        ("/settlement/agencies/{agency_id}", "get", client.get(f"/api/v1/settlement/agencies/{october['A']}?month=2026-10")),
+        (
+            "/caregivers/{caregiver_id}/day",
+            "get",
+            client.get(f"/api/v1/caregivers/{october['cg_a']}/day?date=2026-10-02"),
+        ),
+        (
+            "/settlement/clients/{client_id}",
+            "get",
+            client.get(f"/api/v1/settlement/clients/{october['cl_a']}?month=2026-10"),
+        ),
+        (
+            "/settlement/agencies/{agency_id}",
+            "get",
+            client.get(f"/api/v1/settlement/agencies/{october['A']}?month=2026-10"),
+        ),
         ("/dashboard", "get", client.get("/api/v1/dashboard?from=2026-09-30&to=2026-10-02")),
     ]
     for path, method, resp in calls:

@@ -20,8 +20,15 @@ def at(minutes: float, status: str, dlat: float = 0.0) -> Position:
 
 
 #: in 0-20, out 20-40 (two fixes), uncertain 40-50, out 50-60, back in at 60; all on one meridian
-TRAIL = [at(0, "inside"), at(10, "inside"), at(20, "outside", 0.001), at(25, "outside", 0.001),
-         at(40, "uncertain", 0.0005), at(50, "outside", 0.001), at(60, "inside")]
+TRAIL = [
+    at(0, "inside"),
+    at(10, "inside"),
+    at(20, "outside", 0.001),
+    at(25, "outside", 0.001),
+    at(40, "uncertain", 0.0005),
+    at(50, "outside", 0.001),
+    at(60, "inside"),
+]
 
 
 def test_minutes_go_to_the_status_of_each_intervals_first_fix():
@@ -32,8 +39,11 @@ def test_minutes_go_to_the_status_of_each_intervals_first_fix():
 
 def test_longest_absence_runs_from_the_first_outside_fix_to_the_next_fix_not_outside():
     absence = longest_absence(TRAIL)
-    assert (absence.start, absence.end, absence.minutes) == (T0 + timedelta(minutes=20),
-                                                             T0 + timedelta(minutes=40), 20)
+    assert (absence.start, absence.end, absence.minutes) == (
+        T0 + timedelta(minutes=20),
+        T0 + timedelta(minutes=40),
+        20,
+    )
 
 
 def test_a_trail_ending_outside_closes_its_last_run_at_the_last_fix():

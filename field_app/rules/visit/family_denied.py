@@ -24,7 +24,11 @@ def evaluate(visit, ctx, params):
     yield visit_finding(
         visit,
         "The client or family says this visit did not take place.",
-        {"family_confirmed": False, "check_in_at": iso(visit.check_in_at), "check_out_at": iso(visit.check_out_at)},
+        {
+            "family_confirmed": False,
+            "check_in_at": iso(visit.check_in_at),
+            "check_out_at": iso(visit.check_out_at),
+        },
     )
 
 
