@@ -23,6 +23,104 @@ HTTP_CODES = {
 }
 
 
+class DomainError(Exception):
+    """Something the caller can act on, said in domain terms: a stable ``code``, an English message
+    (a ``str.format`` template over ``params``), the input ``field`` at fault. No HTTP here: the API maps
+    each subclass's ``kind`` to a status in one place; services and the domain raise only these.
+
+    ``params`` fill the message and travel in the error body (e.g. ``retry_after_seconds``)."""
+
+    kind = "invalid"
+
+    def __init__(self, code: str, message: str, field: str | None = None, **params: Any):
+        super().__init__(message.format(**params) if params else message)
+        self.code, self.template, self.field, self.params = code, message, field, params
+
+    @property
+    def message(self) -> str:
+        return str(self)
+
+
+class Invalid(DomainError):
+    """The input is well-formed but wrong (422)."""
+
+    kind = "invalid"
+
+
+class BadRequest(DomainError):
+    """The request cannot be read at all: malformed JSON, wrong content (400)."""
+
+    kind = "bad_request"
+
+
+class NotFound(DomainError):
+    """No such object, or one the caller may not see: both answer alike (404)."""
+
+    kind = "not_found"
+
+
+class Conflict(DomainError):
+    """The object's state does not allow it: already closed, id re-used (409)."""
+
+    kind = "conflict"
+
+
+class Forbidden(DomainError):
+    """The caller is known but not allowed (403)."""
+
+    kind = "forbidden"
+
+
+class Unauthenticated(DomainError):
+    """No valid credentials (401)."""
+
+    kind = "unauthenticated"
+
+
+class TooMany(DomainError):
+    """A limit was reached; ``retry_after_seconds`` in params when waiting helps (429)."""
+
+    kind = "too_many"
+
+
+class TooLarge(DomainError):
+    """The upload is larger than accepted (413)."""
+
+    kind = "too_large"
+
+
+class Unsupported(DomainError):
+    """A media type the server does not read (415)."""
+
+    kind = "unsupported"
+
+
+class Unavailable(DomainError):
+    """A dependency is briefly down; retry (503)."""
+
+    kind = "unavailable"
+
+
+#: the one place where domain errors become HTTP statuses
+STATUS_BY_KIND = {
+    "bad_request": 400,
+    "unauthenticated": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "conflict": 409,
+    "too_large": 413,
+    "unsupported": 415,
+    "invalid": 422,
+    "too_many": 429,
+    "unavailable": 503,
+}
+
+
+def domain_error_response(err: DomainError):
+    body = {"error": {"code": err.code, "message": err.message, "field": err.field}, **err.params}
+    return jsonify(body), STATUS_BY_KIND[err.kind]
+
+
 class ApiError(Exception):
     """An error the client can act on: HTTP status, stable code, English message, the field at fault."""
 
@@ -50,6 +148,7 @@ def register_error_handlers(app: Flask) -> None:
     """JSON for every error, including routing errors and the unexpected."""
 
     app.register_error_handler(ApiError, error_response)
+    app.register_error_handler(DomainError, domain_error_response)
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
