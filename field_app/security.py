@@ -11,7 +11,7 @@ from functools import wraps
 
 from flask import g, request
 
-from field_app.errors import ApiError
+from field_app.errors import DomainError, Forbidden, Unauthenticated
 from field_app.models import ApiToken, User
 from field_app.models.user import ADMIN, AUDITOR, CAREGIVER, FAMILY, SUPERVISOR
 from field_app.services.accounts import ACCESS, resolve
@@ -24,7 +24,7 @@ def _bearer() -> str:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise ApiError(401, "authentication_required", "Send 'Authorization: Bearer <access token>'.")
+        raise Unauthenticated("authentication_required", "Send 'Authorization: Bearer <access token>'.")
     return token.strip()
 
 
@@ -37,7 +37,7 @@ def require(*roles: str):
             g.token = resolve(_bearer(), ACCESS, now_utc())
             g.user = g.token.user
             if roles and g.user.role not in roles:
-                raise ApiError(403, "forbidden", "Your role may not do this.")
+                raise Forbidden("forbidden", "Your role may not do this.")
             return view(*args, **kwargs)
 
         wrapper.roles = roles or ("any",)
@@ -75,7 +75,7 @@ def sees_visit(user: User, visit) -> bool:
     return sees_agency(user, visit.agency_id)
 
 
-def ensure_visible(user: User, visit, not_found: ApiError) -> None:
+def ensure_visible(user: User, visit, not_found: DomainError) -> None:
     if visit is None or not sees_visit(user, visit):
         raise not_found
 
@@ -83,6 +83,4 @@ def ensure_visible(user: User, visit, not_found: ApiError) -> None:
 def ensure_self(user: User, caregiver_id: int) -> None:
     """A caregiver acts only as themself."""
     if user.caregiver_id != caregiver_id:
-        raise ApiError(
-            403, "not_yourself", "Caregivers can only check in and out as themselves.", "caregiver_id"
-        )
+        raise Forbidden("not_yourself", "Caregivers can only check in and out as themselves.", "caregiver_id")

@@ -15,7 +15,11 @@ from field_app.api import (
     spot_checks,
     visits,
 )
+from field_app.api.errors import register_error_handlers
 from field_app.api.openapi import build_spec
+from field_app.transaction import committed
+
+__all__ = ["register", "register_error_handlers"]
 
 
 def register(app: Flask) -> None:
@@ -36,3 +40,7 @@ def register(app: Flask) -> None:
         return jsonify(build_spec(app))
 
     app.register_blueprint(api)
+    # The request boundary: every API view is one unit of work (commit on success, rollback on error).
+    for endpoint, view in app.view_functions.items():
+        if endpoint.startswith("api."):
+            app.view_functions[endpoint] = committed(view)

@@ -30,7 +30,6 @@ from field_app.api.alert_models import (
 )
 from field_app.api.openapi import documented
 from field_app.api.parsing import parse_body, parse_query
-from field_app.extensions import db
 from field_app.models.user import ADMIN, AUDITOR, SUPERVISOR
 from field_app.security import current_user, require
 from field_app.services import review
@@ -118,7 +117,6 @@ def review_alert(alert_id: int):
     body = parse_body(ReviewIn)
     alert = visible_alert(current_user(), alert_id, for_update=True)
     review.review(alert, current_user(), body.action, body.reason, now_utc())
-    db.session.commit()
     return jsonify(alert_json(alert, [v.uuid for v in alert.visits]))
 
 
@@ -135,7 +133,6 @@ def comment_alert(alert_id: int):
     body = parse_body(CommentIn)
     alert = visible_alert(current_user(), alert_id)
     comment = review.add_comment(alert, current_user(), body.text, now_utc())
-    db.session.commit()
     return jsonify(comment_json(comment, current_user().username)), 201
 
 
@@ -152,7 +149,6 @@ def bulk_dismiss():
     """404 names the ids the caller cannot see, 409 the ones already decided; either way nothing changes."""
     body = parse_body(BulkDismissIn)
     done = review.bulk_dismiss(current_user(), body.alert_ids, body.reason, now_utc())
-    db.session.commit()
     return jsonify({"dismissed": [a.id for a in done]})
 
 

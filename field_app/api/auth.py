@@ -11,8 +11,6 @@ from field_app.api.openapi import documented
 from field_app.api.parsing import parse_body
 from field_app.api.responses import Out
 from field_app.api.schemas import StrictModel
-from field_app.errors import ApiError
-from field_app.extensions import db
 from field_app.security import current_token, current_user, require
 from field_app.services import accounts, audit, ratelimit
 from field_app.timeutil import now_utc
@@ -91,14 +89,9 @@ def sign_in():
     for key in (f"sign-in:user:{body.username}", f"sign-in:ip:{request.remote_addr}"):
         ratelimit.hit(key, cfg["SIGN_IN_LIMIT"], cfg["RATE_WINDOW_SECONDS"], now)
     user = accounts.authenticate(body.username, body.password)
-    try:
-        device = accounts.bind_device(user, body.device_id, cfg["UNREGISTERED_DEVICE"])
-    except ApiError:
-        db.session.commit()  # keep the audit entry of the refused phone: it is evidence
-        raise
+    device = accounts.bind_device(user, body.device_id, cfg["UNREGISTERED_DEVICE"])
     pair = accounts.issue_pair(user, device, now, *_lifetimes())
     audit.record(f"user:{user.id}", "auth.sign_in", "user", user.id)
-    db.session.commit()
     return jsonify(_tokens_json(pair))
 
 
@@ -113,7 +106,6 @@ def sign_in():
 def refresh():
     body = parse_body(RefreshIn)
     pair = accounts.refresh(body.refresh_token, now_utc(), *_lifetimes())
-    db.session.commit()
     return jsonify(_tokens_json(pair))
 
 
@@ -123,7 +115,6 @@ def refresh():
 def sign_out():
     accounts.revoke_family(current_token(), now_utc())
     audit.record(f"user:{current_user().id}", "auth.sign_out", "user", current_user().id)
-    db.session.commit()
     return "", 204
 
 

@@ -9,8 +9,7 @@ from field_app.api.openapi import documented
 from field_app.api.parsing import parse_body
 from field_app.api.schemas import EnrolmentIn
 from field_app.api.serializers import enrolment_json
-from field_app.errors import ApiError
-from field_app.extensions import db
+from field_app.errors import NotFound
 from field_app.models.user import ADMIN, SUPERVISOR
 from field_app.security import current_user, require, sees_agency
 from field_app.services.checks import face_settings
@@ -34,11 +33,10 @@ def enrol_face(caregiver_id: int):
     body = parse_body(EnrolmentIn)
     caregiver = caregiver_or_404(caregiver_id)
     if not sees_agency(current_user(), caregiver.agency_id):
-        raise ApiError(404, "caregiver_not_found", f"No active caregiver {caregiver_id}.", "caregiver_id")
+        raise NotFound("caregiver_not_found", f"No active caregiver {caregiver_id}.", "caregiver_id")
     created = enrol(
         caregiver, body.photos, face_settings(current_app.config), current_app.extensions.get("face_engine")
     )
-    db.session.commit()
     return jsonify(
         {
             "caregiver_id": caregiver.id,

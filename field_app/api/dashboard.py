@@ -8,7 +8,7 @@ from pydantic import Field
 from field_app.api.openapi import documented
 from field_app.api.parsing import Day, MonthQuery, QueryModel, parse_query
 from field_app.api.responses import Out
-from field_app.errors import ApiError
+from field_app.errors import NotFound
 from field_app.extensions import db
 from field_app.models import Agency
 from field_app.models.user import ADMIN, AUDITOR, SUPERVISOR
@@ -118,6 +118,6 @@ def monthly_report(agency_id: int):
     first, last = parse_query(MonthQuery).month
     agency = db.session.get(Agency, agency_id)
     if agency is None or not sees_agency(current_user(), agency_id):
-        raise ApiError(404, "agency_not_found", f"No agency {agency_id}.", "agency_id")
+        raise NotFound("agency_not_found", f"No agency {agency_id}.", "agency_id")
     html = report.monthly_report(agency, first, last, current_app.config["TIMEZONE"])
     return Response(html, mimetype="text/html")

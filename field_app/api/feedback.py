@@ -13,14 +13,12 @@ from typing import Annotated
 
 from flask import Blueprint, jsonify
 from pydantic import Field, StringConstraints
-from sqlalchemy.exc import IntegrityError
 
 from field_app.api.openapi import documented
 from field_app.api.parsing import parse_body
 from field_app.api.responses import Out
 from field_app.api.schemas import StrictModel
-from field_app.errors import ApiError
-from field_app.extensions import db
+from field_app.errors import NotFound
 from field_app.models.user import ADMIN, AUDITOR, FAMILY, SUPERVISOR
 from field_app.security import current_user, ensure_visible, require
 from field_app.services import feedback
@@ -73,15 +71,10 @@ def post_feedback(visit_id: str):
     """One answer per visit, final; 409 visit_open before check-out, 409 feedback_exists for a second one."""
     body = parse_body(FeedbackIn)
     visit = visit_or_none(visit_id)
-    ensure_visible(current_user(), visit, ApiError(404, "visit_not_found", f"No visit {visit_id}."))
-    try:
-        saved = feedback.submit(
-            current_user(), visit, body.confirmed, body.rating, body.comment or None, now_utc()
-        )
-        db.session.commit()
-    except IntegrityError:  # another answer for the same visit won the race
-        db.session.rollback()
-        raise feedback.feedback_exists(visit_id) from None
+    ensure_visible(current_user(), visit, NotFound("visit_not_found", f"No visit {visit_id}."))
+    saved = feedback.submit(
+        current_user(), visit, body.confirmed, body.rating, body.comment or None, now_utc()
+    )
     return jsonify(
         {
             "visit_id": visit.uuid,

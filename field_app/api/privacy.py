@@ -9,8 +9,7 @@ from field_app.api.openapi import documented
 from field_app.api.parsing import parse_body
 from field_app.api.responses import Out
 from field_app.api.schemas import StrictModel
-from field_app.errors import ApiError
-from field_app.extensions import db
+from field_app.errors import NotFound
 from field_app.models.user import ADMIN, AUDITOR, SUPERVISOR
 from field_app.security import current_user, require, sees_agency
 from field_app.services import audit, selfies
@@ -38,7 +37,6 @@ class ConsentOut(Out):
 )
 def get_selfie(attempt_id: str):
     selfie = selfies.read(current_user(), attempt_id)
-    db.session.commit()
     return Response(selfie.data, mimetype=selfie.content_type, headers={"Cache-Control": "no-store"})
 
 
@@ -55,8 +53,7 @@ def put_consent(client_id: int):
     body = parse_body(ConsentIn)
     client = client_or_404(client_id)
     if not sees_agency(current_user(), client.agency_id):
-        raise ApiError(404, "client_not_found", f"No client {client_id}.", "client_id")
+        raise NotFound("client_not_found", f"No client {client_id}.", "client_id")
     client.trail_consent = body.trail_consent
     audit.record(f"user:{current_user().id}", "client.consent", "client", client.id, trail=body.trail_consent)
-    db.session.commit()
     return jsonify({"client_id": client.id, "trail_consent": client.trail_consent})

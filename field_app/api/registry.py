@@ -13,7 +13,7 @@ from field_app.api.openapi import documented
 from field_app.api.parsing import parse_body
 from field_app.api.responses import ErrorBody, Out
 from field_app.api.schemas import StrictModel
-from field_app.errors import ApiError
+from field_app.errors import Conflict, DomainError, Invalid, NotFound
 from field_app.extensions import db
 from field_app.models.user import ADMIN
 from field_app.registry_rows import KINDS
@@ -75,14 +75,13 @@ class RegistryRowsInvalidOut(Out):
     errors_not_shown: int = Field(description="Errors beyond the first 100, counted but not listed")
 
 
-def _invalid(exc: RowsInvalid) -> ApiError:
+def _invalid(exc: RowsInvalid) -> DomainError:
     errors = [{"line": e.line, "field": e.field, "message": e.message} for e in exc.shown]
-    return ApiError(
-        422,
+    return Invalid(
         "registry_rows_invalid",
         str(exc),
         "rows",
-        extra={"errors": errors, "errors_not_shown": exc.not_shown},
+        details={"errors": errors, "errors_not_shown": exc.not_shown},
     )
 
 
@@ -99,8 +98,8 @@ def import_registry(kind: str):
     """All rows are checked first; if any fails, nothing is imported. Re-sending rows is harmless.
     Admins only: registry data comes from the insurer's data exchange, not from agencies."""
     if kind not in KINDS:
-        raise ApiError(
-            404, "unknown_registry_kind", f"No registry kind {kind!r}; known: {', '.join(KINDS)}.", "kind"
+        raise NotFound(
+            "unknown_registry_kind", f"No registry kind {kind!r}; known: {', '.join(KINDS)}.", "kind"
         )
     body = parse_body(RegistryRowsIn)
     now = now_utc()
@@ -113,14 +112,11 @@ def import_registry(kind: str):
             actor="api",
             source="api",
         )
-        db.session.commit()
+        db.session.flush()
     except RowsInvalid as exc:
-        db.session.rollback()
         raise _invalid(exc) from None
     except IntegrityError:  # a concurrent import inserted the same keys first
-        db.session.rollback()
-        raise ApiError(
-            409,
+        raise Conflict(
             "registry_import_conflict",
             "Another import wrote the same records at the same "
             "time; nothing was imported. Send the rows again.",

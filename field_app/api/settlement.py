@@ -7,7 +7,7 @@ from flask import Blueprint, Response, current_app, jsonify
 from field_app.api.openapi import documented
 from field_app.api.parsing import MonthQuery, parse_query
 from field_app.api.responses import Out
-from field_app.errors import ApiError
+from field_app.errors import NotFound
 from field_app.extensions import db
 from field_app.models import Agency
 from field_app.models.user import ADMIN, AUDITOR, SUPERVISOR
@@ -82,13 +82,13 @@ def _month():
 def _client(client_id: int):
     client = client_or_404(client_id)
     if not sees_agency(current_user(), client.agency_id):
-        raise ApiError(404, "client_not_found", f"No client {client_id}.", "client_id")
+        raise NotFound("client_not_found", f"No client {client_id}.", "client_id")
     return client
 
 
 def _agency_id(agency_id: int) -> int:
     if db.session.get(Agency, agency_id) is None or not sees_agency(current_user(), agency_id):
-        raise ApiError(404, "agency_not_found", f"No agency {agency_id}.", "agency_id")
+        raise NotFound("agency_not_found", f"No agency {agency_id}.", "agency_id")
     return agency_id
 
 

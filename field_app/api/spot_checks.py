@@ -13,7 +13,7 @@ from field_app.api.openapi import documented
 from field_app.api.parsing import parse_body
 from field_app.api.responses import Out
 from field_app.api.schemas import StrictModel
-from field_app.errors import ApiError
+from field_app.errors import Invalid, NotFound
 from field_app.extensions import db
 from field_app.models import Agency, SpotCheck, Visit
 from field_app.models.user import ADMIN, AUDITOR, SUPERVISOR
@@ -126,16 +126,14 @@ def _agencies(requested: list[int] | None) -> list[int] | None:
     known = set(db.session.scalars(select(Agency.id).where(Agency.id.in_(requested))))
     for n, agency_id in enumerate(requested):
         if agency_id not in known or (scope is not None and agency_id not in scope):
-            raise ApiError(
-                422, "unknown_agency", f"No agency {agency_id} you may sample.", f"agency_ids[{n}]"
-            )
+            raise Invalid("unknown_agency", f"No agency {agency_id} you may sample.", f"agency_ids[{n}]")
     return sorted(set(requested))
 
 
 def _visible_check(spot_check_id: int) -> SpotCheck:
     check = db.session.get(SpotCheck, spot_check_id)
     if check is None or not service.visible(agency_ids(current_user()), check):
-        raise ApiError(404, "spot_check_not_found", f"No spot check {spot_check_id}.", "spot_check_id")
+        raise NotFound("spot_check_not_found", f"No spot check {spot_check_id}.", "spot_check_id")
     return check
 
 
@@ -154,7 +152,6 @@ def create_spot_check():
     check_span(body.period_start, body.period_end, "period_end")
     agencies = _agencies(body.agency_ids)
     check = service.draw(current_user(), body, agencies, current_app.config["TIMEZONE"], now_utc())
-    db.session.commit()
     return jsonify(_check_json(check)), 201
 
 
@@ -180,7 +177,6 @@ def record_outcome(spot_check_id: int, item_id: int):
     check = _visible_check(spot_check_id)
     item = service.item_or_404(check, item_id)
     service.record_outcome(current_user(), item, body, now_utc())
-    db.session.commit()
     return jsonify(_item_json(item, db.session.get(Visit, item.visit_id)))
 
 

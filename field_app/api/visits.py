@@ -10,11 +10,12 @@ from sqlalchemy.exc import IntegrityError
 
 from field_app.api import responses as out
 from field_app.api.context import verifier
+from field_app.api.errors import error_body
 from field_app.api.openapi import documented
 from field_app.api.parsing import parse_body
 from field_app.api.schemas import CheckInIn, CheckOutIn, ItemsIn, TrailBatchIn
 from field_app.api.serializers import attempt_json, family_visit_json, item_json, visit_json
-from field_app.errors import ApiError
+from field_app.errors import Forbidden, NotFound
 from field_app.extensions import db
 from field_app.metrics import TRAIL_POINTS, VERIFICATIONS
 from field_app.models.user import CAREGIVER
@@ -32,13 +33,11 @@ def _guard_caller(body) -> None:
     user, cfg = current_user(), current_app.config
     ensure_self(user, body.caregiver_id)
     if body.device_id != current_token().device_id:
-        audit.record(
+        audit.record_evidence(
             f"user:{user.id}", "visit.device_mismatch", "user", user.id, policy=cfg["UNREGISTERED_DEVICE"]
         )
         if cfg["UNREGISTERED_DEVICE"] == "refuse":
-            db.session.commit()  # the refusal itself is evidence
-            raise ApiError(
-                403,
+            raise Forbidden(
                 "device_mismatch",
                 "This attempt comes from another phone than the one signed in.",
                 "device_id",
@@ -55,7 +54,7 @@ def _count_attempt(body) -> None:
 def own_visit(visit_id: str):
     """The caller's visit, or the same 404 as for a visit that does not exist."""
     visit = visit_or_none(visit_id)
-    ensure_visible(current_user(), visit, ApiError(404, "visit_not_found", f"No visit {visit_id}."))
+    ensure_visible(current_user(), visit, NotFound("visit_not_found", f"No visit {visit_id}."))
     return visit
 
 
@@ -83,9 +82,9 @@ def _attempt_response(result: attendance.AttemptResult):
         "retries_left": max(0, current_app.config["FACE_MAX_ATTEMPTS"] - used),
     }
     if result.error is not None:
-        body["error"] = result.error.body()["error"]
+        body["error"] = error_body(result.error)["error"]
     attendance.remember_response(result, body)
-    db.session.commit()
+    db.session.flush()
     attempt = result.attempt
     VERIFICATIONS.labels(attempt.kind, attempt.face_status, attempt.geofence_status).inc()
     return jsonify(body), result.status
@@ -141,7 +140,6 @@ def add_trail(visit_id: str):
         cfg["GEOFENCE_ACCURACY_FACTOR"],
         timedelta(minutes=cfg["TRAIL_RESCAN_MINUTES"]),
     )
-    db.session.commit()
     TRAIL_POINTS.inc(result.stored)
     return jsonify(result.__dict__)
 
@@ -162,7 +160,6 @@ def add_items(visit_id: str):
     result = trail.add_items(
         visit, body, now_utc(), cfg["TRAIL_GRACE_HOURS"], cfg["VISIT_MAX_MINUTES"], cfg["TIMEZONE"]
     )
-    db.session.commit()
     return jsonify({**result.__dict__, "items": [item_json(i) for i in visit.items]})
 
 

@@ -11,8 +11,8 @@ from flask.cli import with_appcontext
 from field_app.api.context import verifier
 from field_app.demo.seed import DEMO_PASSWORD
 from field_app.demo.seed import seed_demo as build_demo
-from field_app.extensions import db
 from field_app.timeutil import local_date, now_utc
+from field_app.transaction import committed
 
 
 @click.command("seed-demo")
@@ -23,12 +23,12 @@ from field_app.timeutil import local_date, now_utc
     help="Local day of the demo visits (default: yesterday).",
 )
 @with_appcontext
+@committed
 def seed_demo(day) -> None:
     """Load the catalogue, two agencies, caregivers with real faces, clients and a day of visits."""
     tz = current_app.config["TIMEZONE"]
     the_day = day.date() if day else local_date(now_utc(), tz) - timedelta(days=1)
     summary = build_demo(the_day, tz, verifier())
-    db.session.commit()
     if summary.faces_from == "already seeded":
         click.echo("The database already holds data; nothing seeded.")
         return

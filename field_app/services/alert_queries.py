@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, func, select, true
 
-from field_app.errors import ApiError
+from field_app.errors import NotFound
 from field_app.extensions import db
 from field_app.models import Alert, AlertComment, AuditEntry, User, Visit, alert_visits
 from field_app.security import agency_ids
@@ -97,7 +97,7 @@ def visible_alert(user: User, alert_id: int, for_update: bool = False) -> Alert:
     """The alert, or the same 404 as for one that does not exist when it is outside the caller's scope."""
     found = visible_alerts(user, [alert_id], for_update)
     if not found:
-        raise ApiError(404, "alert_not_found", f"No alert {alert_id}.", "alert_id")
+        raise NotFound("alert_not_found", f"No alert {alert_id}.", "alert_id")
     return found[0]
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from field_app.api.schemas import AttemptIn, CheckInIn, CheckOutIn
-from field_app.errors import ApiError
+from field_app.errors import Conflict, DomainError, Invalid, NotFound, TooMany
 from field_app.extensions import db
 from field_app.models import Caregiver, Selfie, Visit, VisitAttempt
 from field_app.models.visit import CHECK_IN, CHECK_OUT, CLOSED
@@ -38,7 +38,7 @@ class AttemptResult:
     status: int  #: HTTP status to answer
     attempt: VisitAttempt
     visit: Visit
-    error: ApiError | None = None
+    error: DomainError | None = None
     replayed: bool = False
 
 
@@ -49,16 +49,15 @@ def find_replay(attempt_uuid: str, visit_uuid: str, kind: str, caregiver_id: int
     if prior is None:
         return None
     if prior.visit.uuid != visit_uuid or prior.kind != kind or prior.caregiver_id != caregiver_id:
-        raise ApiError(
-            409, "attempt_id_reused", "This attempt_id was already used for another attempt.", "attempt_id"
+        raise Conflict(
+            "attempt_id_reused", "This attempt_id was already used for another attempt.", "attempt_id"
         )
     return AttemptResult(prior.response_status, prior, prior.visit, replayed=True)
 
 
 def _guard_attempts_left(visit: Visit, kind: str, max_attempts: int) -> None:
     if len(visit.attempts_of(kind)) >= max_attempts:
-        raise ApiError(
-            429,
+        raise TooMany(
             "too_many_attempts",
             f"{max_attempts} {kind.replace('_', '-')} attempts were already made for this visit; "
             "it is kept as unverified for review.",
@@ -67,11 +66,11 @@ def _guard_attempts_left(visit: Visit, kind: str, max_attempts: int) -> None:
 
 def _guard_open_visit(visit: Visit, caregiver: Caregiver, client_id: int | None = None) -> None:
     if visit.caregiver_id != caregiver.id:  # someone else's visit: as if it did not exist
-        raise ApiError(404, "visit_not_found", f"No visit {visit.uuid} of this caregiver.")
+        raise NotFound("visit_not_found", f"No visit {visit.uuid} of this caregiver.")
     if client_id is not None and visit.client_id != client_id:
-        raise ApiError(409, "visit_conflict", "This visit id was already used for another client.")
+        raise Conflict("visit_conflict", "This visit id was already used for another client.")
     if visit.state == CLOSED:
-        raise ApiError(409, "visit_not_open", "This visit is already checked out.")
+        raise Conflict("visit_not_open", "This visit is already checked out.")
 
 
 def _store_attempt(
@@ -127,9 +126,7 @@ def _keep_selfie(attempt: VisitAttempt, photo: bytes) -> None:
 
 def _run_checks(caregiver: Caregiver, body: AttemptIn, fence, v: Verifier) -> tuple[FaceOutcome, PlacedFix]:
     if not caregiver.enrolments:
-        raise ApiError(
-            409, "not_enrolled", "This caregiver has no enrolled face yet; enrol before checking in."
-        )
+        raise Conflict("not_enrolled", "This caregiver has no enrolled face yet; enrol before checking in.")
     face = check_face(body.selfie, [e.encoding for e in caregiver.enrolments], v.face_settings, v.engine)
     return face, place_fix(body.fix, fence, v.accuracy_factor)
 
@@ -153,16 +150,14 @@ def check_in(
         return replay
     caregiver, client = caregiver_or_404(body.caregiver_id), client_or_404(body.client_id)
     if client.agency_id != caregiver.agency_id:  # another agency's client: as if it did not exist
-        raise ApiError(
-            404, "client_not_found", f"No client {client.id} served by this caregiver's agency.", "client_id"
+        raise NotFound(
+            "client_not_found", f"No client {client.id} served by this caregiver's agency.", "client_id"
         )
     visit = visit_or_none(visit_uuid)
     if visit is not None:
         _guard_open_visit(visit, caregiver, client.id)
         if visit.attempts_of(CHECK_IN)[-1].face_status == FACE_MATCHED:
-            raise ApiError(
-                409, "already_checked_in", "This visit is already checked in with a matching face."
-            )
+            raise Conflict("already_checked_in", "This visit is already checked in with a matching face.")
         _guard_attempts_left(visit, CHECK_IN, v.max_attempts)
     face, place = _run_checks(caregiver, body, client_fence(client), v)
     if visit is None:
@@ -199,15 +194,13 @@ def check_out(
         return replay
     visit = visit_or_none(visit_uuid)
     if visit is None:
-        raise ApiError(
-            409, "not_checked_in", "There is no check-in for this visit, so it cannot be checked out."
-        )
+        raise Conflict("not_checked_in", "There is no check-in for this visit, so it cannot be checked out.")
     caregiver = caregiver_or_404(body.caregiver_id)
     _guard_open_visit(visit, caregiver)
     _guard_attempts_left(visit, CHECK_OUT, v.max_attempts)
     if body.fix.time < visit.check_in_at:
-        raise ApiError(
-            422, "check_out_before_check_in", "The check-out fix is earlier than the check-in.", "fix.time"
+        raise Invalid(
+            "check_out_before_check_in", "The check-out fix is earlier than the check-in.", "fix.time"
         )
     face, place = _run_checks(caregiver, body, client_fence(visit.client), v)
     attempt = _store_attempt(visit, CHECK_OUT, body, face, place, caregiver, v.now)
