@@ -56,7 +56,7 @@ SETTINGS: dict[str, tuple[Callable[[str], Any], Any]] = {
     "RATE_WINDOW_SECONDS": (int, 300),
     "SELFIE_RETENTION_DAYS": (int, 0),  # 0 = selfies are not stored at all, only their encodings
     # Rule library and scheduler.
-    "RULES_FILE": (str, ""),  # JSON {"F01": {"max_mismatches": 2}, "disabled": ["T05"]}
+    "RULES_FILE": (str, ""),  # JSON {"F01": {"max_mismatches": 2}, "disabled": ["T05"], "preview": ["X10"]}
     "SCAN_INTERVAL_SECONDS": (int, 60),
     "FULL_SCAN_HOUR": (int, 2),  # local hour of the nightly full scan
     "FULL_SCAN_DAYS": (int, 7),

@@ -1,8 +1,8 @@
-"""Who is calling and what they may see: bearer-token authentication and object scope.
+"""Who is calling: bearer-token authentication and the roles an endpoint admits.
 
-Handlers declare the roles an endpoint admits (``@require(...)``); object checks answer 404 for
-objects outside the caller's scope, exactly as for objects that do not exist, so a refusal leaks
-nothing about other agencies' caregivers, clients or visits.
+Handlers declare the roles an endpoint admits (``@require(...)``). What each caller may see is the scope
+policy of ``field_app.domain.scope`` (re-exported here for the handlers); object checks answer 404 for
+objects outside the caller's scope, exactly as for objects that do not exist.
 """
 
 from __future__ import annotations
@@ -11,13 +11,23 @@ from functools import wraps
 
 from flask import g, request
 
+from field_app.domain.scope import STAFF, agency_ids, sees_agency, sees_visit
 from field_app.errors import DomainError, Forbidden, Unauthenticated
 from field_app.models import ApiToken, User
-from field_app.models.user import ADMIN, AUDITOR, CAREGIVER, FAMILY, SUPERVISOR
 from field_app.services.accounts import ACCESS, resolve
 from field_app.timeutil import now_utc
 
-STAFF = (SUPERVISOR, AUDITOR)
+__all__ = [
+    "STAFF",
+    "agency_ids",
+    "current_token",
+    "current_user",
+    "ensure_self",
+    "ensure_visible",
+    "require",
+    "sees_agency",
+    "sees_visit",
+]
 
 
 def _bearer() -> str:
@@ -52,27 +62,6 @@ def current_user() -> User:
 
 def current_token() -> ApiToken:
     return g.token
-
-
-def agency_ids(user: User) -> set[int] | None:
-    """The agencies a supervisor or auditor sees; None means all of them."""
-    if user.role == ADMIN or (user.role in STAFF and user.all_agencies):
-        return None
-    return {a.id for a in user.agencies}
-
-
-def sees_agency(user: User, agency_id: int) -> bool:
-    scope = agency_ids(user)
-    return user.role in (ADMIN, *STAFF) and (scope is None or agency_id in scope)
-
-
-def sees_visit(user: User, visit) -> bool:
-    """Caregivers their own visits, family their client's, staff their agencies', admins all."""
-    if user.role == CAREGIVER:
-        return visit.caregiver_id == user.caregiver_id
-    if user.role == FAMILY:
-        return visit.client_id == user.client_id
-    return sees_agency(user, visit.agency_id)
 
 
 def ensure_visible(user: User, visit, not_found: DomainError) -> None:

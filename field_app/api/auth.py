@@ -46,7 +46,7 @@ class TokensOut(Out):
 
 
 def user_json(user) -> dict:
-    from field_app.security import agency_ids
+    from field_app.domain.scope import agency_ids
 
     scope = agency_ids(user)
     return {

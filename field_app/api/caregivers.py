@@ -8,7 +8,6 @@ from field_app.api import responses as out
 from field_app.api.openapi import documented
 from field_app.api.parsing import parse_body
 from field_app.api.schemas import EnrolmentIn
-from field_app.api.serializers import enrolment_json
 from field_app.errors import NotFound
 from field_app.models.user import ADMIN, SUPERVISOR
 from field_app.security import current_user, require, sees_agency
@@ -37,10 +36,9 @@ def enrol_face(caregiver_id: int):
     created = enrol(
         caregiver, body.photos, face_settings(current_app.config), current_app.extensions.get("face_engine")
     )
-    return jsonify(
-        {
-            "caregiver_id": caregiver.id,
-            "enrolments": [enrolment_json(e) for e in created],
-            "total": len(caregiver.enrolments),
-        }
-    ), 201
+    answer = out.EnrolmentOut(
+        caregiver_id=caregiver.id,
+        enrolments=[out.EnrolmentItemOut.of(e) for e in created],
+        total=len(caregiver.enrolments),
+    )
+    return jsonify(answer.model_dump(mode="json")), 201

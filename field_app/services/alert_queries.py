@@ -8,10 +8,10 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, func, select, true
 
+from field_app.domain.scope import agency_ids
 from field_app.errors import NotFound
 from field_app.extensions import db
 from field_app.models import Alert, AlertComment, AuditEntry, User, Visit, alert_visits
-from field_app.security import agency_ids
 
 MAX_ID = 2**31 - 1  #: INTEGER primary keys
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from field_app.api.schemas import FixIn
+from field_app.domain.shapes import FixIn
 from field_app.errors import DomainError, Invalid, TooLarge, Unsupported
 from field_app.models import Client
 from field_app.rules.facts import FACE_MATCHED, FACE_MISMATCH
@@ -38,7 +38,7 @@ class FaceOutcome:
     distance: float | None = None
     encoding: np.ndarray | None = None
     image_hash: str | None = None
-    error: DomainError | None = None  #: no face / several faces / too small: stored, then answered 422
+    error: DomainError | None = None  #: why the face was not verified (stored, answered with the attempt)
 
     @property
     def matched(self) -> bool:
@@ -76,8 +76,14 @@ def check_face(
     except FaceError as exc:
         return FaceOutcome(exc.code, threshold, error=Invalid(exc.code, exc.message, "selfie"))
     match = match_face(sample.encoding, enrolments, threshold)
-    status = FACE_MATCHED if match.matched else FACE_MISMATCH
-    return FaceOutcome(status, threshold, float(match.distance), sample.encoding, sample.image_hash)
+    if match.matched:
+        return FaceOutcome(FACE_MATCHED, threshold, float(match.distance), sample.encoding, sample.image_hash)
+    error = Invalid(
+        "face_mismatch", "The face does not match the caregiver's enrolled face; retake the selfie.", "selfie"
+    )
+    return FaceOutcome(
+        FACE_MISMATCH, threshold, float(match.distance), sample.encoding, sample.image_hash, error
+    )
 
 
 def client_fence(client: Client) -> Fence:

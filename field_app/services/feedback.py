@@ -12,11 +12,11 @@ from datetime import datetime
 from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 
+from field_app.domain.scope import agency_ids
 from field_app.errors import Conflict, DomainError
 from field_app.extensions import db
 from field_app.models import Agency, Caregiver, User, Visit, VisitFeedback
 from field_app.models.visit import CLOSED
-from field_app.security import agency_ids
 from field_app.services import audit
 
 

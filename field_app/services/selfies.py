@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 
+from field_app.domain.scope import sees_agency
 from field_app.errors import NotFound
 from field_app.extensions import db
 from field_app.models import Selfie, User, VisitAttempt
-from field_app.security import sees_agency
 from field_app.services import audit
 
 

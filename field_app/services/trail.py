@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from field_app.api.schemas import ItemsIn, TrailBatchIn
+from field_app.domain.shapes import ItemsIn, TrailBatchIn
 from field_app.errors import Conflict, Invalid
 from field_app.extensions import db
 from field_app.models import Caregiver, PerformedItem, ServiceItem, TrailPoint, Visit

@@ -19,19 +19,17 @@ def _actions(app) -> list[str]:
 
 
 def test_a_unit_of_work_commits_what_it_flushed(app):
-    with app.app_context():
-        with unit_of_work():
-            audit.record("test", "kept.on.success", "t", 1)
+    with app.app_context(), unit_of_work():
+        audit.record("test", "kept.on.success", "t", 1)
     assert _actions(app) == ["kept.on.success"]
 
 
 def test_a_refused_unit_of_work_stores_nothing_but_its_evidence(app):
-    with app.app_context(), pytest.raises(Forbidden):
-        with unit_of_work():
-            audit.record("test", "ordinary.write", "t", 1)
-            audit.record_evidence("test", "refusal.evidence", "t", 1)
-            audit.record("test", "later.write", "t", 1)
-            raise Forbidden("nope", "Refused.")
+    with app.app_context(), pytest.raises(Forbidden), unit_of_work():
+        audit.record("test", "ordinary.write", "t", 1)
+        audit.record_evidence("test", "refusal.evidence", "t", 1)
+        audit.record("test", "later.write", "t", 1)
+        raise Forbidden("nope", "Refused.")
     assert _actions(app) == ["refusal.evidence"]
 
 
