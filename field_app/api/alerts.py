@@ -94,7 +94,7 @@ def _detail(alert) -> dict:
 @documented(
     "An alert with its evidence, visits, comments and audit trail",
     responses={200: AlertDetailOut},
-    errors=(404,),
+    errors=("alert_not_found",),
     tag="review",
 )
 def get_alert(alert_id: int):
@@ -107,7 +107,7 @@ def get_alert(alert_id: int):
     "Take one review step, with a reason (supervisors)",
     body=ReviewIn,
     responses={200: AlertOut},
-    errors=(404, 409),
+    errors=("alert_not_found", "invalid_transition", "second_reviewer_required"),
     tag="review",
 )
 def review_alert(alert_id: int):
@@ -126,7 +126,7 @@ def review_alert(alert_id: int):
     "Comment on an alert (supervisors and auditors)",
     body=CommentIn,
     responses={201: CommentOut},
-    errors=(404,),
+    errors=("alert_not_found",),
     tag="review",
 )
 def comment_alert(alert_id: int):
@@ -142,7 +142,7 @@ def comment_alert(alert_id: int):
     "Dismiss up to 500 alerts as false positives, all or none (supervisors)",
     body=BulkDismissIn,
     responses={200: BulkDismissOut},
-    errors=(404, 409),
+    errors=("alert_not_found", "invalid_transition"),
     tag="review",
 )
 def bulk_dismiss():

@@ -79,7 +79,7 @@ def _tokens_json(pair: accounts.TokenPair) -> dict:
     "Sign in with a password; caregivers from their registered phone",
     body=SignInIn,
     responses={200: TokensOut},
-    errors=(401, 403, 429),
+    errors=("invalid_credentials", "device_required", "device_not_registered", "rate_limited"),
     tag="auth",
 )
 def sign_in():
@@ -100,7 +100,7 @@ def sign_in():
     "Exchange a refresh token for a new pair (the old one is revoked)",
     body=RefreshIn,
     responses={200: TokensOut},
-    errors=(401,),
+    errors=("invalid_token",),
     tag="auth",
 )
 def refresh():
@@ -111,7 +111,7 @@ def refresh():
 
 @bp.post("/auth/sign-out")
 @require()
-@documented("Revoke this sign-in's tokens", responses={204: "Signed out"}, errors=(401,), tag="auth")
+@documented("Revoke this sign-in's tokens", responses={204: "Signed out"}, errors=(), tag="auth")
 def sign_out():
     accounts.revoke_family(current_token(), now_utc())
     audit.record(f"user:{current_user().id}", "auth.sign_out", "user", current_user().id)
@@ -120,6 +120,6 @@ def sign_out():
 
 @bp.get("/auth/me")
 @require()
-@documented("Who the token belongs to", responses={200: UserOut}, errors=(401,), tag="auth")
+@documented("Who the token belongs to", responses={200: UserOut}, errors=(), tag="auth")
 def me():
     return jsonify(user_json(current_user()))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 
+from field_app.api import error_codes as codes
 from field_app.api import responses as out
 from field_app.api.openapi import documented
 from field_app.api.parsing import parse_body
@@ -24,7 +25,7 @@ bp = Blueprint("caregivers", __name__)
     "Enrol a caregiver's face from one or more photos",
     body=EnrolmentIn,
     responses={201: out.EnrolmentOut},
-    errors=(404, 413, 415),
+    errors=("caregiver_not_found", *codes.PHOTO, "no_face", "multiple_faces", "face_too_small"),
 )
 def enrol_face(caregiver_id: int):
     """Each photo must show exactly one face large enough to trust; one bad photo stores nothing.

@@ -88,6 +88,7 @@ class DashboardQuery(QueryModel):
 @documented(
     "The supervision cockpit (驾驶舱) for a period",
     responses={200: DashboardOut},
+    errors=("invalid_period",),
     tag="supervision",
     query=DashboardQuery,
 )
@@ -107,7 +108,7 @@ def get_dashboard():
 @documented(
     "An agency's monthly supervision report (HTML)",
     responses={200: "text/html page"},
-    errors=(404,),
+    errors=("agency_not_found",),
     tag="supervision",
     query=MonthQuery,
 )

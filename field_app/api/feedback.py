@@ -64,7 +64,7 @@ class RatingsOut(Out):
     "The family confirms (or denies) a finished visit and rates it",
     body=FeedbackIn,
     responses={201: FeedbackOut},
-    errors=(404, 409),
+    errors=("visit_not_found", "visit_open", "feedback_exists"),
     tag="family",
 )
 def post_feedback(visit_id: str):

@@ -32,7 +32,7 @@ class ConsentOut(Out):
 @documented(
     "A check-in/out selfie, if retention is configured (every read is audited)",
     responses={200: "The photo (image/jpeg or image/png)"},
-    errors=(404,),
+    errors=("selfie_not_found",),
     tag="review",
 )
 def get_selfie(attempt_id: str):
@@ -46,7 +46,7 @@ def get_selfie(attempt_id: str):
     "Record the client's consent to GPS trails (without it only check-in/out fixes are kept)",
     body=ConsentIn,
     responses={200: ConsentOut},
-    errors=(404,),
+    errors=("client_not_found",),
     tag="review",
 )
 def put_consent(client_id: int):

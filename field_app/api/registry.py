@@ -91,7 +91,7 @@ def _invalid(exc: RowsInvalid) -> DomainError:
     "Import registry rows (hospital stays, deaths, certificates, grades)",
     body=RegistryRowsIn,
     responses={200: RegistryImportOut, 422: RegistryRowsInvalidOut},
-    errors=(404, 409, 413, 415),
+    errors=("unknown_registry_kind", "registry_rows_invalid", "registry_import_conflict"),
     tag="registry",
 )
 def import_registry(kind: str):

@@ -177,7 +177,7 @@ class DayQuery(QueryModel):
 @documented(
     "Replay a visit: timeline, GeoJSON map and stay statistics",
     responses={200: ReplayOut},
-    errors=(404,),
+    errors=("visit_not_found",),
     tag="supervision",
     query=ReplayQuery,
 )
@@ -195,7 +195,7 @@ def get_replay(visit_id: str):
 @documented(
     "A caregiver's day: visits in order and the travel between them",
     responses={200: CaregiverDayOut},
-    errors=(404,),
+    errors=("caregiver_not_found",),
     tag="supervision",
     query=DayQuery,
 )

@@ -113,7 +113,7 @@ def _agency_statement(agency_id: int) -> dict:
 @documented(
     "A client's monthly statement",
     responses={200: ClientStatementOut},
-    errors=(404,),
+    errors=("client_not_found",),
     tag="settlement",
     query=MonthQuery,
 )
@@ -130,7 +130,7 @@ def client_statement(client_id: int):
 @documented(
     "A client's monthly statement as CSV (UTF-8 with BOM)",
     responses={200: "text/csv"},
-    errors=(404,),
+    errors=("client_not_found",),
     tag="settlement",
     query=MonthQuery,
 )
@@ -145,7 +145,7 @@ def client_statement_csv(client_id: int):
 @documented(
     "An agency's monthly statement",
     responses={200: AgencyStatementOut},
-    errors=(404,),
+    errors=("agency_not_found",),
     tag="settlement",
     query=MonthQuery,
 )
@@ -160,7 +160,7 @@ def agency_statement(agency_id: int):
 @documented(
     "An agency's monthly statement as CSV (UTF-8 with BOM)",
     responses={200: "text/csv"},
-    errors=(404,),
+    errors=("agency_not_found",),
     tag="settlement",
     query=MonthQuery,
 )

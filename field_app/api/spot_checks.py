@@ -143,6 +143,7 @@ def _visible_check(spot_check_id: int) -> SpotCheck:
     "Draw a reproducible spot-check sample of closed visits",
     body=SpotCheckIn,
     responses={201: SpotCheckOut},
+    errors=("invalid_period", "unknown_agency"),
     tag="supervision",
 )
 def create_spot_check():
@@ -157,7 +158,12 @@ def create_spot_check():
 
 @bp.get("/spot-checks/<int:spot_check_id>")
 @require(SUPERVISOR, AUDITOR, ADMIN)
-@documented("A spot check with its items", responses={200: SpotCheckOut}, errors=(404,), tag="supervision")
+@documented(
+    "A spot check with its items",
+    responses={200: SpotCheckOut},
+    errors=("spot_check_not_found",),
+    tag="supervision",
+)
 def get_spot_check(spot_check_id: int):
     return jsonify(_check_json(_visible_check(spot_check_id)))
 
@@ -168,7 +174,7 @@ def get_spot_check(spot_check_id: int):
     "Record the outcome of checking one sampled visit",
     body=OutcomeIn,
     responses={200: SpotCheckItemOut},
-    errors=(404,),
+    errors=("spot_check_not_found", "spot_check_item_not_found"),
     tag="supervision",
 )
 def record_outcome(spot_check_id: int, item_id: int):
@@ -185,7 +191,7 @@ def record_outcome(spot_check_id: int, item_id: int):
 @documented(
     "The spot check as CSV (UTF-8 with BOM, opens in Excel)",
     responses={200: "text/csv"},
-    errors=(404,),
+    errors=("spot_check_not_found",),
     tag="supervision",
 )
 def export_spot_check(spot_check_id: int):

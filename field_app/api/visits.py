@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from flask import Blueprint, Response, current_app, jsonify
 
+from field_app.api import error_codes as codes
 from field_app.api import responses as out
 from field_app.api.context import caller, verifier
 from field_app.api.openapi import documented
@@ -22,7 +23,14 @@ from field_app.timeutil import now_utc
 
 bp = Blueprint("visits", __name__)
 #: what a check-in/out refuses with (a stored attempt always answers 200)
-ATTEMPT_ERRORS = (403, 404, 409, 413, 415, 429)
+CHECK_IN_ERRORS = (
+    *codes.ATTEMPT,
+    "caregiver_not_found",
+    "client_not_found",
+    "visit_conflict",
+    "already_checked_in",
+)
+CHECK_OUT_ERRORS = (*codes.ATTEMPT, "caregiver_not_found", "not_checked_in", "check_out_before_check_in")
 
 
 def own_visit(visit_id: str):
@@ -48,7 +56,7 @@ def _answer(result: attendance.AttemptResult) -> Response:
     "Check in at the client's home (selfie + GPS)",
     body=CheckInIn,
     responses={200: out.AttemptResultOut},
-    errors=ATTEMPT_ERRORS,
+    errors=CHECK_IN_ERRORS,
 )
 def check_in(visit_id: str):
     """The first attempt opens the visit whatever its outcome; a re-sent attempt_id gets the same answer.
@@ -65,7 +73,7 @@ def check_in(visit_id: str):
     "Check out (selfie + GPS); closes the visit",
     body=CheckOutIn,
     responses={200: out.AttemptResultOut},
-    errors=ATTEMPT_ERRORS,
+    errors=CHECK_OUT_ERRORS,
 )
 def check_out(visit_id: str):
     """Closes the visit unless the face check failed and a retry is left; checks the duration."""
@@ -80,7 +88,7 @@ def check_out(visit_id: str):
     "Upload a batch of trail points",
     body=TrailBatchIn,
     responses={200: out.UploadOut},
-    errors=(404, 409, 413),
+    errors=("visit_not_found", "visit_closed", *codes.FIX, *codes.TIMES),
 )
 def add_trail(visit_id: str):
     """Points may arrive late, out of order and more than once; stored points are skipped."""
@@ -105,7 +113,7 @@ def add_trail(visit_id: str):
     "Report the care items done (护理服务项目)",
     body=ItemsIn,
     responses={200: out.ItemsOut},
-    errors=(404, 409),
+    errors=("visit_not_found", "visit_closed", "unknown_service_item", *codes.TIMES),
 )
 def add_items(visit_id: str):
     """Items outside the care plan, or medical items by a non-nurse, are stored and marked."""
@@ -121,7 +129,11 @@ def add_items(visit_id: str):
 
 @bp.get("/visits/<visit_id>")
 @require()
-@documented("A visit with its attempts, items and trail", responses={200: out.VisitViewOut}, errors=(404,))
+@documented(
+    "A visit with its attempts, items and trail",
+    responses={200: out.VisitViewOut},
+    errors=("visit_not_found",),
+)
 def get_visit(visit_id: str):
     """Open visits (never checked out) are returned too, with state "open". Family accounts get the
     visit without other people's data (no fixes, faces, devices or trail)."""

@@ -106,7 +106,6 @@ def _clients(rng: random.Random, agencies: list[Agency], per_agency: int) -> lis
                 home_datum=GCJ02,
                 home_lat_wgs84=home[0],
                 home_lng_wgs84=home[1],
-                fence_radius_m=100.0,
             )
             client.care_plans.append(
                 CarePlan(

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from field_app.domain.shapes import AttemptIn
 from field_app.domain.views import AttemptOut, AttemptResultOut, ErrorBody, VisitOut
-from field_app.errors import Conflict, DomainError, Forbidden
+from field_app.errors import Conflict, DomainError, Forbidden, Invalid
 from field_app.extensions import db
 from field_app.models import Visit, VisitAttempt
 from field_app.services import audit, ratelimit
@@ -105,7 +105,7 @@ def sender_of(body: AttemptIn, caller: Caller, v: Verifier) -> Sender:
                 "device_id",
             )
     if not device_id:
-        raise Forbidden("device_required", "Send device_id: this sign-in is bound to no phone.", "device_id")
+        raise Invalid("device_required", "Send device_id: this sign-in is bound to no phone.", "device_id")
     return Sender(caller.caregiver_id, device_id)
 
 
