@@ -9,6 +9,7 @@ from field_app.api import (
     dashboard,
     feedback,
     privacy,
+    reference,
     registry,
     replay,
     settlement,
@@ -31,6 +32,7 @@ def register(app: Flask) -> None:
     api.register_blueprint(privacy.bp)
     api.register_blueprint(alerts.bp)
     api.register_blueprint(feedback.bp)
+    api.register_blueprint(reference.bp)
     for supervision in (replay, spot_checks, settlement, dashboard):
         api.register_blueprint(supervision.bp)
 
@@ -42,5 +44,5 @@ def register(app: Flask) -> None:
     app.register_blueprint(api)
     # The request boundary: every API view is one unit of work (commit on success, rollback on error).
     for endpoint, view in app.view_functions.items():
-        if endpoint.startswith("api."):
+        if endpoint.startswith("api.") and not endpoint.endswith(".static"):
             app.view_functions[endpoint] = committed(view)
