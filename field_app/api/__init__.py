@@ -10,7 +10,6 @@ from field_app.api import (
     feedback,
     privacy,
     reference,
-    registry,
     replay,
     settlement,
     spot_checks,
@@ -18,6 +17,7 @@ from field_app.api import (
 )
 from field_app.api.errors import register_error_handlers
 from field_app.api.openapi import build_spec
+from field_app.registries import api as registry
 from field_app.transaction import committed
 
 __all__ = ["register", "register_error_handlers"]

@@ -8,11 +8,10 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy.exc import IntegrityError
 
-from field_app.extensions import db
-from field_app.registry_rows import KINDS, RowError
-from field_app.services.registry_import import RegistryFileError, RowsInvalid, import_rows, read_file
+from field_app.errors import Conflict
+from field_app.registries.imports import RegistryFileError, RowsInvalid, import_rows, read_file
+from field_app.registries.rows import KINDS, RowError
 from field_app.timeutil import local_date, now_utc
 from field_app.transaction import committed
 
@@ -73,9 +72,8 @@ def import_file(kind: str, path: Path, fmt: str | None) -> None:
             result = import_rows(
                 kind, bar, now, local_date(now, current_app.config["TIMEZONE"]), actor="cli", source=fmt
             )
-        db.session.flush()
     except RowsInvalid as exc:
         _fail(exc.shown, str(exc), exc.not_shown)
-    except IntegrityError:  # a concurrent import inserted the same keys first
+    except Conflict:  # a concurrent import inserted the same keys first
         _fail([], "Another import wrote the same records at the same time; nothing was imported. Run again.")
     click.echo(f"{kind}: {result.inserted} inserted, {result.updated} updated, {result.unchanged} unchanged")

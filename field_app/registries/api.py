@@ -7,18 +7,16 @@ from typing import Annotated, Any
 
 from flask import Blueprint, current_app, jsonify
 from pydantic import Field, WithJsonSchema
-from sqlalchemy.exc import IntegrityError
 
 from field_app.api.openapi import documented
 from field_app.api.parsing import parse_body
 from field_app.api.responses import ErrorBody, Out
 from field_app.api.schemas import StrictModel
-from field_app.errors import Conflict, DomainError, Invalid, NotFound
-from field_app.extensions import db
+from field_app.errors import NotFound
 from field_app.models.user import ADMIN
-from field_app.registry_rows import KINDS
+from field_app.registries.imports import import_rows
+from field_app.registries.rows import KINDS
 from field_app.security import require
-from field_app.services.registry_import import RowsInvalid, import_rows
 from field_app.timeutil import local_date, now_utc
 
 bp = Blueprint("registry", __name__)
@@ -75,16 +73,6 @@ class RegistryRowsInvalidOut(Out):
     errors_not_shown: int = Field(description="Errors beyond the first 100, counted but not listed")
 
 
-def _invalid(exc: RowsInvalid) -> DomainError:
-    errors = [{"line": e.line, "field": e.field, "message": e.message} for e in exc.shown]
-    return Invalid(
-        "registry_rows_invalid",
-        str(exc),
-        "rows",
-        details={"errors": errors, "errors_not_shown": exc.not_shown},
-    )
-
-
 @bp.post("/registry/<kind>")
 @require(ADMIN)
 @documented(
@@ -103,22 +91,6 @@ def import_registry(kind: str):
         )
     body = parse_body(RegistryRowsIn)
     now = now_utc()
-    try:
-        result = import_rows(
-            kind,
-            enumerate(body.rows, start=1),
-            now,
-            local_date(now, current_app.config["TIMEZONE"]),
-            actor="api",
-            source="api",
-        )
-        db.session.flush()
-    except RowsInvalid as exc:
-        raise _invalid(exc) from None
-    except IntegrityError:  # a concurrent import inserted the same keys first
-        raise Conflict(
-            "registry_import_conflict",
-            "Another import wrote the same records at the same "
-            "time; nothing was imported. Send the rows again.",
-        ) from None
-    return jsonify(asdict(result))
+    today = local_date(now, current_app.config["TIMEZONE"])
+    result = import_rows(kind, enumerate(body.rows, start=1), now, today, actor="api", source="api")
+    return jsonify(RegistryImportOut(**asdict(result)).model_dump(mode="json"))
