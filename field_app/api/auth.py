@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, request
 from pydantic import Field
 
 from field_app.api.openapi import documented
 from field_app.api.parsing import parse_body
-from field_app.api.responses import Out
+from field_app.api.responses import Out, answer
 from field_app.api.schemas import StrictModel
-from field_app.security import current_token, current_user, require
+from field_app.security import agency_ids, current_token, current_user, require
 from field_app.services import accounts, audit, ratelimit
 from field_app.timeutil import now_utc
 
@@ -36,6 +36,18 @@ class UserOut(Out):
     client_id: int | None
     agency_ids: list[int] | None
 
+    @classmethod
+    def of(cls, user) -> UserOut:
+        scope = agency_ids(user)
+        return cls(
+            id=user.id,
+            username=user.username,
+            role=user.role,
+            caregiver_id=user.caregiver_id,
+            client_id=user.client_id,
+            agency_ids=None if scope is None else sorted(scope),
+        )
+
 
 class TokensOut(Out):
     access_token: str
@@ -44,34 +56,20 @@ class TokensOut(Out):
     expires_in: int
     user: UserOut
 
-
-def user_json(user) -> dict:
-    from field_app.domain.scope import agency_ids
-
-    scope = agency_ids(user)
-    return {
-        "id": user.id,
-        "username": user.username,
-        "role": user.role,
-        "caregiver_id": user.caregiver_id,
-        "client_id": user.client_id,
-        "agency_ids": None if scope is None else sorted(scope),
-    }
+    @classmethod
+    def of(cls, pair: accounts.TokenPair) -> TokensOut:
+        return cls(
+            access_token=pair.access_token,
+            refresh_token=pair.refresh_token,
+            token_type="Bearer",
+            expires_in=pair.expires_in,
+            user=UserOut.of(pair.user),
+        )
 
 
 def _lifetimes() -> tuple[timedelta, timedelta]:
     cfg = current_app.config
     return timedelta(minutes=cfg["ACCESS_TOKEN_MINUTES"]), timedelta(days=cfg["REFRESH_TOKEN_DAYS"])
-
-
-def _tokens_json(pair: accounts.TokenPair) -> dict:
-    return {
-        "access_token": pair.access_token,
-        "refresh_token": pair.refresh_token,
-        "token_type": "Bearer",
-        "expires_in": pair.expires_in,
-        "user": user_json(pair.user),
-    }
 
 
 @bp.post("/auth/sign-in")
@@ -92,7 +90,7 @@ def sign_in():
     device = accounts.bind_device(user, body.device_id, cfg["UNREGISTERED_DEVICE"])
     pair = accounts.issue_pair(user, device, now, *_lifetimes())
     audit.record(f"user:{user.id}", "auth.sign_in", "user", user.id)
-    return jsonify(_tokens_json(pair))
+    return answer(TokensOut.of(pair))
 
 
 @bp.post("/auth/refresh")
@@ -106,7 +104,7 @@ def sign_in():
 def refresh():
     body = parse_body(RefreshIn)
     pair = accounts.refresh(body.refresh_token, now_utc(), *_lifetimes())
-    return jsonify(_tokens_json(pair))
+    return answer(TokensOut.of(pair))
 
 
 @bp.post("/auth/sign-out")
@@ -122,4 +120,4 @@ def sign_out():
 @require()
 @documented("Who the token belongs to", responses={200: UserOut}, errors=(), tag="auth")
 def me():
-    return jsonify(user_json(current_user()))
+    return answer(UserOut.of(current_user()))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app
 
 from field_app.api import error_codes as codes
 from field_app.api import responses as out
@@ -37,9 +37,9 @@ def enrol_face(caregiver_id: int):
     created = enrol(
         caregiver, body.photos, face_settings(current_app.config), current_app.extensions.get("face_engine")
     )
-    answer = out.EnrolmentOut(
+    enrolled = out.EnrolmentOut(
         caregiver_id=caregiver.id,
         enrolments=[out.EnrolmentItemOut.of(e) for e in created],
         total=len(caregiver.enrolments),
     )
-    return jsonify(answer.model_dump(mode="json")), 201
+    return out.answer(enrolled, 201)

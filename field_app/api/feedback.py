@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated
 
-from flask import Blueprint, jsonify
+from flask import Blueprint
 from pydantic import Field, StringConstraints
 
 from field_app.api.openapi import documented
 from field_app.api.parsing import parse_body
-from field_app.api.responses import Out
+from field_app.api.responses import Out, answer
 from field_app.api.schemas import StrictModel
 from field_app.errors import NotFound
 from field_app.models.user import ADMIN, AUDITOR, FAMILY, SUPERVISOR
@@ -40,6 +40,16 @@ class FeedbackOut(Out):
     rating: int | None
     comment: str | None
     at: str
+
+    @classmethod
+    def of(cls, visit, saved) -> FeedbackOut:
+        return cls(
+            visit_id=visit.uuid,
+            confirmed=saved.confirmed,
+            rating=saved.rating,
+            comment=saved.comment,
+            at=isoformat(saved.at),
+        )
 
 
 class RatingOut(Out):
@@ -75,19 +85,11 @@ def post_feedback(visit_id: str):
     saved = feedback.submit(
         current_user(), visit, body.confirmed, body.rating, body.comment or None, now_utc()
     )
-    return jsonify(
-        {
-            "visit_id": visit.uuid,
-            "confirmed": saved.confirmed,
-            "rating": saved.rating,
-            "comment": saved.comment,
-            "at": isoformat(saved.at),
-        }
-    ), 201
+    return answer(FeedbackOut.of(visit, saved), 201)
 
 
 def _ratings(by: str):
-    return jsonify({"ratings": [asdict(r) for r in feedback.ratings(current_user(), by)]})
+    return answer(RatingsOut(ratings=[RatingOut(**asdict(r)) for r in feedback.ratings(current_user(), by)]))
 
 
 @bp.get("/ratings/caregivers")

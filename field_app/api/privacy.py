@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response
 from pydantic import Field
 
 from field_app.api.openapi import documented
 from field_app.api.parsing import parse_body
-from field_app.api.responses import Out
+from field_app.api.responses import Out, answer
 from field_app.api.schemas import StrictModel
 from field_app.errors import NotFound
 from field_app.models.user import ADMIN, AUDITOR, SUPERVISOR
@@ -56,4 +56,4 @@ def put_consent(client_id: int):
         raise NotFound("client_not_found", f"No client {client_id}.", "client_id")
     client.trail_consent = body.trail_consent
     audit.record(f"user:{current_user().id}", "client.consent", "client", client.id, trail=body.trail_consent)
-    return jsonify({"client_id": client.id, "trail_consent": client.trail_consent})
+    return answer(ConsentOut(client_id=client.id, trail_consent=client.trail_consent))

@@ -3,7 +3,8 @@ API's shapes are built from the stored rows in ``field_app.domain.views`` and na
 
 from __future__ import annotations
 
-from pydantic import RootModel
+from flask import jsonify
+from pydantic import BaseModel, RootModel
 
 from field_app.domain.views import (
     AttemptOut,
@@ -43,7 +44,13 @@ __all__ = [
     "UploadOut",
     "VisitOut",
     "VisitViewOut",
+    "answer",
 ]
+
+
+def answer(model: BaseModel, status: int = 200):
+    """A response built from one model: its JSON and the status."""
+    return jsonify(model.model_dump(mode="json")), status
 
 
 class ErrorOut(Out):

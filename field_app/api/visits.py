@@ -104,7 +104,7 @@ def add_trail(visit_id: str):
         timedelta(minutes=cfg["TRAIL_RESCAN_MINUTES"]),
     )
     TRAIL_POINTS.inc(result.stored)
-    return jsonify(out.UploadOut(**result.__dict__).model_dump(mode="json"))
+    return out.answer(out.UploadOut(**result.__dict__))
 
 
 @bp.post("/visits/<visit_id>/items")
@@ -124,7 +124,7 @@ def add_items(visit_id: str):
         visit, body, now_utc(), cfg["TRAIL_GRACE_HOURS"], cfg["VISIT_MAX_MINUTES"], cfg["TIMEZONE"]
     )
     items = [ItemOut.of(i) for i in visit.items]
-    return jsonify(out.ItemsOut(**result.__dict__, items=items).model_dump(mode="json"))
+    return out.answer(out.ItemsOut(**result.__dict__, items=items))
 
 
 @bp.get("/visits/<visit_id>")
@@ -139,5 +139,5 @@ def get_visit(visit_id: str):
     visit without other people's data (no fixes, faces, devices or trail)."""
     visit = own_visit(visit_id)
     if current_user().role == "family":
-        return jsonify(FamilyVisitOut.of(visit).model_dump(mode="json"))
+        return out.answer(FamilyVisitOut.of(visit))
     return jsonify(VisitOut.of(visit, with_trail=True).json())

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app
 from pydantic import Field, WithJsonSchema
 
 from field_app.api.openapi import documented
 from field_app.api.parsing import parse_body
-from field_app.api.responses import ErrorBody, Out
+from field_app.api.responses import ErrorBody, Out, answer
 from field_app.api.schemas import StrictModel
 from field_app.errors import NotFound
 from field_app.models.user import ADMIN
@@ -93,4 +93,4 @@ def import_registry(kind: str):
     now = now_utc()
     today = local_date(now, current_app.config["TIMEZONE"])
     result = import_rows(kind, enumerate(body.rows, start=1), now, today, actor="api", source="api")
-    return jsonify(RegistryImportOut(**asdict(result)).model_dump(mode="json"))
+    return answer(RegistryImportOut(**asdict(result)))
