@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify
+from flask import Blueprint, Response, current_app, jsonify, render_template
 from pydantic import Field
 
 from field_app.api.openapi import documented
@@ -120,5 +120,5 @@ def monthly_report(agency_id: int):
     agency = db.session.get(Agency, agency_id)
     if agency is None or not sees_agency(current_user(), agency_id):
         raise NotFound("agency_not_found", f"No agency {agency_id}.", "agency_id")
-    html = report.monthly_report(agency, first, last, current_app.config["TIMEZONE"])
-    return Response(html, mimetype="text/html")
+    context = report.monthly_report(agency, first, last, current_app.config["TIMEZONE"])
+    return Response(render_template("report/monthly.html", **context), mimetype="text/html")

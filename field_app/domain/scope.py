@@ -1,5 +1,5 @@
 """The scope policy: who may see what. Staff see their agencies (or all), caregivers their own visits,
-family their client's; callers answer 404 for what is out of scope, exactly as for what does not exist."""
+family their client's; what is out of scope is not found, exactly as what does not exist."""
 
 from __future__ import annotations
 

@@ -103,7 +103,7 @@ def issue_pair(
 
 
 def authenticate(username: str, password: str) -> User:
-    """The active user with this password, or a 401 that does not say which part was wrong."""
+    """The active user with this password, or Unauthenticated that does not say which part was wrong."""
     user = db.session.scalar(select(User).where(User.username == username))
     ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
     if user is None or not ok or not user.active:
@@ -132,7 +132,7 @@ def bind_device(user: User, device_id: str | None, policy: str) -> str | None:
 
 
 def resolve(token: str, kind: str, now: datetime) -> ApiToken:
-    """The live token row for a bearer token, or a 401."""
+    """The live token row for a bearer token, or Unauthenticated."""
     # Every request starts here: one round trip for the token and its user.
     row = db.session.scalar(
         select(ApiToken).options(joinedload(ApiToken.user)).where(ApiToken.token_hash == hash_token(token))

@@ -94,7 +94,7 @@ def visible_alerts(user: User, ids: list[int], for_update: bool = False) -> list
 
 
 def visible_alert(user: User, alert_id: int, for_update: bool = False) -> Alert:
-    """The alert, or the same 404 as for one that does not exist when it is outside the caller's scope."""
+    """The alert, or the same NotFound as for one that does not exist when it is outside the caller's scope."""
     found = visible_alerts(user, [alert_id], for_update)
     if not found:
         raise NotFound("alert_not_found", f"No alert {alert_id}.", "alert_id")

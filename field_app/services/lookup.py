@@ -1,4 +1,4 @@
-"""Load objects by id or raise the API's 404 with a stable code."""
+"""Load objects by id or raise NotFound with a stable code."""
 
 from __future__ import annotations
 
