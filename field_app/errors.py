@@ -9,6 +9,8 @@ from flask import Flask, jsonify
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from field_app.i18n.web import localise_error
+
 log = logging.getLogger(__name__)
 
 # Stable codes for Werkzeug's own errors (routing, body size).
@@ -116,9 +118,13 @@ STATUS_BY_KIND = {
 }
 
 
+def error_json(code: str, message: str, field: str | None, params: dict[str, Any]) -> dict[str, Any]:
+    """The error body, its message in the request's language (``field_app.i18n``; the code never changes)."""
+    return {"error": {"code": code, "message": localise_error(code, message, params, field), "field": field}, **params}
+
+
 def domain_error_response(err: DomainError):
-    body = {"error": {"code": err.code, "message": err.message, "field": err.field}, **err.params}
-    return jsonify(body), STATUS_BY_KIND[err.kind]
+    return jsonify(error_json(err.code, err.message, err.field, err.params)), STATUS_BY_KIND[err.kind]
 
 
 class ApiError(Exception):
@@ -137,7 +143,7 @@ class ApiError(Exception):
         self.extra = extra or {}
 
     def body(self) -> dict[str, Any]:
-        return {"error": {"code": self.code, "message": self.message, "field": self.field}, **self.extra}
+        return error_json(self.code, self.message, self.field, self.extra)
 
 
 def error_response(err: ApiError):
