@@ -120,7 +120,10 @@ STATUS_BY_KIND = {
 
 def error_json(code: str, message: str, field: str | None, params: dict[str, Any]) -> dict[str, Any]:
     """The error body, its message in the request's language (``field_app.i18n``; the code never changes)."""
-    return {"error": {"code": code, "message": localise_error(code, message, params, field), "field": field}, **params}
+    return {
+        "error": {"code": code, "message": localise_error(code, message, params, field), "field": field},
+        **params,
+    }
 
 
 def domain_error_response(err: DomainError):

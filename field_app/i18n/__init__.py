@@ -85,6 +85,8 @@ class _Formatter(string.Formatter):
         self.lang = lang
 
     def format_field(self, value: Any, spec: str) -> str:
+        if value is None or value == [] or value == ():
+            return "—"
         if isinstance(value, (list, tuple)):
             return _SEPARATOR[self.lang].join(self.format_field(v, spec) for v in value)
         if spec.startswith("@"):

@@ -108,7 +108,11 @@ def _table_codes(node: ast.Assign | ast.AnnAssign, path: str) -> Iterator[Site]:
 def _table_default(call: ast.Call, path: str) -> list[Site]:
     """``HTTP_CODES.get(status, "http_error")``: the fallback code of a table is answered too."""
     func = call.func
-    if not (isinstance(func, ast.Attribute) and func.attr == "get" and (_name(func.value) or "").endswith("_CODES")):
+    if not (
+        isinstance(func, ast.Attribute)
+        and func.attr == "get"
+        and (_name(func.value) or "").endswith("_CODES")
+    ):
         return []
     default = call.args[1] if len(call.args) > 1 else None
     if isinstance(default, ast.Constant) and isinstance(default.value, str):
@@ -120,9 +124,11 @@ def _class_codes(node: ast.ClassDef, names: set[str], path: str) -> Iterator[Sit
     if not any(_name(b) in names for b in node.bases):
         return
     for stmt in node.body:
-        if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "code" for t in stmt.targets):
-            if isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str):
-                yield Site(stmt.value.value, path, stmt.lineno)
+        named_code = isinstance(stmt, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "code" for t in stmt.targets
+        )
+        if named_code and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str):
+            yield Site(stmt.value.value, path, stmt.lineno)
 
 
 def error_sites(root: Path = PACKAGE) -> list[Site]:

@@ -21,7 +21,9 @@ STABLE_DATE = datetime(2026, 12, 1, tzinfo=UTC)
 HEADER = "field_app messages ({lang}): keys are stable ids, see field_app/i18n/README.md"
 
 
-def write_domain(lang: str, name: str, table: Mapping[str, str], comments: Mapping[str, str] | None = None) -> Path:
+def write_domain(
+    lang: str, name: str, table: Mapping[str, str], comments: Mapping[str, str] | None = None
+) -> Path:
     """Write ``table`` as ``locales/<lang>/LC_MESSAGES/<name>.po``, sorted by key (small diffs, few
     merge conflicts when several people add keys)."""
     catalog = Catalog(
@@ -70,9 +72,12 @@ def missing() -> list[str]:
     """Error codes answered by the code without Chinese, and interface keys missing a language."""
     from field_app.i18n.sources import error_codes
 
-    zh, en = i18n.catalogue("zh"), i18n.catalogue("en")
-    out = [f"error.{code} (no Chinese; {sites[0].path}:{sites[0].line})" for code, sites in
-           sorted(error_codes().items()) if f"error.{code}" not in zh]
+    zh = i18n.catalogue("zh")
+    out = [
+        f"error.{code} (no Chinese; {sites[0].path}:{sites[0].line})"
+        for code, sites in sorted(error_codes().items())
+        if f"error.{code}" not in zh
+    ]
     for name in ("console", "terms", "report"):
         zd, ed = i18n.domain("zh", name), i18n.domain("en", name)
         out += [f"{key} (no Chinese)" for key in sorted(set(ed) - set(zd))]
