@@ -32,15 +32,19 @@ class FixOut(Out):
 
 
 class FaceOut(Out):
-    status: str
+    status: str  #: matched | mismatch | no_face | multiple_faces | face_too_small (never translated)
     matched: bool
     distance: float | None
     threshold: float | None
+    message: str | None = None  #: the outcome in the request's language (Accept-Language)
+    hint: str | None = None  #: how to retake, in the request's language; None when nothing to redo
 
 
 class FenceOut(Out):
-    status: str
+    status: str  #: inside | outside | uncertain (never translated)
     distance_m: float
+    message: str | None = None  #: the outcome in the request's language
+    hint: str | None = None  #: what to do before retrying; None when inside
 
 
 class AttemptOut(Out):

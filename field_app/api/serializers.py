@@ -7,9 +7,11 @@ from typing import Any
 from sqlalchemy import select
 
 from field_app.extensions import db
+from field_app.i18n.web import request_language
 from field_app.models import FaceEnrolment, PerformedItem, TrailPoint, Visit, VisitAttempt
 from field_app.rules.facts import FACE_MATCHED
 from field_app.timeutil import isoformat
+from field_app.verification.words import outcome_words
 
 
 def fix_json(row) -> dict[str, Any]:
@@ -26,6 +28,7 @@ def fix_json(row) -> dict[str, Any]:
 
 
 def attempt_json(a: VisitAttempt) -> dict[str, Any]:
+    lang = request_language()  # the outcome's words and retake hints; status codes stay as they are
     return {
         "attempt_id": a.uuid,
         "kind": a.kind,
@@ -39,8 +42,13 @@ def attempt_json(a: VisitAttempt) -> dict[str, Any]:
             "matched": a.face_status == FACE_MATCHED,
             "distance": None if a.face_distance is None else round(a.face_distance, 4),
             "threshold": a.face_threshold,
+            **outcome_words(lang, "face", a.face_status),
         },
-        "geofence": {"status": a.geofence_status, "distance_m": a.distance_m},
+        "geofence": {
+            "status": a.geofence_status,
+            "distance_m": a.distance_m,
+            **outcome_words(lang, "fence", a.geofence_status),
+        },
     }
 
 
