@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import has_request_context, request
+from flask import Flask, Response, has_request_context, request
 
 from field_app import i18n
 
@@ -34,3 +34,14 @@ def t(key: str, params: dict[str, Any] | None = None, default: str | None = None
 def localise_error(code: str, english: str, params: dict[str, Any] | None, field: str | None) -> str:
     """An error's message in the request's language (the one call the error handler makes)."""
     return i18n.error_message(request_language(), code, english, params, field)
+
+
+def init_app(app: Flask) -> None:
+    """API answers say their language and that it depends on ``Accept-Language`` (for caches)."""
+
+    @app.after_request
+    def _content_language(response: Response) -> Response:
+        if request.path.startswith("/api/"):
+            response.headers["Content-Language"] = "zh-CN" if request_language() == "zh" else "en"
+            response.vary.add("Accept-Language")
+        return response

@@ -186,3 +186,11 @@ def test_the_monthly_report_is_chinese_by_default_and_english_when_asked(app, cl
     headings = re.findall(r"<(?:h1|h2|th)>([^<]*)</(?:h1|h2|th)>", zh_html)
     assert headings and [h for h in headings if not CJK.search(h)] == []
     assert not CJK.search(re.sub(r"<td>[^<]*</td>", "", en_html.split("<body>")[1]))
+
+
+def test_api_answers_name_their_language_and_vary_on_accept_language(app):
+    client = app.test_client()
+    zh = client.get("/api/v1/no-such-endpoint", headers=ZH)
+    en = client.get("/api/v1/no-such-endpoint", headers={"Accept-Language": "en-GB"})
+    assert (zh.headers["Content-Language"], en.headers["Content-Language"]) == ("zh-CN", "en")
+    assert "Accept-Language" in zh.headers["Vary"] and "Accept-Language" in en.headers["Vary"]

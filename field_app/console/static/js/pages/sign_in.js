@@ -41,7 +41,8 @@ form.addEventListener("submit", async (event) => {
     announce(t("sign_in.done"));
     location.assign(nextPage());
   } catch (error) {
-    showError(error);
+    // A caregiver is refused by the API for want of a phone: here that means "not this console".
+    showError(error instanceof ApiFailure && error.code === "device_required" ? t("sign_in.wrong_role") : error);
     form.password.select();
   } finally {
     button.disabled = false;
