@@ -134,3 +134,16 @@ def error_message(
     template = catalogue(lang).get(f"error.{code}")
     filled = fill(lang, template, values) if template is not None else None
     return english if filled is None else filled
+
+
+def coded(lang: str, key: str, english: str, params: Mapping[str, Any] | None = None) -> str:
+    """A sentence whose English was written in the code (with its details) and whose other languages are
+    the catalogue's text for its code: the English as it is for ``en``, else the catalogue's ``key``."""
+    if lang == "en":
+        return english
+    return text(lang, key, params, default=english)
+
+
+def withheld_reason(lang: str, reason: Mapping[str, str]) -> str:
+    """Why a visit is withheld from settlement (``{"code", "message"}``), in ``lang``."""
+    return coded(lang, f"withheld.{reason['code']}", reason["message"])

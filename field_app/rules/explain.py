@@ -51,9 +51,7 @@ def _params(evidence: Mapping[str, Any]) -> dict[str, Any]:
 def finding_message(lang: str, code: str, outcome: str, evidence: Mapping[str, Any], english: str) -> str:
     """A finding's sentence in ``lang``: the catalogue's template for the rule and outcome filled with
     the evidence; the rule's own English sentence in English, or when no template fits."""
-    if lang == "en":
-        return english
-    return i18n.text(lang, f"rule.{code}.{outcome}", _params(evidence or {}), default=english)
+    return i18n.coded(lang, f"rule.{code}.{outcome}", english, _params(evidence or {}))
 
 
 def alert_message(lang: str, alert: Any) -> str:

@@ -66,13 +66,6 @@ def _top_caregivers(agency_id: int, start: datetime, end: datetime) -> list[dict
     return [{**r, "code": names[r["id"]].code, "name": names[r["id"]].name} for r in rows]
 
 
-def _reason(lang: str, reason: dict[str, str]) -> str:
-    """A withholding reason in ``lang``: the settlement's English sentence, or the catalogue's by code."""
-    if lang == "en":
-        return reason["message"]
-    return i18n.text(lang, f"withheld.{reason['code']}", default=reason["message"])
-
-
 def _withheld(lines: list[settlement.Line], tz: str, lang: str) -> list[dict[str, Any]]:
     return [
         {
@@ -80,7 +73,7 @@ def _withheld(lines: list[settlement.Line], tz: str, lang: str) -> list[dict[str
             "check_in": _local(x.visit.check_in_at, tz),
             "amount": str(x.amount),
             "reasons": i18n.text(lang, "report.list_separator", default="; ").join(
-                _reason(lang, r) for r in x.reasons
+                i18n.withheld_reason(lang, r) for r in x.reasons
             ),
         }
         for x in lines

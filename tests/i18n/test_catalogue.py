@@ -148,3 +148,19 @@ def test_lists_and_terms_are_written_the_languages_way():
     assert i18n.fill("zh", "{ends:@kind}", {"ends": ["check_in", "check_out"]}) == "签到、签退"
     assert i18n.fill("en", "{ends:@kind}", {"ends": ["check_in", "check_out"]}) == "Check-in, Check-out"
     assert i18n.fill("zh", "{x}", {"x": None}) == "—"
+
+
+def test_every_withholding_reason_of_the_settlement_has_words_in_both_languages():
+    from field_app.services import settlement
+
+    codes = {"not_closed", "not_verified", "spot_check_not_confirmed"}
+    codes |= {f"alert_{status}" for status in settlement.WITHHOLDING_STATUSES}
+    source = (i18n.LOCALES.parents[1] / "services" / "settlement.py").read_text(encoding="utf-8")
+    assert set(re.findall(r'"code": "(\w+)"', source)) <= codes  # the literal codes are all listed here
+    for lang in i18n.LANGUAGES:
+        assert sorted(c for c in codes if f"withheld.{c}" not in i18n.catalogue(lang)) == [], lang
+    reason = {"code": "alert_open", "message": "Alert 7 (F01) is open."}
+    assert (i18n.withheld_reason("zh", reason), i18n.withheld_reason("en", reason)) == (
+        "有待审核的疑点。",
+        "Alert 7 (F01) is open.",
+    )
