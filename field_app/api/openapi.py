@@ -133,7 +133,11 @@ def build_spec(app: Flask) -> dict[str, Any]:
         "info": {
             "title": "field_app API",
             "version": "1",
-            "description": "Visit verification for long-term care insurance home care (长护险).",
+            "description": (
+                "Visit verification for long-term care insurance home care (长护险). Messages people read"
+                " (error messages, face and fence outcomes with retake hints, alert sentences, reports) follow"
+                " `Accept-Language`: Chinese (zh-CN) by default, English with `en`; codes never change."
+            ),
         },
         "paths": paths,
         "components": {
