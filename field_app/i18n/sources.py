@@ -25,10 +25,15 @@ PACKAGE = Path(__file__).resolve().parents[1]
 #: callables whose calls create an error code: name -> position of (code, English message) arguments
 EXTRA_RAISERS = {
     "ApiError": (1, 2),
+    "_answer": (1, 2),  # the API's error handler answering Werkzeug's and the database's errors
     "ImageError": (0, 1),
     "FaceError": (0, 1),
     "PydanticCustomError": (0, 1),
 }
+
+
+#: keywords whose dict is answered beside the error (``details={"retry_after_seconds": 30}``)
+BODY_KEYWORDS = ("extra", "details")
 
 
 @dataclass
@@ -84,12 +89,10 @@ def _call_site(call: ast.Call, where: tuple[int, int], path: str) -> Site | None
     code_node = _arg(call, where[0], "code")
     if not (isinstance(code_node, ast.Constant) and isinstance(code_node.value, str)):
         return None  # a code passed on from elsewhere (``exc.code``): its own raise site counts
-    params = {k.arg for k in call.keywords if k.arg not in (None, "code", "message", "field", "extra")}
-    extra = next((k.value for k in call.keywords if k.arg == "extra"), None)
-    if len(call.args) > 4 and where == EXTRA_RAISERS["ApiError"]:
-        extra = call.args[4]
-    if isinstance(extra, ast.Dict):
-        params |= {k.value for k in extra.keys if isinstance(k, ast.Constant)}
+    params = {k.arg for k in call.keywords if k.arg not in (None, "code", "message", "field", *BODY_KEYWORDS)}
+    for body in [k.value for k in call.keywords if k.arg in BODY_KEYWORDS] + call.args[4:5]:
+        if isinstance(body, ast.Dict):  # fields answered beside the error can fill its message too
+            params |= {k.value for k in body.keys if isinstance(k, ast.Constant)}
     english = _literal(_arg(call, where[1], "message"))
     return Site(code_node.value, path, call.lineno, english, frozenset(params))
 

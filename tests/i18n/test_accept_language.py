@@ -24,13 +24,14 @@ EN = {"Accept-Language": "en"}
 
 @pytest.fixture
 def raising_app(app):
-    """The app with one extra route that raises the error named in the path, as its first site does."""
+    """The app with one extra route that raises the error named in the path with the params of its first
+    raise site (the handler translates by code, whatever the error's kind)."""
 
     def raise_code(code: str):
         site = CODES[code][0]
         params = {name: 7 for name in site.params}
         english = (site.english or f"English text of {code}.").replace("{…}", "7")
-        raise errors.ApiError(400, code, english, "some_field", params)
+        raise errors.Invalid(code, english, "some_field", **params)
 
     app.add_url_rule("/_i18n/<code>", "raise_code", raise_code)
     return app
