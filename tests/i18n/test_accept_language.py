@@ -59,7 +59,6 @@ def test_domain_errors_are_translated_by_code_with_their_params(app, code):
     app.add_url_rule("/_domain", "raise_domain", raise_domain)
     body = app.test_client().get("/_domain", headers=ZH).get_json()
     assert body["error"]["code"] == code and CJK.search(body["error"]["message"])
-    assert body["retry_after_seconds"] == 30  # params still travel in the body
     if code == "rate_limited":
         assert "30" in body["error"]["message"]
 
