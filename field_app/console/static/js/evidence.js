@@ -7,7 +7,7 @@ const UNITS = { m: "unit.m", minutes: "unit.min", kmh: "unit.kmh", yuan: "unit.y
   hours: "unit.h", mps: "unit.mps" };
 
 /** Code-like values (check_in, zero_jitter, not_in_care_plan, no_face) read as words in the page's language. */
-const VALUE_TERMS = ["kind", "signal", "reason", "face", "fence"];
+const VALUE_TERMS = ["kind", "signal", "reason", "face", "fence", "confirmation", "tap"];
 
 function term(value) {
   const key = VALUE_TERMS.map((prefix) => `${prefix}.${value}`).find((k) => k in config.strings);
