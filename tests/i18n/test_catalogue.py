@@ -164,3 +164,15 @@ def test_every_withholding_reason_of_the_settlement_has_words_in_both_languages(
         "有待审核的疑点。",
         "Alert 7 (F01) is open.",
     )
+
+
+def test_every_key_the_report_template_uses_exists_in_both_languages():
+    templates = i18n.LOCALES.parents[1] / "templates"
+    used = set()
+    for path in templates.rglob("*.html"):
+        used |= set(
+            re.findall(r"""\bt\(\s*['"]([a-z_]+\.[a-z_0-9.]+)['"]""", path.read_text(encoding="utf-8"))
+        )
+    assert len(used) > 30, "the scan found the report's keys"
+    for lang in i18n.LANGUAGES:
+        assert sorted(used - set(i18n.catalogue(lang))) == [], lang
