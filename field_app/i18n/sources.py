@@ -7,9 +7,9 @@ An error code is born in one of three ways, and all three are found here:
   field, extra)`` (until every site is converted), or of a verification error (``ImageError(code,
   message)``, ``FaceError``) or a pydantic ``PydanticCustomError(code, ...)`` that the API passes on;
 - a class with a ``code = "..."`` attribute that subclasses one of those;
-- a module-level table whose name ends in ``_CODES`` (``HTTP_CODES``: werkzeug's 404/405/413...,
-  ``PYDANTIC_CODES``, ``OUR_CODES``): its string values or elements, and the fallback of its
-  ``.get(key, "code")``.
+- a module-level table whose name holds ``CODES`` (``HTTP_CODES``: werkzeug's 404/405/413...,
+  ``PYDANTIC_CODES``, ``OUR_CODES``, the API's ``CODES_BY_KIND``): its string values or elements, and
+  the fallback of its ``.get(key, "code")``.
 
 ``flask i18n missing`` and ``tests/i18n`` use this to list codes without Chinese.
 """
@@ -45,6 +45,7 @@ class Site:
     line: int
     english: str | None = None
     params: frozenset[str] = field(default_factory=frozenset)
+    raised: bool = False  #: a raise site (its params fill the message), not a table or class entry
 
 
 def raisers() -> dict[str, tuple[int, int]]:
@@ -94,18 +95,19 @@ def _call_site(call: ast.Call, where: tuple[int, int], path: str) -> Site | None
         if isinstance(body, ast.Dict):  # fields answered beside the error can fill its message too
             params |= {k.value for k in body.keys if isinstance(k, ast.Constant)}
     english = _literal(_arg(call, where[1], "message"))
-    return Site(code_node.value, path, call.lineno, english, frozenset(params))
+    return Site(code_node.value, path, call.lineno, english, frozenset(params), raised=True)
 
 
 def _table_codes(node: ast.Assign | ast.AnnAssign, path: str) -> Iterator[Site]:
     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-    if not any(isinstance(t, ast.Name) and t.id.endswith("_CODES") for t in targets) or node.value is None:
+    if not any(isinstance(t, ast.Name) and "CODES" in t.id for t in targets) or node.value is None:
         return
     value = node.value
-    values = value.values if isinstance(value, ast.Dict) else getattr(value, "elts", [])
-    for v in values:
-        if isinstance(v, ast.Constant) and isinstance(v.value, str):
-            yield Site(v.value, path, v.lineno)
+    values = value.values if isinstance(value, ast.Dict) else [value]
+    for v in values:  # strings of the table's values, also inside tuples (CODES_BY_KIND)
+        for leaf in ast.walk(v):
+            if isinstance(leaf, ast.Constant) and isinstance(leaf.value, str):
+                yield Site(leaf.value, path, leaf.lineno)
 
 
 def _table_default(call: ast.Call, path: str) -> list[Site]:

@@ -6,7 +6,6 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import render_template
 from markupsafe import Markup
 from sqlalchemy import func, select
 
@@ -97,8 +96,9 @@ def _headline(
     }
 
 
-def monthly_report(agency: Agency, first: date, last: date, tz: str, lang: str = i18n.DEFAULT) -> str:
-    """The rendered HTML page for one agency and month, in ``lang`` (the catalogue's ``report.*``)."""
+def monthly_report(agency: Agency, first: date, last: date, tz: str, lang: str = i18n.DEFAULT) -> dict:
+    """What the monthly report page of one agency shows, in ``lang`` (the catalogue's ``report.*``; the
+    API renders it as HTML)."""
 
     def t(key: str, **params: Any) -> str:
         return i18n.text(lang, key, params)
@@ -131,4 +131,4 @@ def monthly_report(agency: Agency, first: date, last: date, tz: str, lang: str =
         "totals": statement["totals"],
         "withheld": _withheld(lines, tz, lang),
     }
-    return render_template("report/monthly.html", **context)
+    return context

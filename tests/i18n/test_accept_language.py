@@ -28,7 +28,7 @@ def raising_app(app):
     raise site (the handler translates by code, whatever the error's kind)."""
 
     def raise_code(code: str):
-        site = CODES[code][0]
+        site = next((s for s in CODES[code] if s.raised), CODES[code][0])
         params = {name: 7 for name in site.params}
         english = (site.english or f"English text of {code}.").replace("{…}", "7")
         raise errors.Invalid(code, english, "some_field", **params)

@@ -67,7 +67,7 @@ def test_every_error_code_has_chinese_that_its_raise_sites_can_fill(code):
         f"error code {code!r} ({site.path}:{site.line}) has no Chinese: add error.{code} to errors.po"
     )
     assert CJK.search(text), code
-    for s in CODES[code]:
+    for s in (s for s in CODES[code] if s.raised):
         missing = placeholders(text) - set(s.params) - {"field"}
         assert not missing, f"error.{code} uses {missing}, which {s.path}:{s.line} does not pass"
 
