@@ -11,6 +11,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from field_app.errors import DomainError
+from field_app.i18n.web import localise_error
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,8 @@ HTTP_CODES = {
 
 def error_body(err: DomainError) -> dict[str, Any]:
     """The JSON body of a domain error: the error itself and its machine-readable details."""
-    return {"error": {"code": err.code, "message": err.message, "field": err.field}, **err.details}
+    message = localise_error(err.code, err.message, {**err.details, **err.params}, err.field)
+    return {"error": {"code": err.code, "message": message, "field": err.field}, **err.details}
 
 
 def status_of(err: DomainError) -> int:
@@ -50,6 +52,7 @@ def status_of(err: DomainError) -> int:
 
 
 def _answer(status: int, code: str, message: str):
+    message = localise_error(code, message, {}, None)
     return jsonify({"error": {"code": code, "message": message, "field": None}}), status
 
 

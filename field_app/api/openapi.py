@@ -125,8 +125,8 @@ def _operation(view, endpoint: str, params: list, components: dict) -> dict[str,
             }
     error_ref = _schema_ref(ErrorOut, components, "serialization")
     answered = operation_codes(view)
-    if any(p["schema"]["type"] == "integer" for p in params):
-        answered.append("not_found")  # a path segment that is not a number matches no route
+    if any(p["in"] == "path" and p["schema"].get("type") == "integer" for p in params):
+        answered = [*answered, "not_found"]  # the router's own 404 for an id that is not a number
     for status, codes in error_codes.by_status(answered, STATUS_BY_KIND).items():
         if str(status) in op["responses"]:  # a richer error shape of its own (e.g. rows at fault)
             op["responses"][str(status)]["x-error-codes"] = codes
@@ -161,7 +161,11 @@ def build_spec(app: Flask) -> dict[str, Any]:
         "info": {
             "title": "field_app API",
             "version": "1",
-            "description": "Visit verification for long-term care insurance home care (长护险).",
+            "description": (
+                "Visit verification for long-term care insurance home care (长护险). Messages people read"
+                " (error messages, face and fence outcomes with retake hints, alert sentences, reports) follow"
+                " `Accept-Language`: Chinese (zh-CN) by default, English with `en`; codes never change."
+            ),
         },
         "paths": paths,
         "components": {

@@ -14,6 +14,7 @@ from field_app.api.parsing import parse_body
 from field_app.api.schemas import CheckInIn, CheckOutIn, ItemsIn, TrailBatchIn
 from field_app.domain.views import FamilyVisitOut, ItemOut, VisitOut
 from field_app.errors import NotFound
+from field_app.i18n.web import request_language
 from field_app.metrics import TRAIL_POINTS, VERIFICATIONS
 from field_app.models.user import CAREGIVER
 from field_app.security import current_token, current_user, ensure_visible, require
@@ -140,4 +141,4 @@ def get_visit(visit_id: str):
     visit = own_visit(visit_id)
     if current_user().role == "family":
         return out.answer(FamilyVisitOut.of(visit))
-    return jsonify(VisitOut.of(visit, with_trail=True).json())
+    return jsonify(VisitOut.of(visit, with_trail=True, lang=request_language()).json())

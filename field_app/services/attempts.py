@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from field_app import i18n
 from field_app.domain.shapes import AttemptIn
 from field_app.domain.views import AttemptOut, AttemptResultOut, ErrorBody, VisitOut
 from field_app.errors import Conflict, DomainError, Forbidden, Invalid
@@ -39,10 +40,14 @@ class Verifier:
     attempt_limit: int | None = None  #: new attempts per caregiver and per phone per window; None: uncounted
     rate_window_seconds: int = 300
     device_policy: str = "refuse"  #: refuse | flag an attempt from another phone than the token's
+    lang: str = i18n.DEFAULT  #: the language of the answer's words (outcomes, hints, error message)
 
 
-def verifier_from(config: Mapping[str, Any], engine: Any, now: datetime) -> Verifier:
-    """The verification settings and limits of the app's config, with the engine and the clock."""
+def verifier_from(
+    config: Mapping[str, Any], engine: Any, now: datetime, lang: str = i18n.DEFAULT
+) -> Verifier:
+    """The verification settings and limits of the app's config, with the engine, the clock and the
+    language the answer is written in."""
     return Verifier(
         face_settings=face_settings(config),
         engine=engine,
@@ -54,6 +59,7 @@ def verifier_from(config: Mapping[str, Any], engine: Any, now: datetime) -> Veri
         attempt_limit=config["ATTEMPT_LIMIT"],
         rate_window_seconds=config["RATE_WINDOW_SECONDS"],
         device_policy=config["UNREGISTERED_DEVICE"],
+        lang=lang,
     )
 
 
@@ -133,13 +139,20 @@ def count_new_attempt(caller: Caller, sender: Sender, v: Verifier) -> None:
         ratelimit.hit(key, v.attempt_limit, v.rate_window_seconds, v.now)
 
 
-def remember_answer(attempt: VisitAttempt, visit: Visit, error: DomainError | None, retries_left: int) -> str:
-    """Build the answer from the stored rows and keep it on the attempt, so a re-send gets these bytes."""
+def remember_answer(
+    attempt: VisitAttempt,
+    visit: Visit,
+    error: DomainError | None,
+    retries_left: int,
+    lang: str = i18n.DEFAULT,
+) -> str:
+    """Build the answer from the stored rows and keep it on the attempt, so a re-send gets these bytes
+    (in the language of the first answer)."""
     answer = AttemptResultOut(
-        attempt=AttemptOut.of(attempt),
-        visit=VisitOut.of(visit),
+        attempt=AttemptOut.of(attempt, lang),
+        visit=VisitOut.of(visit, lang=lang),
         retries_left=max(0, retries_left),
-        error=None if error is None else ErrorBody.of(error),
+        error=None if error is None else ErrorBody.of(error, lang),
     )
     data = answer.model_dump(mode="json", exclude={"visit": {"trail"}})
     attempt.response_json = json.dumps(data, ensure_ascii=False, separators=(",", ":"))

@@ -142,7 +142,7 @@ def _finish(kind: str, visit: Visit, body: AttemptIn, sender: Sender, checks, v:
         details["state"] = visit.state
     audit.record(f"caregiver:{sender.caregiver_id}", f"visit.{kind}", "visit", visit.uuid, **details)
     db.session.flush()
-    return AttemptResult(remember_answer(attempt, visit, face.error, retries_left), attempt, visit)
+    return AttemptResult(remember_answer(attempt, visit, face.error, retries_left, v.lang), attempt, visit)
 
 
 def _check_in_new(visit_uuid: str, body: CheckInIn, sender: Sender, v: Verifier) -> AttemptResult:
