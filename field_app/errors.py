@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 from typing import Any
 
 from flask import Flask, jsonify
@@ -116,9 +117,16 @@ STATUS_BY_KIND = {
 }
 
 
+def _with_retry_after(response, body: dict[str, Any]):
+    """A 429 or 503 that knows how long to wait says so in the header too (RFC 9110 10.2.3)."""
+    if isinstance(body.get("retry_after_seconds"), int):
+        response.headers["Retry-After"] = str(max(0, body["retry_after_seconds"]))
+    return response
+
+
 def domain_error_response(err: DomainError):
     body = {"error": {"code": err.code, "message": err.message, "field": err.field}, **err.params}
-    return jsonify(body), STATUS_BY_KIND[err.kind]
+    return _with_retry_after(jsonify(body), body), STATUS_BY_KIND[err.kind]
 
 
 class ApiError(Exception):
@@ -141,7 +149,16 @@ class ApiError(Exception):
 
 
 def error_response(err: ApiError):
-    return jsonify(err.body()), err.status
+    body = err.body()
+    return _with_retry_after(jsonify(body), body), err.status
+
+
+def _where(exc: BaseException) -> str:
+    """The exception's type and the frames it passed through, without its message or any values: an
+    error's message may quote SQL parameters, coordinates or names (PIPL); the request id in the log
+    record ties it to the request."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    return f"{type(exc).__module__}.{type(exc).__qualname__}\n" + "".join(traceback.format_list(frames))
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -156,7 +173,11 @@ def register_error_handlers(app: Flask) -> None:
         message = exc.description or exc.name
         if exc.code == 413:
             message = "The request body is larger than the server accepts (check the selfie size)."
-        return error_response(ApiError(exc.code or 500, code, message))
+        response, status = error_response(ApiError(exc.code or 500, code, message))
+        for name, value in exc.get_headers():
+            if name.lower() in ("allow", "retry-after"):  # e.g. 405 names the methods allowed
+                response.headers[name] = value
+        return response, status
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
@@ -175,7 +196,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
-        log.exception("unhandled error")
+        log.error("unhandled error: %s", _where(exc))
         return error_response(
             ApiError(500, "internal_error", "Something went wrong on the server; it has been logged.")
         )

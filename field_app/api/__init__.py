@@ -16,10 +16,12 @@ from field_app.api import (
     visits,
 )
 from field_app.api.openapi import build_spec
+from field_app.api.path_ids import init_blueprint as check_path_ids
 
 
 def register(app: Flask) -> None:
     api = Blueprint("api", __name__, url_prefix="/api/v1")
+    check_path_ids(api)
     api.register_blueprint(auth.bp)
     api.register_blueprint(visits.bp)
     api.register_blueprint(caregivers.bp)

@@ -11,8 +11,9 @@ from field_app.api.openapi import documented
 from field_app.api.parsing import parse_body
 from field_app.api.responses import Out
 from field_app.api.schemas import StrictModel
-from field_app.errors import ApiError
+from field_app.errors import ApiError, DomainError
 from field_app.extensions import db
+from field_app.models import User
 from field_app.security import current_token, current_user, require
 from field_app.services import accounts, audit, ratelimit
 from field_app.timeutil import now_utc
@@ -76,6 +77,21 @@ def _tokens_json(pair: accounts.TokenPair) -> dict:
     }
 
 
+def _authenticate_within_limits(username: str, password: str, limit: int, window: int, now) -> User:
+    """The limits count failed passwords only, per username and per client address (FIELD_APP_TRUSTED_
+    PROXIES decides which address): colleagues signing in behind one NAT never reach them, a refused
+    request counts nothing, and a user is locked only after ``limit`` wrong passwords for that user."""
+    keys = (f"sign-in:user:{username}", f"sign-in:ip:{request.remote_addr}")
+    for key in keys:
+        ratelimit.check(key, limit, window, now)
+    try:
+        return accounts.authenticate(username, password)
+    except (ApiError, DomainError):
+        for key in keys:
+            ratelimit.count_failure(key, window, now)
+        raise
+
+
 @bp.post("/auth/sign-in")
 @documented(
     "Sign in with a password; caregivers from their registered phone",
@@ -88,9 +104,9 @@ def sign_in():
     """Returns a short-lived access token and a refresh token; both are opaque and stored hashed."""
     body = parse_body(SignInIn)
     cfg, now = current_app.config, now_utc()
-    for key in (f"sign-in:user:{body.username}", f"sign-in:ip:{request.remote_addr}"):
-        ratelimit.hit(key, cfg["SIGN_IN_LIMIT"], cfg["RATE_WINDOW_SECONDS"], now)
-    user = accounts.authenticate(body.username, body.password)
+    user = _authenticate_within_limits(
+        body.username, body.password, cfg["SIGN_IN_LIMIT"], cfg["RATE_WINDOW_SECONDS"], now
+    )
     try:
         device = accounts.bind_device(user, body.device_id, cfg["UNREGISTERED_DEVICE"])
     except ApiError:
@@ -112,7 +128,12 @@ def sign_in():
 )
 def refresh():
     body = parse_body(RefreshIn)
-    pair = accounts.refresh(body.refresh_token, now_utc(), *_lifetimes())
+    try:
+        pair = accounts.refresh(body.refresh_token, now_utc(), *_lifetimes())
+    except DomainError as err:
+        if err.code == "refresh_token_reused":
+            db.session.commit()  # the revoked sign-in must stay revoked
+        raise
     db.session.commit()
     return jsonify(_tokens_json(pair))
 

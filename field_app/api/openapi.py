@@ -11,6 +11,8 @@ from pydantic import BaseModel
 from field_app.api.responses import ErrorOut
 
 REF = "#/components/schemas/{model}"
+#: an integer path segment is a database id (field_app.BoundedInt): PostgreSQL's integer range
+ID_SCHEMA = {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}
 
 
 def documented(
@@ -105,6 +107,13 @@ def _operation(endpoint: str, meta: dict, params: list, components: dict, roles)
     return op
 
 
+def _string_param(name: str) -> dict[str, Any]:
+    """Phone-generated ids in paths follow the attempt_id rule (api.schemas.ClientId)."""
+    if name in ("visit_id", "attempt_id"):
+        return {"type": "string", "minLength": 8, "maxLength": 64, "pattern": "^[A-Za-z0-9_-]+$"}
+    return {"type": "string"}
+
+
 def build_spec(app: Flask) -> dict[str, Any]:
     """Walk the URL map and describe every documented endpoint."""
     paths: dict[str, dict] = {}
@@ -120,7 +129,7 @@ def build_spec(app: Flask) -> dict[str, Any]:
                 "name": name,
                 "in": "path",
                 "required": True,
-                "schema": {"type": "integer"} if conv == "int" else {"type": "string"},
+                "schema": dict(ID_SCHEMA) if conv == "int" else _string_param(name),
             }
             for conv, name in re.findall(r"<(?:(\w+):)?(\w+)>", rule.rule)
         ]

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from field_app.errors import ApiError
+from field_app.errors import ApiError, Unauthenticated
 from field_app.extensions import db
 from field_app.models import Agency, ApiToken, Caregiver, Client, User
 from field_app.models.user import AUDITOR, CAREGIVER, FAMILY, ROLES, SUPERVISOR
@@ -145,10 +145,34 @@ def resolve(token: str, kind: str, now: datetime) -> ApiToken:
     return row
 
 
+def _reused(row: ApiToken, now: datetime) -> Unauthenticated:
+    """A rotated refresh token came back: a copy of it is in someone else's hands, or two requests raced
+    with it. Either way the whole sign-in ends (OAuth 2.0 Security BCP 4.14.2, refresh token reuse
+    detection); the caller signs in again. The handler commits the revocation before answering."""
+    revoke_family(row, now)
+    return Unauthenticated(
+        "refresh_token_reused", "This refresh token was already used; the sign-in is revoked. Sign in again."
+    )
+
+
 def refresh(refresh_token: str, now: datetime, access: timedelta, lifetime: timedelta) -> TokenPair:
-    """Rotate: the old refresh token is revoked and a new pair issued in the same family."""
+    """Rotate: the old refresh token is revoked and a new pair issued in the same family.
+
+    The revocation is a conditional update (``WHERE revoked_at IS NULL``): of parallel refreshes with one
+    token exactly one changes the row and gets a pair; every other one is a reuse."""
+    hashed = hash_token(refresh_token)
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hashed))
+    if row is not None and row.kind == REFRESH and row.revoked_at is not None:
+        raise _reused(row, now)
     row = resolve(refresh_token, REFRESH, now)
-    row.revoked_at = now
+    won = db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.id == row.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if won != 1:
+        raise _reused(row, now)
     return issue_pair(row.user, row.device_id, now, access, lifetime, family=row.family)
 
 

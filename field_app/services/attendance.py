@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from field_app.api.schemas import AttemptIn, CheckInIn, CheckOutIn
-from field_app.errors import ApiError
+from field_app.errors import ApiError, NotFound
 from field_app.extensions import db
 from field_app.models import Caregiver, Selfie, Visit, VisitAttempt
 from field_app.models.visit import CHECK_IN, CHECK_OUT, CLOSED
@@ -43,12 +43,15 @@ class AttemptResult:
 
 
 def find_replay(attempt_uuid: str, visit_uuid: str, kind: str, caregiver_id: int) -> AttemptResult | None:
-    """A re-sent attempt is answered from what was stored; an id re-used elsewhere, or by another
-    caregiver, is a conflict (their stored answer is not theirs to read)."""
-    prior = db.session.scalar(select(VisitAttempt).where(VisitAttempt.uuid == attempt_uuid))
+    """A re-sent attempt is answered from what was stored; the caregiver's own id re-used for another
+    visit or end is a conflict. Attempt ids are the caregiver's own: another caregiver's attempt with the
+    same id is not looked at, so the answer is the one any new id gets (nothing about them leaks)."""
+    prior = db.session.scalar(
+        select(VisitAttempt).where(VisitAttempt.uuid == attempt_uuid, VisitAttempt.caregiver_id == caregiver_id)
+    )
     if prior is None:
         return None
-    if prior.visit.uuid != visit_uuid or prior.kind != kind or prior.caregiver_id != caregiver_id:
+    if prior.visit.uuid != visit_uuid or prior.kind != kind:
         raise ApiError(
             409, "attempt_id_reused", "This attempt_id was already used for another attempt.", "attempt_id"
         )
@@ -67,7 +70,7 @@ def _guard_attempts_left(visit: Visit, kind: str, max_attempts: int) -> None:
 
 def _guard_open_visit(visit: Visit, caregiver: Caregiver, client_id: int | None = None) -> None:
     if visit.caregiver_id != caregiver.id:  # someone else's visit: as if it did not exist
-        raise ApiError(404, "visit_not_found", f"No visit {visit.uuid} of this caregiver.")
+        raise NotFound("visit_not_found", "No such visit of this caregiver.", "visit_id")
     if client_id is not None and visit.client_id != client_id:
         raise ApiError(409, "visit_conflict", "This visit id was already used for another client.")
     if visit.state == CLOSED:
@@ -87,6 +90,9 @@ def _store_attempt(
     attempt = VisitAttempt(
         uuid=body.attempt_id,
         kind=kind,
+        # the next number for this visit end: a parallel attempt that read the same count gets the same
+        # number and the database refuses one of them (unique), so the cap cannot be raced
+        attempt_no=len(visit.attempts_of(kind)) + 1,
         caregiver_id=caregiver.id,
         device_id=body.device_id,
         device_registered=any(d.device_id == body.device_id for d in caregiver.devices),
@@ -198,11 +204,9 @@ def check_out(
     if replay := _replay_or_count(body, visit_uuid, CHECK_OUT, before_new):
         return replay
     visit = visit_or_none(visit_uuid)
-    if visit is None:
-        raise ApiError(
-            409, "not_checked_in", "There is no check-in for this visit, so it cannot be checked out."
-        )
     caregiver = caregiver_or_404(body.caregiver_id)
+    if visit is None:  # never checked in: answered exactly as another caregiver's visit is
+        raise NotFound("visit_not_found", "No such visit of this caregiver.", "visit_id")
     _guard_open_visit(visit, caregiver)
     _guard_attempts_left(visit, CHECK_OUT, v.max_attempts)
     if body.fix.time < visit.check_in_at:
@@ -230,7 +234,7 @@ def check_out(
     return AttemptResult(attempt.response_status, attempt, visit, face.error)
 
 
-def remember_response(result: AttemptResult, body: dict) -> None:
-    """Keep the answer on the attempt so a re-send gets exactly the same one."""
+def remember_response(result: AttemptResult, body: dict, text: str) -> None:
+    """Keep the answer on the attempt so a re-send gets exactly the same one, byte for byte."""
     if not result.replayed:
-        result.attempt.response_body = body
+        result.attempt.response_body, result.attempt.response_text = body, text
