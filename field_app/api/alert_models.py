@@ -6,8 +6,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 
-from field_app.api.responses import Out
 from field_app.api.parsing import Instant
+from field_app.api.responses import Out
 from field_app.api.schemas import StrictModel
 from field_app.models import Alert, AlertComment, AuditEntry, Visit
 from field_app.rules import get_rule
@@ -46,9 +46,7 @@ class AlertQuery(StrictModel):
     agency_id: Id | None = None
     caregiver_id: Id | None = None
     client_id: Id | None = None
-    occurred_from: Instant | None = Field(
-        None, description="occurred_at >= this (ISO 8601 with offset)"
-    )
+    occurred_from: Instant | None = Field(None, description="occurred_at >= this (ISO 8601 with offset)")
     occurred_to: Instant | None = Field(None, description="occurred_at < this")
     sort: Literal["risk", "newest", "oldest"] = "risk"
     page: int = Field(1, ge=1, le=100_000)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, TypeVar, get_origin
 
@@ -83,9 +83,13 @@ def refuse_nul_and_depth(data: Any, max_depth: int = MAX_DEPTH) -> None:
     while stack:
         value, loc, depth = stack.pop()
         if depth > max_depth:
-            raise Invalid("too_deeply_nested", "The JSON body is nested too deeply.", _field_path(loc) or None)
+            raise Invalid(
+                "too_deeply_nested", "The JSON body is nested too deeply.", _field_path(loc) or None
+            )
         if isinstance(value, str) and "\x00" in value:
-            raise Invalid("invalid_characters", "Text may not contain NUL characters.", _field_path(loc) or None)
+            raise Invalid(
+                "invalid_characters", "Text may not contain NUL characters.", _field_path(loc) or None
+            )
         if isinstance(value, dict):
             for key, item in value.items():
                 stack.append((key, loc, depth + 1))

@@ -15,6 +15,7 @@ from field_app.errors import ApiError, Unauthenticated
 from field_app.extensions import db
 from field_app.models import Agency, ApiToken, Caregiver, Client, User
 from field_app.models.user import AUDITOR, CAREGIVER, FAMILY, ROLES, SUPERVISOR
+from field_app.passwords import MIN_LENGTH, check_password
 from field_app.services import audit
 
 ACCESS, REFRESH = "access", "refresh"
@@ -43,16 +44,17 @@ def create_user(
     client: Client | None = None,
     agencies: list[Agency] | None = None,
     all_agencies: bool = False,
+    min_password_length: int = MIN_LENGTH,
 ) -> User:
-    """A new account; its role decides which binding it needs."""
+    """A new account; its role decides which binding it needs; the password must pass
+    ``passwords.check_password`` (Invalid with a password_* code otherwise)."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     if (role == CAREGIVER) != (caregiver is not None) or (role == FAMILY) != (client is not None):
         raise ValueError("a caregiver account needs a caregiver, a family account a client, others neither")
     if role in (SUPERVISOR, AUDITOR) and not (agencies or all_agencies):
         raise ValueError("supervisors and auditors need agencies or all_agencies")
-    if len(password) < 8:
-        raise ValueError("passwords have at least 8 characters")
+    check_password(password, username, min_password_length)
     user = User(
         username=username,
         password_hash=generate_password_hash(password, method="scrypt"),

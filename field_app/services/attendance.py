@@ -47,7 +47,9 @@ def find_replay(attempt_uuid: str, visit_uuid: str, kind: str, caregiver_id: int
     visit or end is a conflict. Attempt ids are the caregiver's own: another caregiver's attempt with the
     same id is not looked at, so the answer is the one any new id gets (nothing about them leaks)."""
     prior = db.session.scalar(
-        select(VisitAttempt).where(VisitAttempt.uuid == attempt_uuid, VisitAttempt.caregiver_id == caregiver_id)
+        select(VisitAttempt).where(
+            VisitAttempt.uuid == attempt_uuid, VisitAttempt.caregiver_id == caregiver_id
+        )
     )
     if prior is None:
         return None

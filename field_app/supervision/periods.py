@@ -50,7 +50,7 @@ def days(first: date, last: date) -> list[date]:
 
 def check_span(first: date, last: date, field: str = "to") -> None:
     """A period runs forwards, covers at most a year and lies within the supported years."""
-    if not (MIN_YEAR <= first.year and last.year <= MAX_YEAR):
+    if not (first.year >= MIN_YEAR and last.year <= MAX_YEAR):
         raise ApiError(
             422, "invalid_period", f"The period must lie within the years {MIN_YEAR}-{MAX_YEAR}.", field
         )

@@ -34,10 +34,14 @@ def _in_parallel(app, token: str, send, n: int) -> list[int]:
 
 def _stored(app, kind: str) -> int:
     with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(VisitAttempt).where(VisitAttempt.kind == kind))
+        return db.session.scalar(
+            select(func.count()).select_from(VisitAttempt).where(VisitAttempt.kind == kind)
+        )
 
 
-def test_parallel_matching_check_ins_never_store_more_than_the_cap(app, client, w, now, same_person, blank_photo):
+def test_parallel_matching_check_ins_never_store_more_than_the_cap(
+    app, client, w, now, same_person, blank_photo
+):
     assert app.config["FACE_MAX_ATTEMPTS"] == 3
     for n in (1, 2):
         assert check_in(client, w, f"att-fail-000{n}", blank_photo, now).status_code == 422

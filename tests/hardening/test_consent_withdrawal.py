@@ -25,11 +25,18 @@ def world(app):
         caregiver = f.add_caregiver(agency, device_id="phone-1")
         mine, other = f.add_client(agency), f.add_client(agency, insured_id="INS-2")
         f.add_visit("visit-0001", caregiver.id, mine.id, agency.id, start, 60, items=("L01",), points=60)
-        f.add_visit("visit-0002", caregiver.id, other.id, agency.id, start + timedelta(hours=2), 60, points=60)
+        f.add_visit(
+            "visit-0002", caregiver.id, other.id, agency.id, start + timedelta(hours=2), 60, points=60
+        )
         token = f.token_for(f.add_user("supervisor", agencies=[agency]))
         db.session.commit()
         ids = (mine.id, other.id)
-    return {"headers": {"Authorization": f"Bearer {token}"}, "client_id": ids[0], "other_id": ids[1], "month": start.strftime("%Y-%m")}
+    return {
+        "headers": {"Authorization": f"Bearer {token}"},
+        "client_id": ids[0],
+        "other_id": ids[1],
+        "month": start.strftime("%Y-%m"),
+    }
 
 
 def _points(app, visit_uuid=None) -> int:
@@ -44,11 +51,15 @@ def _points(app, visit_uuid=None) -> int:
 
 def test_withdrawing_consent_deletes_the_past_trail_and_keeps_the_service_record(app, client, world):
     h = world["headers"]
-    before = client.get(f"/api/v1/settlement/clients/{world['client_id']}?month={world['month']}", headers=h).get_json()
+    before = client.get(
+        f"/api/v1/settlement/clients/{world['client_id']}?month={world['month']}", headers=h
+    ).get_json()
     assert len(client.get("/api/v1/visits/visit-0001", headers=h).get_json()["trail"]) == 60
     assert _points(app, "visit-0001") == 60
 
-    resp = client.put(f"/api/v1/clients/{world['client_id']}/consent", json={"trail_consent": False}, headers=h)
+    resp = client.put(
+        f"/api/v1/clients/{world['client_id']}/consent", json={"trail_consent": False}, headers=h
+    )
     assert resp.status_code == 200 and resp.get_json()["trail_points_deleted"] == 60
 
     assert _points(app, "visit-0001") == 0 and _points(app, "visit-0002") == 60  # only that client's
@@ -58,7 +69,9 @@ def test_withdrawing_consent_deletes_the_past_trail_and_keeps_the_service_record
     kinds = {e["type"] for e in replay["timeline"]}
     assert "trail_point" not in kinds and {"check_in", "check_out"} <= kinds
     assert not [feat for feat in replay["map"]["features"] if feat["properties"].get("kind") == "fix"]
-    after = client.get(f"/api/v1/settlement/clients/{world['client_id']}?month={world['month']}", headers=h).get_json()
+    after = client.get(
+        f"/api/v1/settlement/clients/{world['client_id']}?month={world['month']}", headers=h
+    ).get_json()
     assert after == before  # settlement rests on the attempts and items, which are kept
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(VisitAttempt)) == 4
@@ -69,6 +82,8 @@ def test_withdrawing_consent_deletes_the_past_trail_and_keeps_the_service_record
 def test_new_points_after_withdrawal_are_discarded_and_consent_given_again_keeps_them(app, client, world):
     h = world["headers"]
     client.put(f"/api/v1/clients/{world['client_id']}/consent", json={"trail_consent": False}, headers=h)
-    again = client.put(f"/api/v1/clients/{world['client_id']}/consent", json={"trail_consent": True}, headers=h)
+    again = client.put(
+        f"/api/v1/clients/{world['client_id']}/consent", json={"trail_consent": True}, headers=h
+    )
     assert again.status_code == 200 and again.get_json()["trail_points_deleted"] == 0
     assert _points(app, "visit-0002") == 60

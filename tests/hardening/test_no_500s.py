@@ -40,7 +40,14 @@ def roles(app):
 def _requests(now):
     at = now.isoformat()
     fix = f.fix(now)
-    attempt = {"attempt_id": "att-00000001", "caregiver_id": 1, "device_id": "phone-1", "device_time": at, "fix": fix, "selfie": "aGVsbG8="}
+    attempt = {
+        "attempt_id": "att-00000001",
+        "caregiver_id": 1,
+        "device_id": "phone-1",
+        "device_time": at,
+        "fix": fix,
+        "selfie": "aGVsbG8=",
+    }
     out = []
     for n in BIG:
         out += [
@@ -58,7 +65,18 @@ def _requests(now):
             ("get", f"/api/v1/alerts/{n}", None),
             ("post", "/api/v1/visits/visit-0002/check-in", {**attempt, "client_id": n}),
             ("post", "/api/v1/visits/visit-0002/check-in", {**attempt, "client_id": 1, "caregiver_id": n}),
-            ("post", "/api/v1/spot-checks", {"period_start": "2026-11-01", "period_end": "2026-11-30", "method": "uniform", "size": 5, "seed": 1, "agency_ids": [n]}),
+            (
+                "post",
+                "/api/v1/spot-checks",
+                {
+                    "period_start": "2026-11-01",
+                    "period_end": "2026-11-30",
+                    "method": "uniform",
+                    "size": 5,
+                    "seed": 1,
+                    "agency_ids": [n],
+                },
+            ),
             ("post", "/api/v1/alerts/bulk-dismiss", {"alert_ids": [n], "reason": "fuzz"}),
         ]
     out += [
@@ -74,7 +92,11 @@ def _requests(now):
         ("get", "/api/v1/attempts/a%00b/selfie", None),
         ("get", f"/api/v1/visits/{'x' * 3000}", None),
         ("get", f"/api/v1/attempts/{'x' * 3000}/selfie", None),
-        ("post", "/api/v1/visits/visit-0002/check-in", {**attempt, "client_id": 1, "fix": {**fix, "time": YEAR_ONE}}),
+        (
+            "post",
+            "/api/v1/visits/visit-0002/check-in",
+            {**attempt, "client_id": 1, "fix": {**fix, "time": YEAR_ONE}},
+        ),
         ("post", "/api/v1/visits/visit-0002/check-in", {**attempt, "client_id": 1, "device_time": YEAR_ONE}),
         ("post", "/api/v1/visits/visit-0001/trail", {"points": [{**fix, "time": YEAR_ONE}]}),
         ("post", "/api/v1/visits/visit-0001/items", {"items": [{"code": "L01", "started_at": YEAR_ONE}]}),
@@ -88,8 +110,28 @@ def _requests(now):
         ("get", "/api/v1/dashboard?from=0001-01-01&to=0001-01-01", None),
         ("get", "/api/v1/caregivers/1/day?date=0001-01-01", None),
         ("get", "/api/v1/caregivers/1/day?date=9999-12-31", None),
-        ("post", "/api/v1/spot-checks", {"period_start": "0001-01-01", "period_end": "0001-01-02", "method": "uniform", "size": 5, "seed": 1}),
-        ("post", "/api/v1/spot-checks", {"period_start": "9999-12-30", "period_end": "9999-12-31", "method": "uniform", "size": 5, "seed": 1}),
+        (
+            "post",
+            "/api/v1/spot-checks",
+            {
+                "period_start": "0001-01-01",
+                "period_end": "0001-01-02",
+                "method": "uniform",
+                "size": 5,
+                "seed": 1,
+            },
+        ),
+        (
+            "post",
+            "/api/v1/spot-checks",
+            {
+                "period_start": "9999-12-30",
+                "period_end": "9999-12-31",
+                "method": "uniform",
+                "size": 5,
+                "seed": 1,
+            },
+        ),
     ]
     return out
 
@@ -101,7 +143,9 @@ def test_none_of_the_probes_inputs_gives_a_500(app, roles):
         for role, headers in roles.items():
             client = app.test_client()
             resp = getattr(client, method)(url, json=body, headers=headers)
-            if resp.status_code >= 500 or (resp.is_json and "error" in resp.get_json() and not resp.get_json()["error"].get("code")):
+            if resp.status_code >= 500 or (
+                resp.is_json and "error" in resp.get_json() and not resp.get_json()["error"].get("code")
+            ):
                 failures.append((role, method, url[:80], str(body)[:80], resp.status_code))
     assert failures == []
 
@@ -123,7 +167,10 @@ def test_deeply_nested_json_is_a_400_without_a_token(client, path, depth):
 def test_a_nul_byte_anywhere_in_a_body_is_a_422_naming_the_field(client):
     resp = client.post("/api/v1/auth/sign-in", json={"username": "bo\x00ss", "password": "whatever-password"})
     assert resp.status_code == 422
-    assert resp.get_json()["error"]["code"] == "invalid_characters" and resp.get_json()["error"]["field"] == "username"
+    assert (
+        resp.get_json()["error"]["code"] == "invalid_characters"
+        and resp.get_json()["error"]["field"] == "username"
+    )
 
 
 def test_a_number_is_not_a_date(app, roles):
@@ -152,7 +199,11 @@ def test_the_spec_bounds_every_integer_id(client):
     for name in ("CheckInIn", "CheckOutIn", "SpotCheckIn"):
         for field, prop in schemas[name]["properties"].items():
             for s in (prop, prop.get("items", {}), *prop.get("anyOf", [])):
-                if s.get("type") == "integer" and field.endswith(("_id", "_ids")) and s.get("maximum", 2**63) > 2**31 - 1:
+                if (
+                    s.get("type") == "integer"
+                    and field.endswith(("_id", "_ids"))
+                    and s.get("maximum", 2**63) > 2**31 - 1
+                ):
                     unbounded.append((name, field))
             for s in prop.get("anyOf", []):
                 if s.get("type") == "array" and s["items"].get("maximum", 2**63) > 2**31 - 1:

@@ -136,7 +136,9 @@ def staff_free_app(schema_source, tmp_path):
     def make(**config):
         path = tmp_path / f"db{len(made)}"
         path.mkdir()
-        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": _fresh_database(schema_source, path), **config})
+        app = create_app(
+            {"TESTING": True, "SQLALCHEMY_DATABASE_URI": _fresh_database(schema_source, path), **config}
+        )
         made.append(app)
         return app
 

@@ -48,7 +48,14 @@ def test_a_batch_naming_another_phone_is_refused(app, client, w, now, open_visit
 
 def test_an_item_ending_before_it_starts_is_refused(app, client, now, open_visit):
     start = now - timedelta(minutes=30)
-    resp = items(client, {"code": "L01", "started_at": start.isoformat(), "ended_at": (start - timedelta(minutes=1)).isoformat()})
+    resp = items(
+        client,
+        {
+            "code": "L01",
+            "started_at": start.isoformat(),
+            "ended_at": (start - timedelta(minutes=1)).isoformat(),
+        },
+    )
     assert _code(resp) == (422, "item_ends_before_start")
     assert resp.get_json()["error"]["field"] == "items[0].ended_at"
     assert _counts(app) == (0, 0)
@@ -57,9 +64,15 @@ def test_an_item_ending_before_it_starts_is_refused(app, client, now, open_visit
 def test_points_and_items_long_before_the_check_in_are_refused(app, client, now, open_visit):
     long_ago = now - timedelta(days=29)
     point = trail(client, [f.fix(now - timedelta(minutes=5)), f.fix(long_ago)])
-    assert _code(point) == (422, "outside_visit_window") and point.get_json()["error"]["field"] == "points[1].time"
+    assert (
+        _code(point) == (422, "outside_visit_window")
+        and point.get_json()["error"]["field"] == "points[1].time"
+    )
     item = items(client, {"code": "L01", "started_at": long_ago.isoformat()})
-    assert _code(item) == (422, "outside_visit_window") and item.get_json()["error"]["field"] == "items[0].started_at"
+    assert (
+        _code(item) == (422, "outside_visit_window")
+        and item.get_json()["error"]["field"] == "items[0].started_at"
+    )
     assert _counts(app) == (0, 0)
 
 

@@ -16,7 +16,9 @@ BAD_VISIT_IDS = ["x" * 3000, "x" * 65, "a%00b", "%27%20OR%201%3D1--", "short", "
 
 
 @pytest.mark.parametrize("visit_id", BAD_VISIT_IDS)
-def test_a_malformed_visit_id_in_the_url_is_422_and_stores_nothing(app, client, w, now, same_person, visit_id):
+def test_a_malformed_visit_id_in_the_url_is_422_and_stores_nothing(
+    app, client, w, now, same_person, visit_id
+):
     for resp in (
         check_in(client, w, "att-00000001", same_person, now, visit=visit_id),
         client.post(f"/api/v1/visits/{visit_id}/trail", json={"points": [f.fix(now)]}),
@@ -48,6 +50,7 @@ def test_out_of_scope_answers_exactly_like_missing(app, client, w, now, same_per
     # attempt ids are the caregiver's own: another caregiver's id is simply a new attempt, as a fresh one is
     assert other_attempt.status_code == unused_attempt.status_code == 200
     assert other_attempt.get_json()["attempt"]["attempt_id"] == "att-00000001"
+
 
 def test_a_resent_attempt_is_answered_byte_for_byte(client, w, now, same_person):
     first = check_in(client, w, "att-00000001", same_person, now)
