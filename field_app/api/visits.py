@@ -29,9 +29,15 @@ ATTEMPT_ERRORS = (403, 404, 409, 413, 415, 429)
 
 def _guard_caller(body) -> None:
     """The caregiver acts as themself, from the phone the token is bound to."""
+    ensure_self(current_user(), body.caregiver_id)
+    _guard_device(body.device_id)
+
+
+def _guard_device(device_id: str) -> None:
+    """What the phone says about itself must be the phone the token is bound to (refused, or recorded,
+    by FIELD_APP_UNREGISTERED_DEVICE): an attempt or a trail batch naming another phone."""
     user, cfg = current_user(), current_app.config
-    ensure_self(user, body.caregiver_id)
-    if body.device_id != current_token().device_id:
+    if device_id != current_token().device_id:
         audit.record(
             f"user:{user.id}", "visit.device_mismatch", "user", user.id, policy=cfg["UNREGISTERED_DEVICE"]
         )
@@ -40,7 +46,7 @@ def _guard_caller(body) -> None:
             raise ApiError(
                 403,
                 "device_mismatch",
-                "This attempt comes from another phone than the one signed in.",
+                "This request comes from another phone than the one signed in.",
                 "device_id",
             )
 
@@ -140,12 +146,14 @@ def check_out(visit_id: str):
     "Upload a batch of trail points",
     body=TrailBatchIn,
     responses={200: out.UploadOut},
-    errors=(404, 409, 413),
+    errors=(403, 404, 409, 413),
 )
 def add_trail(visit_id: str):
     """Points may arrive late, out of order and more than once; stored points are skipped."""
     body = parse_body(TrailBatchIn)
     visit = own_visit(visit_id)
+    if body.device_id is not None:
+        _guard_device(body.device_id)
     cfg = current_app.config
     result = trail.add_trail(
         visit,
@@ -154,6 +162,7 @@ def add_trail(visit_id: str):
         cfg["TRAIL_GRACE_HOURS"],
         cfg["GEOFENCE_ACCURACY_FACTOR"],
         timedelta(minutes=cfg["TRAIL_RESCAN_MINUTES"]),
+        timedelta(minutes=cfg["VISIT_WINDOW_SLACK_MINUTES"]),
     )
     db.session.commit()
     TRAIL_POINTS.inc(result.stored)
@@ -174,7 +183,13 @@ def add_items(visit_id: str):
     visit = own_visit(visit_id)
     cfg = current_app.config
     result = trail.add_items(
-        visit, body, now_utc(), cfg["TRAIL_GRACE_HOURS"], cfg["VISIT_MAX_MINUTES"], cfg["TIMEZONE"]
+        visit,
+        body,
+        now_utc(),
+        cfg["TRAIL_GRACE_HOURS"],
+        cfg["VISIT_MAX_MINUTES"],
+        cfg["TIMEZONE"],
+        timedelta(minutes=cfg["VISIT_WINDOW_SLACK_MINUTES"]),
     )
     db.session.commit()
     return jsonify({**result.__dict__, "items": [item_json(i) for i in visit.items]})
