@@ -15,7 +15,6 @@ from field_app.models import RateCounter
 from field_app.scanning import jobs
 from tests import factories as f
 
-
 #: one window for the whole test: a fixed 5-minute window could roll over half-way and reset the counts
 WHOLE_TEST = 10**9
 
