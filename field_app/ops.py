@@ -7,7 +7,7 @@ import hmac
 from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy import text
 
-from field_app.errors import ApiError
+from field_app.errors import ApiError, NotFound, Unauthenticated
 from field_app.extensions import db
 from field_app.metrics import render
 
@@ -38,9 +38,9 @@ def metrics():
     counts are operational data, not for anyone who can reach the API port."""
     expected = current_app.config.get("METRICS_TOKEN") or ""
     if not expected:
-        raise ApiError(404, "not_found", "The requested URL was not found on the server.")
+        raise NotFound("not_found", "The requested URL was not found on the server.")
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected.encode()):
-        raise ApiError(401, "authentication_required", "Send 'Authorization: Bearer <metrics token>'.")
+        raise Unauthenticated("authentication_required", "Send 'Authorization: Bearer <metrics token>'.")
     body, content_type = render()
     return Response(body, content_type=content_type)
