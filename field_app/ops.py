@@ -7,7 +7,7 @@ import hmac
 from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy import text
 
-from field_app.errors import ApiError, NotFound, Unauthenticated
+from field_app.errors import NotFound, Unauthenticated, Unavailable
 from field_app.extensions import db
 from field_app.metrics import render
 
@@ -27,7 +27,7 @@ def ready():
         db.session.execute(text("SELECT 1"))
     except Exception:
         db.session.rollback()
-        raise ApiError(503, "database_unavailable", "The database is not reachable.") from None
+        raise Unavailable("database_unavailable", "The database is not reachable.") from None
     return jsonify({"status": "ready"})
 
 

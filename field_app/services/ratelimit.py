@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from field_app.errors import TooMany
 from field_app.extensions import db
 from field_app.models import RateCounter
+from field_app.transaction import keep_on_refusal
 
 
 def _window(now: datetime, window_seconds: int) -> int:
@@ -27,6 +28,7 @@ def _refuse(window: int, window_seconds: int, now: datetime) -> TooMany:
     return TooMany(
         "rate_limited",
         "Too many requests; try again in {retry_after_seconds} s.",
+        details={"retry_after_seconds": retry},
         retry_after_seconds=retry,
     )
 
@@ -51,8 +53,9 @@ def hit(key: str, limit: int, window_seconds: int, now: datetime) -> int:
     """Count one request for ``key``; a request beyond ``limit`` in the window is refused (TooMany)
     and not counted."""
     window = _window(now, window_seconds)
-    count = db.session.execute(_upsert(key, window, limit)).scalar_one_or_none()
-    db.session.commit()  # counted even when the request fails later: that is the point
+    stmt = _upsert(key, window, limit)
+    # counted even when the request is refused later (a bad selfie): that is the point
+    count = keep_on_refusal(lambda: db.session.execute(stmt).scalar_one_or_none())
     if count is None:
         raise _refuse(window, window_seconds, now)
     return count
@@ -67,10 +70,10 @@ def check(key: str, limit: int, window_seconds: int, now: datetime) -> None:
 
 
 def count_failure(key: str, window_seconds: int, now: datetime) -> None:
-    """Count a failure that happened (a wrong password): it was not refused, so it counts. Committed at
-    once, so the request's own rollback cannot undo it."""
-    db.session.execute(_upsert(key, _window(now, window_seconds), None))
-    db.session.commit()
+    """Count a failure that happened (a wrong password): it was not refused, so it counts, and the
+    request's own rollback does not undo it (keep_on_refusal)."""
+    stmt = _upsert(key, _window(now, window_seconds), None)
+    keep_on_refusal(lambda: db.session.execute(stmt))
 
 
 def purge_expired(now: datetime, window_seconds: int) -> int:

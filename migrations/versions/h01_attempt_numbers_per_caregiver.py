@@ -1,7 +1,7 @@
-"""attempts: numbered per visit end (the cap in the database), ids per caregiver, exact stored answers
+"""attempts: numbered per visit end (the cap in the database), attempt ids per caregiver
 
 Revision ID: h01_attempt_numbers
-Revises: 0004
+Revises: b01_attempt_answer_as_text
 Create Date: 2026-12-04 17:00:00
 
 - ``attempt_no``: 1, 2, 3 ... per (visit, kind), unique: two parallel attempts that both read "2 made"
@@ -9,15 +9,13 @@ Create Date: 2026-12-04 17:00:00
   (the service refuses a number above the cap). Existing rows are numbered in id order.
 - ``attempt_id`` is unique per caregiver instead of globally: another caregiver's id is simply a new
   attempt of theirs, so it reveals nothing about other people's attempts (issue 17, finding 11).
-- ``response_text``: the exact bytes of the first answer, so a re-send is answered byte for byte
-  (JSONB reorders keys on PostgreSQL).
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "h01_attempt_numbers"
-down_revision = "0004"
+down_revision = "b01_attempt_answer_as_text"
 branch_labels = None
 depends_on = None
 
@@ -25,7 +23,6 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table("visit_attempts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("attempt_no", sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column("response_text", sa.Text(), nullable=True))
     op.execute(
         "UPDATE visit_attempts SET attempt_no = (SELECT COUNT(*) FROM visit_attempts AS earlier "
         "WHERE earlier.visit_id = visit_attempts.visit_id AND earlier.kind = visit_attempts.kind "
@@ -49,5 +46,4 @@ def downgrade():
         batch_op.drop_constraint("uq_visit_attempts_visit_id_kind_attempt_no", type_="unique")
         batch_op.drop_constraint("uq_visit_attempts_caregiver_id_uuid", type_="unique")
         batch_op.create_unique_constraint("uq_visit_attempts_uuid", ["uuid"])
-        batch_op.drop_column("response_text")
         batch_op.drop_column("attempt_no")
