@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
 from field_app import i18n
+from field_app.api.parsing import Instant
 from field_app.api.responses import Out
 from field_app.api.schemas import StrictModel
 from field_app.i18n.web import request_language
@@ -48,18 +49,16 @@ class AlertQuery(StrictModel):
     agency_id: Id | None = None
     caregiver_id: Id | None = None
     client_id: Id | None = None
-    occurred_from: AwareDatetime | None = Field(
-        None, description="occurred_at >= this (ISO 8601 with offset)"
-    )
-    occurred_to: AwareDatetime | None = Field(None, description="occurred_at < this")
+    occurred_from: Instant | None = Field(None, description="occurred_at >= this (ISO 8601 with offset)")
+    occurred_to: Instant | None = Field(None, description="occurred_at < this")
     sort: Literal["risk", "newest", "oldest"] = "risk"
     page: int = Field(1, ge=1, le=100_000)
     per_page: int = Field(50, ge=1, le=200)
 
 
 class PeriodQuery(StrictModel):
-    occurred_from: AwareDatetime | None = None
-    occurred_to: AwareDatetime | None = None
+    occurred_from: Instant | None = None
+    occurred_to: Instant | None = None
 
 
 class ReviewFieldsOut(Out):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 from typing import Any
 
@@ -13,6 +14,8 @@ from field_app.api.errors import STATUS_BY_KIND
 from field_app.api.responses import ErrorOut
 
 REF = "#/components/schemas/{model}"
+#: an integer path segment is a database id (field_app.BoundedInt): PostgreSQL's integer range
+ID_SCHEMA = {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}
 
 
 def documented(
@@ -51,6 +54,8 @@ def operation_codes(view) -> list[str]:
     """Every error code a documented view may answer: its own and those of its shape."""
     meta = view.openapi
     codes = [*error_codes.ALWAYS, *meta["errors"]]
+    path_names = inspect.signature(view).parameters  # phone ids in the path are checked (api.path_ids)
+    codes += [f"invalid_{name}" for name in ("visit_id", "attempt_id") if name in path_names]
     if getattr(view, "roles", None):
         codes += error_codes.SIGNED_IN
     if meta["body"] is not None:
@@ -135,6 +140,13 @@ def _operation(view, endpoint: str, params: list, components: dict) -> dict[str,
     return op
 
 
+def _string_param(name: str) -> dict[str, Any]:
+    """Phone-generated ids in paths follow the attempt_id rule (api.schemas.ClientId)."""
+    if name in ("visit_id", "attempt_id"):
+        return {"type": "string", "minLength": 8, "maxLength": 64, "pattern": "^[A-Za-z0-9_-]+$"}
+    return {"type": "string"}
+
+
 def build_spec(app: Flask) -> dict[str, Any]:
     """Walk the URL map and describe every documented endpoint."""
     paths: dict[str, dict] = {}
@@ -150,7 +162,7 @@ def build_spec(app: Flask) -> dict[str, Any]:
                 "name": name,
                 "in": "path",
                 "required": True,
-                "schema": {"type": "integer"} if conv == "int" else {"type": "string"},
+                "schema": dict(ID_SCHEMA) if conv == "int" else _string_param(name),
             }
             for conv, name in re.findall(r"<(?:(\w+):)?(\w+)>", rule.rule)
         ]
