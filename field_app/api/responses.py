@@ -15,9 +15,25 @@ class ErrorBody(Out):
     field: str | None
 
 
+class PhotoQualityOut(Out):
+    """One enrolment photo's feedback: usable or not, why, and what to do about it."""
+
+    index: int
+    accepted: bool
+    problems: list[
+        str
+    ]  #: small | blurred | dark | overexposed | turned_away | no_face | multiple_faces | ...
+    hints: list[str]
+    face_px: int | None = None
+    sharpness: float | None = None
+    brightness: float | None = None
+    yaw: float | None = None
+
+
 class ErrorOut(Out):
     error: ErrorBody
     retry_after_seconds: int | None = None  #: with 429 rate_limited
+    photos: list[PhotoQualityOut] | None = None  #: with 422 enrolment_photos_rejected
 
 
 class FixOut(Out):
@@ -133,9 +149,19 @@ class EnrolmentItemOut(Out):
 
 
 class EnrolmentOut(Out):
+    """An enrolment change: applied (201) or waiting for a second person (202)."""
+
+    change_id: int
     caregiver_id: int
-    enrolments: list[EnrolmentItemOut]
+    status: str  #: applied | pending | rejected
+    requested_by: int
+    decided_by: int | None
+    photos: list[PhotoQualityOut]
+    enrolments: list[EnrolmentItemOut]  #: the caregiver's gallery now
     total: int
+    #: verified selfies before the change and their median distance to the new gallery (rule F04)
+    past_selfies: int | None
+    past_distance: float | None
 
 
 class AttemptRefusedOut(RootModel[AttemptResultOut | ErrorOut]):

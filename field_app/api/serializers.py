@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 
 from field_app.extensions import db
-from field_app.models import FaceEnrolment, PerformedItem, TrailPoint, Visit, VisitAttempt
+from field_app.models import EnrolmentChange, FaceEnrolment, PerformedItem, TrailPoint, Visit, VisitAttempt
 from field_app.rules.facts import FACE_MATCHED
 from field_app.timeutil import isoformat
 
@@ -91,6 +91,23 @@ def visit_json(v: Visit, with_trail: bool = False) -> dict[str, Any]:
 
 def enrolment_json(e: FaceEnrolment) -> dict[str, Any]:
     return {"enrolment_id": e.id, "created_at": isoformat(e.created_at)}
+
+
+def enrolment_change_json(change: EnrolmentChange) -> dict[str, Any]:
+    """A change and the caregiver's gallery now; never the encodings."""
+    gallery = change.caregiver.enrolments
+    return {
+        "change_id": change.id,
+        "caregiver_id": change.caregiver_id,
+        "status": change.status,
+        "requested_by": change.requested_by,
+        "decided_by": change.decided_by,
+        "photos": change.quality,
+        "enrolments": [enrolment_json(e) for e in gallery],
+        "total": len(gallery),
+        "past_selfies": change.past_selfies,
+        "past_distance": change.past_distance,
+    }
 
 
 def family_visit_json(v: Visit) -> dict[str, Any]:

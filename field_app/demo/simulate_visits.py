@@ -89,9 +89,9 @@ class Api:
         return synthetic_selfie(person, next(self.nonces), faces)
 
     def enrol(self, caregiver: SimCaregiver) -> None:
-        """Enrolment is done in person at the agency, by staff."""
-        photo = b64(synthetic_selfie(caregiver.person, 0))  # nonce 0: the enrolment photo
-        self.post(f"/caregivers/{caregiver.id}/face-enrolments", {"photos": [photo]}, ok=(201,))
+        """Enrolment is done in person at the agency, by staff: three fresh photos (a gallery)."""
+        photos = [b64(self.selfie(caregiver.person)) for _ in range(3)]
+        self.post(f"/caregivers/{caregiver.id}/face-enrolments", {"photos": photos}, ok=(201,))
 
     def registry(self, kind: str, rows: list[dict]) -> dict:
         return self.post(f"/registry/{kind}", {"rows": rows})
