@@ -176,6 +176,19 @@ class ServiceItem:
 
 
 @dataclass(frozen=True)
+class EnrolmentChange:
+    """An applied change of a caregiver's enrolled face gallery, measured against her past selfies."""
+
+    id: int
+    caregiver_id: int
+    applied_at: datetime
+    past_selfies: int  #: verified selfies before the change that were compared
+    past_distance: float | None  #: median of their smallest distances to the new gallery
+    requested_by: int | None = None  #: user ids: who asked, who approved
+    decided_by: int | None = None
+
+
+@dataclass(frozen=True)
 class RuleContext:
     """Everything a rule may look up besides its subject; ``now`` is injected, never read."""
 
@@ -187,4 +200,6 @@ class RuleContext:
     enrolments: Mapping[int, tuple[tuple[float, ...], ...]] = field(default_factory=dict)
     #: attempts before the scanned ones (any caregiver), for the re-used selfie rule
     prior_attempts: tuple[Attempt, ...] = ()
+    #: caregiver id -> applied changes of her face gallery (the enrolment swap rule, F04)
+    enrolment_changes: Mapping[int, tuple[EnrolmentChange, ...]] = field(default_factory=dict)
     timezone: str = "Asia/Shanghai"  #: the clock face of service hours and days

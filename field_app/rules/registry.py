@@ -35,6 +35,7 @@ RULE_MODULES = (
     "cross_visit.clients_from_one_spot",  # X07
     "cross_visit.weekly_frequency_exceeded",  # X08
     "cross_visit.monthly_cap_exceeded",  # X09
+    "cross_visit.enrolment_swap",  # F04
     # Against other agencies' registries (多部门协同)
     "cross_agency.visit_during_hospital_stay",  # R01
     "cross_agency.visit_after_death",  # R02

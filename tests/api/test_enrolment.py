@@ -193,3 +193,35 @@ def test_another_agency_s_change_is_not_found(client, app, w, staff):
         f"/api/v1/enrolment-changes/{change_id}/decision", json={"approve": True, "reason": "x"}
     )
     assert resp.status_code == 404
+
+
+@needs_shared_faces
+def test_an_approved_swap_to_another_face_raises_the_enrolment_swap_alert(client, app, w, staff, now):
+    """Three verified visits as obama, then kit's face approved onto her: F04 names the change and
+    the substitute's visit since (X05 cannot: kit is enrolled nowhere else)."""
+    from datetime import timedelta
+
+    from field_app.models import Alert
+    from field_app.scanning import jobs
+
+    for n in (1, 2, 3):
+        at = now - timedelta(hours=8 - n)
+        resp = check_in(client, w, f"att-own-000{n}", f.photo("obama", n), at, visit=f"visit-own-{n}")
+        assert resp.get_json()["attempt"]["face"]["matched"] is True
+    change_id = enrol(
+        as_(client, staff, "sup1"), w.caregiver_id, photos(0, 1, 2, person="kit_harington")
+    ).get_json()["change_id"]
+    body = (
+        as_(client, staff, "sup2")
+        .post(f"/api/v1/enrolment-changes/{change_id}/decision", json={"approve": True, "reason": "ok"})
+        .get_json()
+    )
+    assert body["past_selfies"] == 3 and body["past_distance"] > 0.56
+    f.sign_in(client, w.token)
+    swapped = check_in(client, w, "att-sub-0001", f.photo("kit_harington", 1), now, visit="visit-sub-1")
+    assert swapped.get_json()["attempt"]["face"]["matched"] is True  # what the swap buys
+    with app.app_context():
+        jobs.scan("incremental")
+        alert = db.session.scalar(select(Alert).where(Alert.rule_code == "F04"))
+        assert alert is not None and alert.subject_key == f"enrolment_change:{change_id}"
+        assert alert.evidence["visits_since"] == ["visit-sub-1"]
