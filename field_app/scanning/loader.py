@@ -11,11 +11,11 @@ from sqlalchemy import select
 from field_app.extensions import db
 from field_app.models import (
     Caregiver,
-    EnrolmentChange,
     CarePlan,
     CertificateRecord,
     Client,
     DeathRecord,
+    EnrolmentChange,
     FaceEnrolment,
     GradeChange,
     HospitalStay,
