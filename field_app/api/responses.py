@@ -47,11 +47,20 @@ class FixOut(Out):
     mock: bool | None
 
 
+class RetakeOut(Out):
+    """Why a selfie did not match and what to do: reasons are stable codes (small, blurred, dark,
+    overexposed, turned_away, no_face, multiple_faces), hints are for people."""
+
+    reasons: list[str]
+    hints: list[str]
+
+
 class FaceOut(Out):
     status: str
     matched: bool
     distance: float | None
     threshold: float | None
+    retake: RetakeOut | None = None  #: absent or null when matched
 
 
 class FenceOut(Out):

@@ -10,6 +10,7 @@ from field_app.extensions import db
 from field_app.models import EnrolmentChange, FaceEnrolment, PerformedItem, TrailPoint, Visit, VisitAttempt
 from field_app.rules.facts import FACE_MATCHED
 from field_app.timeutil import isoformat
+from field_app.verification.quality import retake_json
 
 
 def fix_json(row) -> dict[str, Any]:
@@ -39,6 +40,7 @@ def attempt_json(a: VisitAttempt) -> dict[str, Any]:
             "matched": a.face_status == FACE_MATCHED,
             "distance": None if a.face_distance is None else round(a.face_distance, 4),
             "threshold": a.face_threshold,
+            "retake": retake_json(a.retake_reasons),
         },
         "geofence": {"status": a.geofence_status, "distance_m": a.distance_m},
     }

@@ -16,12 +16,15 @@ from field_app.errors import ApiError
 from field_app.models import Client
 from field_app.rules.facts import FACE_MATCHED, FACE_MISMATCH
 from field_app.verification.datum import to_wgs84
-from field_app.verification.face import FaceError, FaceSettings, analyse_selfie, match_face
+from field_app.verification.face import FaceError, FaceSettings, analyse_photo, match_face
 from field_app.verification.geofence import Fence, FenceResult, check_fix
 from field_app.verification.images import ImageError, ImageLimits
+from field_app.verification.quality import QualityLimits
 
 #: ImageError code -> HTTP status
 IMAGE_STATUS = {"image_invalid": 422, "image_too_large": 413, "image_unsupported": 415}
+#: a face error's retake reason, in ``verification.quality.RETAKE_HINTS`` terms
+FACE_ERROR_REASON = {"face_too_small": "small"}
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,9 @@ class FaceOutcome:
     encoding: np.ndarray | None = None
     image_hash: str | None = None
     error: ApiError | None = None  #: no face / several faces / too small: stored, then answered 422
+    #: why to retake a selfie that did not match (``verification.quality`` problems, or the face
+    #: error's code); empty for a mismatch with no visible problem, None when matched
+    retake: tuple[str, ...] | None = None
 
     @property
     def matched(self) -> bool:
@@ -65,14 +71,20 @@ def check_face(
     """Analyse a selfie and compare it with the caregiver's enrolments; a bad image is refused outright."""
     threshold = settings.match_threshold
     try:
-        sample = analyse_selfie(photo, settings, engine)
+        sample, quality = analyse_photo(photo, settings, engine, QualityLimits())
     except ImageError as exc:
         raise ApiError(IMAGE_STATUS.get(exc.code, 422), exc.code, exc.message, "selfie") from None
     except FaceError as exc:
-        return FaceOutcome(exc.code, threshold, error=ApiError(422, exc.code, exc.message, "selfie"))
+        error = ApiError(422, exc.code, exc.message, "selfie")
+        return FaceOutcome(
+            exc.code, threshold, error=error, retake=(FACE_ERROR_REASON.get(exc.code, exc.code),)
+        )
     match = match_face(sample.encoding, enrolments, threshold)
     status = FACE_MATCHED if match.matched else FACE_MISMATCH
-    return FaceOutcome(status, threshold, float(match.distance), sample.encoding, sample.image_hash)
+    retake = None if match.matched else quality.problems
+    return FaceOutcome(
+        status, threshold, float(match.distance), sample.encoding, sample.image_hash, retake=retake
+    )
 
 
 def client_fence(client: Client) -> Fence:

@@ -65,7 +65,22 @@ RETAKE_HINTS = {
     "dark": "The photo is too dark: face the light or move to a brighter spot.",
     "overexposed": "The photo is too bright: do not stand against a window or a lamp.",
     "turned_away": "The face is turned away: look straight at the camera.",
+    "no_face": "No face was found: hold the phone at eye level, facing you, in good light.",
+    "multiple_faces": "Several faces were found: only you may be in the selfie.",
 }
+#: for a selfie that did not match although nothing visible is wrong with it
+UNEXPLAINED_MISMATCH_HINT = (
+    "The face did not match your enrolment: retake it facing the camera in even light, without a mask "
+    "or sunglasses. If it still fails, the visit goes to your agency for review."
+)
+
+
+def retake_json(reasons: tuple[str, ...] | list[str] | None) -> dict | None:
+    """The retake advice of an answer: reasons (stable codes) and hints (for people); None if matched."""
+    if reasons is None:
+        return None
+    hints = [RETAKE_HINTS.get(r, r) for r in reasons] or [UNEXPLAINED_MISMATCH_HINT]
+    return {"reasons": list(reasons), "hints": hints}
 
 
 def assess(

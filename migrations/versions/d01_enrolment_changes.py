@@ -1,4 +1,4 @@
-"""enrolment changes: every change of a face gallery, with its requester and approver
+"""enrolment changes: every change of a face gallery, with its requester and approver; retake reasons
 
 Revision ID: d01_enrolment_changes
 Revises: 0004
@@ -40,12 +40,16 @@ def upgrade():
     )
     with op.batch_alter_table('enrolment_changes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_enrolment_changes_caregiver_id'), ['caregiver_id'], unique=False)
+    with op.batch_alter_table('visit_attempts', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('retake_reasons', field_app.models.types.JSONType, nullable=True))
     with op.batch_alter_table('face_enrolments', schema=None) as batch_op:
         batch_op.add_column(sa.Column('change_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_face_enrolments_change_id_enrolment_changes'), 'enrolment_changes', ['change_id'], ['id'])
 
 
 def downgrade():
+    with op.batch_alter_table('visit_attempts', schema=None) as batch_op:
+        batch_op.drop_column('retake_reasons')
     with op.batch_alter_table('face_enrolments', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_face_enrolments_change_id_enrolment_changes'), type_='foreignkey')
         batch_op.drop_column('change_id')
