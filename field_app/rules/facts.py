@@ -91,6 +91,9 @@ class Visit:
     items: tuple[PerformedItem, ...] = ()
     uuid: str = ""
     family_confirmed: bool | None = None  #: the client/family's answer (参保人确认); None = none given
+    #: the schedule's planned end (排班), when the visit was planned; ends an open visit no earlier
+    #: than this (``support.visit_end``). The loader fills it once schedules exist (helper o).
+    planned_end: datetime | None = None
 
     @property
     def is_open(self) -> bool:
