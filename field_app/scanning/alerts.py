@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from field_app.extensions import db
 from field_app.models import Alert, Visit
-from field_app.models.alert import ALERT_CLEARED, ALERT_DISMISSED, ALERT_OPEN
+from field_app.models.alert import ALERT_CLEARED, ALERT_DISMISSED, ALERT_OPEN, alert_visits
 from field_app.rules.base import Finding, Rule
 
 #: closed by a person: a re-scan updates their evidence but never changes their status on its own
@@ -101,3 +101,40 @@ def clear_missing(rule: Rule, scanned_keys: list[str], found_keys: set[str], cou
         if alert.status == ALERT_OPEN:
             alert.status = ALERT_CLEARED
             counts.cleared += 1
+
+
+def clear_explained_groups(rule: Rule, seen: set[int], findings: list[Finding], counts: UpsertCounts) -> None:
+    """Open alerts of a caregiver, client or population rule that late data explained are cleared.
+
+    Their subject keys (``caregiver_day:...``, ``device_day:...``) are not listed up front as a
+    visit's are, so the test is by visits: the rule was just shown every visit the alert is about and
+    no finding of it names the alert's subject or any of those visits. An alert whose visits were not
+    all in this pass (another window) is left alone; one whose visits still show a pattern under a
+    new key (a window-dependent key) stays open because a finding still names its visits."""
+    if not seen:
+        return
+    keys = {x.subject_key for x in findings}
+    named = {vid for x in findings for vid in x.visit_ids}
+    for alert in _open_alerts_touching(rule, seen):
+        visit_ids = {v.id for v in alert.visits}
+        if alert.subject_key in keys or not visit_ids or not visit_ids <= seen or visit_ids & named:
+            continue
+        alert.status = ALERT_CLEARED
+        counts.cleared += 1
+
+
+def _open_alerts_touching(rule: Rule, visit_ids: set[int]) -> list[Alert]:
+    ids = sorted(visit_ids)
+    found: dict[int, Alert] = {}
+    for start in range(0, len(ids), 500):
+        stmt = (
+            select(Alert)
+            .join(alert_visits, alert_visits.c.alert_id == Alert.id)
+            .where(
+                Alert.rule_code == rule.code,
+                Alert.status == ALERT_OPEN,
+                alert_visits.c.visit_id.in_(ids[start : start + 500]),
+            )
+        )
+        found.update({a.id: a for a in db.session.scalars(stmt)})
+    return list(found.values())
