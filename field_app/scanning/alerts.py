@@ -5,14 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
 from field_app.extensions import db
-from field_app.models import Alert, Visit
+from field_app.models import Alert, Visit, VisitAttempt
 from field_app.models.alert import ALERT_CLEARED, ALERT_DISMISSED, ALERT_OPEN, alert_visits
 from field_app.rules.base import Finding, Rule
 
@@ -61,10 +61,79 @@ def _apply(alert: Alert, rule: Rule, finding: Finding, digest: str, params: Mapp
     _link_visits(alert, finding.visit_ids)
 
 
+#: evidence keys holding internal visit / attempt ids; stored as the public ids the API resolves
+VISIT_KEYS, VISIT_LISTS = {"visit_id", "matched_visit_id"}, {"visit_ids"}
+ATTEMPT_KEYS, ATTEMPT_LISTS = {"attempt_id", "matched_attempt_id"}, {"attempt_ids", "skewed_attempt_ids"}
+
+
+def with_public_ids(findings: list[Finding]) -> list[Finding]:
+    """Findings whose evidence names visits by the phone's ``visit_id`` and attempts by their
+    ``attempt_id`` instead of row ids: a reviewer can open them (``GET /visits/{visit_id}``). Rules
+    stay pure and work on row ids; the translation happens once, here, where alerts are stored."""
+    visit_ids, attempt_ids = set(), set()
+    for finding in findings:
+        _collect(finding.evidence, visit_ids, attempt_ids)
+    if not visit_ids and not attempt_ids:
+        return findings
+    visits = _uuids(Visit, visit_ids)
+    attempts = _uuids(VisitAttempt, attempt_ids)
+    return [replace(x, evidence=_rewrite(x.evidence, visits, attempts)) for x in findings]
+
+
+def _collect(value, visit_ids: set, attempt_ids: set) -> None:
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if key in VISIT_KEYS | VISIT_LISTS:
+                visit_ids.update(
+                    i for i in (item if isinstance(item, list) else [item]) if isinstance(i, int)
+                )
+            elif key in ATTEMPT_KEYS | ATTEMPT_LISTS:
+                attempt_ids.update(
+                    i for i in (item if isinstance(item, list) else [item]) if isinstance(i, int)
+                )
+            else:
+                _collect(item, visit_ids, attempt_ids)
+    elif isinstance(value, list):
+        for item in value:
+            _collect(item, visit_ids, attempt_ids)
+
+
+def _rewrite(value, visits: Mapping[int, str], attempts: Mapping[int, str]):
+    if isinstance(value, Mapping):
+        out = {}
+        for key, item in value.items():
+            table = (
+                visits
+                if key in VISIT_KEYS | VISIT_LISTS
+                else attempts
+                if key in ATTEMPT_KEYS | ATTEMPT_LISTS
+                else None
+            )
+            if table is None:
+                out[key] = _rewrite(item, visits, attempts)
+            elif isinstance(item, list):
+                out[key] = [table.get(i, i) for i in item]
+            else:
+                out[key] = table.get(item, item)
+        return out
+    if isinstance(value, list):
+        return [_rewrite(item, visits, attempts) for item in value]
+    return value
+
+
+def _uuids(model, ids: set[int]) -> dict[int, str]:
+    ordered, out = sorted(ids), {}
+    for start in range(0, len(ordered), 500):
+        stmt = select(model.id, model.uuid).where(model.id.in_(ordered[start : start + 500]))
+        out.update({row_id: uuid for row_id, uuid in db.session.execute(stmt)})
+    return out
+
+
 def upsert_findings(
     rule: Rule, findings: list[Finding], params: Mapping[str, Any], now: datetime, counts: UpsertCounts
 ) -> None:
     """Create new alerts, update changed ones, re-open dismissed ones only on new evidence."""
+    findings = with_public_ids(findings)
     existing = _existing(rule, [x.subject_key for x in findings])
     for finding in findings:
         digest = evidence_hash(finding)

@@ -308,3 +308,30 @@ def test_a_caregiver_scope_alert_is_kept_while_its_visits_still_show_the_pattern
     scan(app)
     day = yesterday_at(9).date().isoformat()
     assert ("X01", f"caregiver_day:{world['caregiver_id']}:{day}", ALERT_OPEN) in alerts(app)
+
+
+def test_alert_evidence_cites_the_public_ids_the_api_resolves(app, world, client):
+    """No internal numeric ids in evidence or messages: visits by the phone's visit_id, attempts by
+    their attempt_id (GET /visits/{visit_id} resolves them)."""
+    visit(app, world, "v-public-0001", yesterday_at(9), 60)
+    visit(app, world, "v-public-0002", yesterday_at(9, 30), 60)
+    scan(app)
+    with app.app_context():
+        x01 = db.session.scalar(select(Alert).where(Alert.rule_code == "X01"))
+        assert x01.evidence["pairs"][0]["visit_ids"] == ["v-public-0001", "v-public-0002"]
+        assert "v-public-0001" in x01.message and "v-public-0002" in x01.message
+        short = db.session.scalar(select(Alert).where(Alert.rule_code == "T05")) or None
+    assert (
+        short is None or "attempt_id" not in short.evidence or isinstance(short.evidence["attempt_id"], str)
+    )
+
+
+def test_attempt_ids_in_evidence_are_the_phone_s_attempt_ids(app, world):
+    vid = visit(app, world, "v-mismatch-01", yesterday_at(9), 60, face_status="mismatch")
+    scan(app)
+    with app.app_context():
+        from field_app.models import Visit
+
+        attempts = {a.uuid for a in db.session.get(Visit, vid).attempts}
+        f01 = db.session.scalar(select(Alert).where(Alert.rule_code == "F01"))
+        assert {a["attempt_id"] for a in f01.evidence["attempts"]} <= attempts and f01.evidence["attempts"]

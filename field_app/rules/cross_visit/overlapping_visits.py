@@ -66,7 +66,7 @@ def evaluate(visits, ctx, params):
             yield group_finding(
                 f"caregiver_day:{caregiver_id}:{day.isoformat()}",
                 f"Caregiver {caregiver_id} had {len(day_pairs)} overlapping visit pair(s) on {day}; "
-                f"visits {worst[0].id} and {worst[1].id} overlap by {worst[2]:.0f} minutes "
+                f"visits {worst[0].uuid} and {worst[1].uuid} overlap by {worst[2]:.0f} minutes "
                 f"(limit {limit}).",
                 {
                     "date": day.isoformat(),
