@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -73,11 +74,30 @@ def with_public_ids(findings: list[Finding]) -> list[Finding]:
     visit_ids, attempt_ids = set(), set()
     for finding in findings:
         _collect(finding.evidence, visit_ids, attempt_ids)
+        for kind, number in _NAMED.findall(finding.message):
+            (visit_ids if kind == "visit" else attempt_ids).add(int(number))
     if not visit_ids and not attempt_ids:
         return findings
     visits = _uuids(Visit, visit_ids)
     attempts = _uuids(VisitAttempt, attempt_ids)
-    return [replace(x, evidence=_rewrite(x.evidence, visits, attempts)) for x in findings]
+    return [
+        replace(
+            x, evidence=_rewrite(x.evidence, visits, attempts), message=_rename(x.message, visits, attempts)
+        )
+        for x in findings
+    ]
+
+
+#: "attempt 47", "visit 58" in a rule's message: row ids, named again by their public ids
+_NAMED = re.compile(r"\b(attempt|visit) (\d+)\b")
+
+
+def _rename(message: str, visits: Mapping[int, str], attempts: Mapping[int, str]) -> str:
+    def public(match: re.Match) -> str:
+        table = visits if match.group(1) == "visit" else attempts
+        return f"{match.group(1)} {table.get(int(match.group(2)), match.group(2))}"
+
+    return _NAMED.sub(public, message)
 
 
 def _collect(value, visit_ids: set, attempt_ids: set) -> None:
