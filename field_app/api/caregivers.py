@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app
 
+from field_app.api import error_codes as codes
 from field_app.api import responses as out
 from field_app.api.openapi import documented
 from field_app.api.parsing import parse_body
 from field_app.api.schemas import EnrolmentDecisionIn, EnrolmentIn
-from field_app.api.serializers import enrolment_change_json
 from field_app.errors import NotFound
-from field_app.extensions import db
 from field_app.models.user import ADMIN, ROLES, SUPERVISOR
 from field_app.security import current_user, require, sees_agency
 from field_app.services import enrolment
@@ -22,6 +21,7 @@ from field_app.verification.quality import QualityLimits
 bp = Blueprint("caregivers", __name__)
 #: who may change faces: the agency's supervisors and the bureau (reviewer once helper m adds it)
 ENROLLERS = tuple(role for role in (ADMIN, SUPERVISOR, "reviewer") if role in ROLES)
+PHOTO_CHECKS = ("no_face", "multiple_faces", "face_too_small", "too_few_photos", "enrolment_photos_rejected")
 
 
 @bp.post("/caregivers/<int:caregiver_id>/face-enrolments")
@@ -30,7 +30,7 @@ ENROLLERS = tuple(role for role in (ADMIN, SUPERVISOR, "reviewer") if role in RO
     "Enrol a caregiver's face from 3-5 photos (a re-enrolment by the agency waits for a second person)",
     body=EnrolmentIn,
     responses={201: out.EnrolmentOut, 202: out.EnrolmentOut},
-    errors=(404, 413, 415),
+    errors=("caregiver_not_found", *codes.PHOTO, *PHOTO_CHECKS, "enrolment_photos_disagree"),
 )
 def enrol_face(caregiver_id: int):
     """Each photo must show exactly one sharp, well-lit, frontal face large enough to trust; the answer
@@ -53,19 +53,20 @@ def enrol_face(caregiver_id: int):
         now=now_utc(),
         engine=current_app.extensions.get("face_engine"),
     )
-    db.session.commit()
-    return jsonify(enrolment_change_json(change)), 201 if change.status == enrolment.APPLIED else 202
+    return out.answer(out.EnrolmentOut.of(change), 201 if change.status == enrolment.APPLIED else 202)
 
 
 @bp.get("/enrolment-changes/<int:change_id>")
 @require(*ENROLLERS)
 @documented(
-    "An enrolment change: its photos' quality and its state", responses={200: out.EnrolmentOut}, errors=(404,)
+    "An enrolment change: its photos' quality and its state",
+    responses={200: out.EnrolmentOut},
+    errors=("enrolment_change_not_found",),
 )
 def get_change(change_id: int):
     user = current_user()
     change = enrolment.change_or_404(change_id, lambda agency_id: sees_agency(user, agency_id))
-    return jsonify(enrolment_change_json(change))
+    return out.answer(out.EnrolmentOut.of(change))
 
 
 @bp.post("/enrolment-changes/<int:change_id>/decision")
@@ -74,7 +75,7 @@ def get_change(change_id: int):
     "Approve (apply) or reject a pending re-enrolment: a second person, not the requester",
     body=EnrolmentDecisionIn,
     responses={200: out.EnrolmentOut},
-    errors=(404, 409),
+    errors=("enrolment_change_not_found", "enrolment_change_decided", "second_person_required"),
 )
 def decide_change(change_id: int):
     """Another supervisor of the caregiver's agency, or the bureau, decides; the requester gets 403
@@ -83,5 +84,4 @@ def decide_change(change_id: int):
     user = current_user()
     change = enrolment.change_or_404(change_id, lambda agency_id: sees_agency(user, agency_id))
     enrolment.decide(user, change, body.approve, body.reason, now_utc())
-    db.session.commit()
-    return jsonify(enrolment_change_json(change))
+    return out.answer(out.EnrolmentOut.of(change))

@@ -20,12 +20,13 @@ from datetime import datetime
 import numpy as np
 from sqlalchemy import select
 
-from field_app.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge, Unsupported
+from field_app.errors import Conflict, Forbidden, Invalid, NotFound
 from field_app.extensions import db
 from field_app.models import Caregiver, EnrolmentChange, FaceEnrolment, User, VisitAttempt
 from field_app.models.user import ADMIN
 from field_app.rules.facts import FACE_MATCHED
 from field_app.services import audit
+from field_app.services.checks import image_refusal
 from field_app.verification.face import FaceError, FaceSettings, analyse_photo
 from field_app.verification.images import ImageError
 from field_app.verification.quality import RETAKE_HINTS, QualityLimits
@@ -35,7 +36,6 @@ PENDING, APPLIED, REJECTED = "pending", "applied", "rejected"
 BUREAU_ROLES = (ADMIN, "reviewer")
 #: verified selfies compared with a new gallery (the most recent ones)
 PAST_SELFIES = 20
-_IMAGE_ERRORS = {"image_too_large": TooLarge, "image_unsupported": Unsupported}
 
 
 def request_enrolment(
@@ -171,7 +171,7 @@ def _analyse(photos, settings, limits, engine):
         try:
             sample, quality = analyse_photo(photo, settings, engine, limits)
         except ImageError as exc:
-            raise _IMAGE_ERRORS.get(exc.code, Invalid)(exc.code, exc.message, f"photos[{index}]") from None
+            raise image_refusal(exc, f"photos[{index}]") from None
         except FaceError as exc:
             feedback.append(
                 {"index": index, "accepted": False, "problems": [exc.code], "hints": [exc.message]}

@@ -30,7 +30,7 @@ from field_app.rules.cross_visit._common import day_getter, iso_week
 from field_app.rules.facts import Attempt, Client, Fix, Home, PerformedItem, RuleContext, Visit
 from field_app.rules.support import local_day
 from tests.rules.cases import load_catalogue
-from tests.rules.groups import check_registry_comments, group_rules
+from tests.rules.groups import check_group, group_rules
 
 RULES = group_rules("cross_visit")
 
@@ -82,8 +82,8 @@ def hits(rule_module, subject, context, **params):
 # --- the group as a whole -----------------------------------------------------------------------
 
 
-def test_modules_match_the_registry_comments():
-    check_registry_comments("cross_visit", 10)
+def test_modules_match_the_rule_table():
+    check_group("cross_visit")
 
 
 @pytest.mark.parametrize("rule", RULES.values(), ids=list(RULES))
@@ -107,11 +107,7 @@ def test_overlap_sweep_finds_exactly_the_brute_force_pairs():
         end = None if rng.random() < 0.02 else at(start + rng.uniform(10, 240))
         visits.append(visit(i + 1, at(start), end))
     now = at(15 * 24 * 60)
-    # an open visit ends at its last evidence (here its check-in: no trail), within the limit and now
-    ends = {
-        v.id: v.check_out_at or min(now, v.check_in_at + timedelta(minutes=240), v.check_in_at)
-        for v in visits
-    }
+    ends = {v.id: v.check_out_at or min(now, v.check_in_at + timedelta(minutes=240)) for v in visits}
     expected = {
         frozenset((a.id, b.id))
         for a, b in combinations(visits, 2)
