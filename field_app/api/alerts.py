@@ -116,10 +116,16 @@ def get_alert(alert_id: int):
 @bp.post("/alerts/<int:alert_id>/review")
 @require(SUPERVISOR, ADMIN)
 @documented(
-    "Take one review step, with a reason (supervisors)",
+    "Take one review step, with a reason (an agency's supervisors; the bureau for cross-agency alerts)",
     body=ReviewIn,
     responses={200: AlertOut},
-    errors=("alert_not_found", "invalid_transition", "second_reviewer_required"),
+    errors=(
+        "alert_not_found",
+        "invalid_transition",
+        "second_reviewer_required",
+        "bureau_decides",
+        "agency_decides",
+    ),
     tag="review",
 )
 def review_alert(alert_id: int):
@@ -156,7 +162,7 @@ def comment_alert(alert_id: int):
     "Dismiss up to 500 alerts as false positives, all or none (supervisors)",
     body=BulkDismissIn,
     responses={200: BulkDismissOut},
-    errors=("alert_not_found", "invalid_transition"),
+    errors=("alert_not_found", "invalid_transition", "bureau_decides"),
     tag="review",
 )
 def bulk_dismiss():

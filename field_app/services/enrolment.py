@@ -78,6 +78,7 @@ def request_enrolment(
     )
     if not caregiver.enrolments or actor.role in BUREAU_ROLES:
         _apply(change, caregiver, actor, now)
+    db.session.flush()
     return change
 
 
@@ -107,6 +108,7 @@ def decide(
             change_id=change.id,
             reason=reason,
         )
+    db.session.flush()
     return change
 
 
@@ -196,7 +198,7 @@ def _analyse(photos, settings, limits, engine):
             f"{len(rejected)} of {len(photos)} photos cannot be used; retake them as each photo's hints say. "
             "Nothing was stored.",
             f"photos[{rejected[0]['index']}]",
-            photos=feedback,
+            details={"photos": feedback},
         )
     return samples, feedback
 

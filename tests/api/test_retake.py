@@ -52,12 +52,13 @@ def test_another_person_without_visible_problems_gets_the_generic_hint(client, w
     assert "review" in face["retake"]["hints"][0]
 
 
-def test_no_face_is_answered_422_with_the_attempt_and_a_retake_hint(client, w, now):
+def test_no_face_is_stored_and_answered_with_a_retake_hint(client, w, now):
     grey = io.BytesIO()
     Image.new("RGB", (640, 480), (120, 120, 120)).save(grey, format="JPEG")
     resp = check_in(client, w, "att-noface-01", grey.getvalue(), now)
-    assert resp.status_code == 422
-    assert resp.get_json()["attempt"]["face"]["retake"]["reasons"] == ["no_face"]
+    body = resp.get_json()
+    assert resp.status_code == 200 and body["error"]["code"] == "no_face"
+    assert body["attempt"]["face"]["retake"]["reasons"] == ["no_face"]
 
 
 @needs_shared_faces
