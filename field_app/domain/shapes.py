@@ -185,4 +185,10 @@ class ItemsIn(StrictModel):
 
 
 class EnrolmentIn(StrictModel):
+    #: 3-5 by default (FIELD_APP_FACE_ENROL_MIN_PHOTOS): a gallery carries genuine faces (README)
     photos: list[Photo] = Field(min_length=1, max_length=5)
+
+
+class EnrolmentDecisionIn(StrictModel):
+    approve: bool
+    reason: str = Field(min_length=1, max_length=500)

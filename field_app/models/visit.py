@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from field_app.extensions import db
-from field_app.models.types import Encoding, UTCDateTime
+from field_app.models.types import Encoding, JSONType, UTCDateTime
 from field_app.timeutil import now_utc
 
 OPEN, CLOSED = "open", "closed"
@@ -103,6 +103,8 @@ class VisitAttempt(FixColumns, db.Model):
     face_threshold: Mapped[float | None] = mapped_column(Float)
     face_encoding: Mapped[np.ndarray | None] = mapped_column(Encoding)  #: never returned by the API
     image_hash: Mapped[str | None] = mapped_column(String(16))
+    #: why to retake a selfie that did not match (verification.quality codes); None when matched
+    retake_reasons: Mapped[list | None] = mapped_column(JSONType)
     geofence_status: Mapped[str] = mapped_column(String(10))
     distance_m: Mapped[float] = mapped_column(Float)  #: from the client's home centre
     #: the JSON answer given, kept as text so a re-sent attempt gets exactly the same bytes

@@ -85,6 +85,7 @@ def _store_attempt(
         face_threshold=face.threshold,
         face_encoding=face.encoding,
         image_hash=face.image_hash,
+        retake_reasons=None if face.retake is None else list(face.retake),
         geofence_status=place.fence.status,
         distance_m=round(place.fence.distance_m, 1),
     )
@@ -146,6 +147,8 @@ def _finish(kind: str, visit: Visit, body: AttemptIn, sender: Sender, checks, v:
         _keep_selfie(attempt, body.selfie)
     retries_left = v.max_attempts - len(visit.attempts_of(kind))
     if kind == CHECK_OUT and (face.matched or retries_left == 0):
+        # A face still failing at the last retry closes the visit unverified; helper m's visit
+        # maintenance queue (issue 13) is where it must go next, not a dead end: hook it here.
         visit.state, visit.check_out_at = CLOSED, body.fix.time
     visit_state.refresh(visit, v.max_minutes)
     details = {"attempt": body.attempt_id, "face": face.status, "geofence": place.fence.status}
