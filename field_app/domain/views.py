@@ -15,13 +15,8 @@ from field_app.extensions import db
 from field_app.models import EnrolmentChange, FaceEnrolment, PerformedItem, TrailPoint, Visit, VisitAttempt
 from field_app.rules.facts import FACE_MATCHED
 from field_app.timeutil import isoformat
-                **outcome_words(lang, "face", a.face_status),
-                retake=RetakeOut.of(a.retake_reasons),
-            ),
-            geofence=FenceOut(
-                status=a.geofence_status,
-                distance_m=a.distance_m,
-                **outcome_words(lang, "fence", a.geofence_status),
+from field_app.verification.quality import retake_json
+from field_app.verification.words import outcome_words
 
 #: what the face check concluded about a selfie (rules.facts FACE_*)
 FaceStatus = Literal["matched", "mismatch", "no_face", "multiple_faces", "face_too_small"]
