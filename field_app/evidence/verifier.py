@@ -30,7 +30,9 @@ def node_hash(left: bytes, right: bytes) -> bytes:
 
 def canonical_json(obj) -> bytes:
     """The one serialisation every hash is taken over: sorted keys, no spaces, UTF-8."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+    return json.dumps(
+        obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode()
 
 
 def row_hash(row: dict) -> str:
@@ -66,22 +68,23 @@ def verify_inclusion(index: int, size: int, leaf: bytes, path: Sequence[bytes], 
         raise ProofError(f"inclusion proof of leaf {index} does not lead to the root of tree size {size}")
 
 
-def verify_consistency(
-    size1: int, size2: int, root1: bytes, root2: bytes, path: Sequence[bytes]
-) -> None:
-    """RFC 9162 §2.1.4.2: the tree of ``size2`` extends the tree of ``size1`` unchanged."""
+def _trivial_consistency(size1: int, size2: int, root1: bytes, root2: bytes, path: Sequence[bytes]) -> bool:
+    """True when nothing is left to prove (equal sizes, an empty old tree); raises when that fails."""
     if size1 > size2:
         raise ProofError(f"tree size went back from {size1} to {size2}")
-    if size1 == size2 or size1 == 0:
-        if path:
-            raise ProofError("a consistency proof between these sizes must be empty")
-        if size1 == size2 and root1 != root2:
-            raise ProofError(f"two different roots for tree size {size1}")
-        return
-    if not path:
-        raise ProofError("empty consistency proof")
-    if size1 & (size1 - 1) == 0:  # an exact power of two: the old root is the first node
-        path = [root1, *path]
+    if size1 != size2 and size1 != 0:
+        if not path:
+            raise ProofError("empty consistency proof")
+        return False
+    if path:
+        raise ProofError("a consistency proof between these sizes must be empty")
+    if size1 == size2 and root1 != root2:
+        raise ProofError(f"two different roots for tree size {size1}")
+    return True
+
+
+def _consistency_roots(size1: int, size2: int, path: Sequence[bytes]) -> tuple[bytes, bytes]:
+    """RFC 9162 §2.1.4.2's loop: the old and the new root the path leads to."""
     fn, sn = size1 - 1, size2 - 1
     while fn & 1:
         fn, sn = fn >> 1, sn >> 1
@@ -98,6 +101,16 @@ def verify_consistency(
         fn, sn = fn >> 1, sn >> 1
     if sn != 0:
         raise ProofError("consistency proof is shorter than the tree is deep")
+    return fr, sr
+
+
+def verify_consistency(size1: int, size2: int, root1: bytes, root2: bytes, path: Sequence[bytes]) -> None:
+    """RFC 9162 §2.1.4.2: the tree of ``size2`` extends the tree of ``size1`` unchanged."""
+    if _trivial_consistency(size1, size2, root1, root2, path):
+        return
+    if size1 & (size1 - 1) == 0:  # an exact power of two: the old root is the first node
+        path = [root1, *path]
+    fr, sr = _consistency_roots(size1, size2, path)
     if fr != root1:
         raise ProofError(f"consistency proof does not lead to the old root (size {size1})")
     if sr != root2:
@@ -136,7 +149,9 @@ def _check_event(n: int, event: dict, head: dict) -> None:
         raise ProofError(f"event {n} (leaf {event['leaf_index']}): its data does not hash to its leaf hash")
     path = [bytes.fromhex(p) for p in event["inclusion_proof"]]
     try:
-        verify_inclusion(event["leaf_index"], head["tree_size"], computed, path, bytes.fromhex(head["root_hash"]))
+        verify_inclusion(
+            event["leaf_index"], head["tree_size"], computed, path, bytes.fromhex(head["root_hash"])
+        )
     except ProofError as exc:
         raise ProofError(f"event {n}: {exc}") from None
 

@@ -81,6 +81,7 @@ class VisitAttempt(FixColumns, db.Model):
     face_threshold: Mapped[float | None] = mapped_column(Float)
     face_encoding: Mapped[np.ndarray | None] = mapped_column(Encoding)  #: never returned by the API
     image_hash: Mapped[str | None] = mapped_column(String(16))
+    selfie_sha256: Mapped[str | None] = mapped_column(String(64))  #: the photo as sent (evidence log)
     geofence_status: Mapped[str] = mapped_column(String(10))
     distance_m: Mapped[float] = mapped_column(Float)  #: from the client's home centre
     #: the response given, so a re-sent attempt is answered exactly the same

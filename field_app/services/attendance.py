@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -105,6 +107,7 @@ def _store_attempt(
         face_threshold=face.threshold,
         face_encoding=face.encoding,
         image_hash=face.image_hash,
+        selfie_sha256=hashlib.sha256(body.selfie).hexdigest(),  # the evidence log's hash of the photo
         geofence_status=place.fence.status,
         distance_m=round(place.fence.distance_m, 1),
         response_status=422 if face.error else 200,

@@ -12,22 +12,32 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from field_app.extensions import db
 
+#: session.info key: [(model, [primary keys inserted])], read by the evidence log at commit
+BULK_INSERTED = "bulk_inserted"
+
 
 def insert_ignoring_duplicates(model, rows: list[dict[str, Any]], unique_cols: list[str]) -> int:
     """Insert rows, skipping those whose unique key is already stored; returns how many were new."""
     if not rows:
         return 0
     if db.session.get_bind().dialect.name == "postgresql":
-        return _insert_json_rows(model.__table__, rows, unique_cols)
+        keys = _insert_json_rows(model.__table__, rows, unique_cols)
+    else:
+        keys = _insert_sqlite(model, rows, unique_cols)
+    db.session.info.setdefault(BULK_INSERTED, []).append((model, keys))
+    return len(keys)
+
+
+def _insert_sqlite(model, rows: list[dict[str, Any]], unique_cols: list[str]) -> list:
     key = next(iter(model.__table__.primary_key.columns))
     # One statement, the rows as parameters (SQLAlchemy's insertmanyvalues batches them): compiling a
     # fresh 60-row VALUES statement per trail batch cost ~4x more. RETURNING counts what was inserted
     # (a driver's rowcount is not reliable here).
     stmt = sqlite.insert(model).on_conflict_do_nothing(index_elements=unique_cols).returning(key)
-    return len(db.session.execute(stmt, rows).all())
+    return db.session.execute(stmt, rows).scalars().all()
 
 
-def _insert_json_rows(table: Table, rows: list[dict[str, Any]], unique_cols: list[str]) -> int:
+def _insert_json_rows(table: Table, rows: list[dict[str, Any]], unique_cols: list[str]) -> list:
     """PostgreSQL: the rows travel as one JSON document that the server turns back into records.
 
     A 60-point trail batch as bind parameters is 900 values that SQLAlchemy and psycopg handle one
@@ -37,7 +47,7 @@ def _insert_json_rows(table: Table, rows: list[dict[str, Any]], unique_cols: lis
     cols = tuple(rows[0])
     sql = _json_insert_sql(table, cols, tuple(unique_cols))
     payload = json.dumps([[row[c] for c in cols] for row in rows], default=_utc_iso, allow_nan=False)
-    return len(db.session.execute(sql, {"rows": payload}).all())
+    return db.session.execute(sql, {"rows": payload}).scalars().all()
 
 
 @lru_cache(maxsize=64)

@@ -183,7 +183,10 @@ def test_corrupted_inclusion_proofs_fail(index, size, proof):
         (index, size, leaf, [b"", *proof], root),
         (index, size, leaf, [root, *proof], root),
         (index, size, leaf, proof[:-1], root),
-        *[(index, size, leaf, proof[:i] + [_flip(proof[i])] + proof[i + 1 :], root) for i in range(len(proof))],
+        *[
+            (index, size, leaf, proof[:i] + [_flip(proof[i])] + proof[i + 1 :], root)
+            for i in range(len(proof))
+        ],
     ]
     for probe in probes:
         with pytest.raises(ProofError):
