@@ -68,6 +68,7 @@ SETTINGS: dict[str, tuple[Callable[[str], Any], Any]] = {
     "EVIDENCE_KEY_FILE": (str, ""),  # Ed25519 PEM private key; default instance/evidence_ed25519.pem
     "EVIDENCE_TSA_URL": (str, ""),  # an RFC 3161 time-stamp authority; empty = heads are not time-stamped
     "EVIDENCE_TSA_TIMEOUT_SECONDS": (float, 10.0),
+    "EVIDENCE_SIGN_HOURS": (int, 24),  # a signed tree head at least this often (and on demand)
     # Review console map (/console/): base-map tiles; empty URL = no tiles, a blank map with a scale bar.
     "MAP_TILE_URL": (str, ""),  # a Leaflet URL template, e.g. https://{s}.example/{z}/{x}/{y}.png
     "MAP_TILE_DATUM": (str.upper, "GCJ02"),  # WGS84 | GCJ02: the tiles' datum; AMap/Tencent are GCJ02

@@ -16,6 +16,7 @@ from field_app.api import (
     visits,
 )
 from field_app.api.openapi import build_spec
+from field_app.evidence import api as evidence_api
 
 
 def register(app: Flask) -> None:
@@ -29,6 +30,7 @@ def register(app: Flask) -> None:
     api.register_blueprint(feedback.bp)
     for supervision in (replay, spot_checks, settlement, dashboard):
         api.register_blueprint(supervision.bp)
+    api.register_blueprint(evidence_api.bp)
 
     @api.get("/openapi.json")
     def openapi():

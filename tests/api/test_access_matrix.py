@@ -298,6 +298,31 @@ ENDPOINTS = {
         None,
         STAFF_READ,
     ),
+    # evidence (issue 15): bundles for the bureau and auditors; the log's head and key for anyone signed in
+    "evidence-bundle": (
+        "get",
+        lambda ids, s: f"/api/v1/visits/{ids[s]['done']}/evidence-bundle",
+        None,
+        {"in": (403, 403, 200, 403, 200, 401), "out": (403, 403, 404, 403, 200, 401)},
+    ),
+    "evidence-sign": (
+        "post",
+        lambda ids, s: "/api/v1/evidence/tree-heads",
+        None,
+        {"in": (403, 403, 403, 403, 201, 401), "out": (403, 403, 403, 403, 201, 401)},
+    ),
+    "evidence-latest-head": (  # none signed yet in this world: the same 404 for every signed-in role
+        "get",
+        lambda ids, s: "/api/v1/evidence/tree-heads/latest",
+        None,
+        {"in": (404, 404, 404, 404, 404, 401), "out": (404, 404, 404, 404, 404, 401)},
+    ),
+    "evidence-public-key": (
+        "get",
+        lambda ids, s: "/api/v1/evidence/public-key",
+        None,
+        {"in": (200, 200, 200, 200, 200, 401), "out": (200, 200, 200, 200, 200, 401)},
+    ),
 }
 CASES = [(e, side, role) for e in ENDPOINTS for side in ("in", "out") for role in ROLES]
 

@@ -119,3 +119,22 @@ def test_the_log_refuses_changes_through_the_application(app, visit):
         with pytest.raises(Exception, match="append-only"):
             db.session.commit()
         db.session.rollback()
+
+
+def test_an_auditor_of_the_agency_gets_the_bundle_from_the_api_and_it_verifies(app, visit, client):
+    from tests import factories as f
+
+    with app.app_context():
+        from field_app.models import Agency
+
+        auditor = f.add_user("auditor", agencies=[db.session.get(Agency, visit.agency_id)])
+        token = f.token_for(auditor)
+        db.session.commit()
+    f.sign_in(client, token)
+    resp = client.get(f"/api/v1/visits/{visit.visit_uuid}/evidence-bundle")
+    assert resp.status_code == 200
+    assert any("events included" in line for line in verifier.verify_bundle(resp.get_json()))
+    head = client.get("/api/v1/evidence/tree-heads/latest").get_json()
+    assert head == resp.get_json()["tree_head"]
+    key = client.get("/api/v1/evidence/public-key").get_json()
+    assert key["public_key"] == resp.get_json()["public_key"]
