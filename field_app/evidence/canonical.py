@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -30,6 +31,7 @@ class Logged:
     json_columns: frozenset[str]
     visit_of: Callable[[Mapping[str, Any]], int | str | None]  #: the visit's id, or its uuid
     bulk: bool  #: rows come by bulk INSERT (trail points, items): one leaf per statement
+    pk: tuple[str, ...]  #: primary key attributes: the row's key in leaves
 
     @property
     def table(self) -> str:
@@ -43,7 +45,8 @@ def register(model, *, exclude=(), visit_of=lambda row: None, bulk: bool = False
     """Log every insert, update and delete of ``model``'s rows from now on."""
     props = [p for p in inspect(model).attrs if isinstance(p, ColumnProperty) and p.key not in exclude]
     json_cols = frozenset(p.key for p in props if isinstance(p.columns[0].type, JSON))
-    logged = Logged(model, tuple(p.key for p in props), json_cols, visit_of, bulk)
+    pk = tuple(c.key for c in inspect(model).primary_key)
+    logged = Logged(model, tuple(p.key for p in props), json_cols, visit_of, bulk, pk)
     REGISTRY[logged.table] = logged
 
 
@@ -61,15 +64,23 @@ def _normal_json(value):
     return value
 
 
+PLAIN = frozenset((str, int, float, bool))
+
+
+@lru_cache(maxsize=4096)  # a batch's rows share their received_at
+def _utc_text(value: datetime) -> str:
+    if value.tzinfo is None:
+        raise ValueError("naive datetime in a logged row")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
 def canonical_value(value: Any, is_json: bool = False) -> Any:
-    if value is None:
-        return None
+    if value is None or (type(value) in PLAIN and not is_json):  # most values: the ingest's hot path
+        return value
     if is_json:  # as the database gives it back: through JSON text
         return _normal_json(json.loads(json.dumps(value, default=str)))
     if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise ValueError("naive datetime in a logged row")
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return _utc_text(value)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, bytes | memoryview):
@@ -84,7 +95,16 @@ def canonical_value(value: Any, is_json: bool = False) -> Any:
 
 
 def canonical_row(logged: Logged, values: Mapping[str, Any]) -> dict[str, Any]:
-    return {c: canonical_value(values[c], c in logged.json_columns) for c in logged.columns}
+    out, plain, json_cols = {}, PLAIN, logged.json_columns
+    for c in logged.columns:  # a plain loop: this runs for every trail point (the ingest's hot path)
+        v = values[c]
+        if v is None or (type(v) in plain and c not in json_cols):
+            out[c] = v
+        elif type(v) is datetime:
+            out[c] = _utc_text(v)
+        else:
+            out[c] = canonical_value(v, c in json_cols)
+    return out
 
 
 def values_of(logged: Logged, obj) -> dict[str, Any]:
@@ -92,8 +112,9 @@ def values_of(logged: Logged, obj) -> dict[str, Any]:
 
 
 def key_of(logged: Logged, values: Mapping[str, Any]) -> str:
-    pk = [c.key for c in inspect(logged.model).primary_key]
-    return ":".join(str(values[k]) for k in pk)
+    if len(logged.pk) == 1:
+        return str(values[logged.pk[0]])
+    return ":".join(str(values[k]) for k in logged.pk)
 
 
 def hashed_row(logged: Logged, values: Mapping[str, Any]) -> tuple[str, str]:

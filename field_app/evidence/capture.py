@@ -14,7 +14,7 @@ import json
 from collections import defaultdict
 
 from flask import current_app, has_app_context
-from sqlalchemy import event, inspect, select
+from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from field_app.evidence.canonical import REGISTRY, Logged, hashed_row, key_of, logged_for, values_of
@@ -72,13 +72,15 @@ def _before_commit(session: Session) -> None:
     pending = session.info.pop(PENDING, {})
     bulk = session.info.pop(BULK_INSERTED, [])
     leaves = [_object_leaf(session, *entry) for entry in pending.values()]
-    for model, keys in bulk:
-        if (logged := REGISTRY.get(model.__tablename__)) is not None and keys:
-            leaves.extend(_bulk_leaves(session, logged, keys))
-    session.add_all([leaf for leaf in leaves if leaf is not None])
+    for model, rows in bulk:
+        if (logged := REGISTRY.get(model.__tablename__)) is not None and rows:
+            leaves.extend(_bulk_leaves(session, logged, rows))
+    leaves = [leaf for leaf in leaves if leaf is not None]
+    if leaves:  # one executemany INSERT, no ORM unit of work for the leaves
+        session.execute(insert(EvidenceLeaf), leaves)
 
 
-def _object_leaf(session: Session, op: str, logged: Logged, obj) -> EvidenceLeaf | None:
+def _object_leaf(session: Session, op: str, logged: Logged, obj) -> dict | None:
     if op == DELETE:
         return make_leaf(session, logged, op, [(obj, None)], None)
     if inspect(obj).detached or inspect(obj).transient:  # rolled back to a savepoint
@@ -87,18 +89,22 @@ def _object_leaf(session: Session, op: str, logged: Logged, obj) -> EvidenceLeaf
     return make_leaf(session, logged, op, [hashed_row(logged, values)], logged.visit_of(values))
 
 
-def _bulk_leaves(session: Session, logged: Logged, keys: list) -> list[EvidenceLeaf]:
-    pk = inspect(logged.model).primary_key[0]
-    cols = [inspect(logged.model).attrs[c].columns[0].label(c) for c in logged.columns]
-    rows = session.execute(select(*cols).where(pk.in_(keys)).order_by(pk)).mappings().all()
+def _bulk_leaves(session: Session, logged: Logged, rows: list[dict]) -> list[dict]:
+    """One leaf per visit of a bulk insert, hashed from the rows as inserted (every column given), else
+    as read back (a column filled by a default)."""
+    if any(c not in rows[0] for c in logged.columns):
+        pk = inspect(logged.model).primary_key[0]
+        cols = [inspect(logged.model).attrs[c].columns[0].label(c) for c in logged.columns]
+        keys = [row[pk.key] for row in rows]
+        rows = session.execute(select(*cols).where(pk.in_(keys)).order_by(pk)).mappings().all()
     by_visit = defaultdict(list)
     for row in rows:
         by_visit[logged.visit_of(row)].append(hashed_row(logged, row))
     return [make_leaf(session, logged, INSERT, hashed, visit) for visit, hashed in by_visit.items()]
 
 
-def make_leaf(session: Session, logged: Logged, op: str, hashed: list, visit) -> EvidenceLeaf:
-    """A leaf for rows of one table (one row, or a batch): [(key, sha256 or None for a delete)]."""
+def make_leaf(session: Session, logged: Logged, op: str, hashed: list, visit) -> dict:
+    """A leaf's row for rows of one table (one row, or a batch): [(key, sha256 or None for a delete)]."""
     visit_id = _visit_id(session, visit)
     data = {
         "v": 1,
@@ -109,14 +115,15 @@ def make_leaf(session: Session, logged: Logged, op: str, hashed: list, visit) ->
         "rows": [{"key": key, "sha256": digest} for key, digest in hashed],
     }
     body = canonical_json(data)
-    return EvidenceLeaf(
-        table_name=logged.table,
-        op=op,
-        row_key=hashed[0][0] if len(hashed) == 1 else None,
-        visit_id=visit_id,
-        data=body.decode(),
-        leaf_hash=leaf_hash(body),
-    )
+    return {
+        "table_name": logged.table,
+        "op": op,
+        "row_key": hashed[0][0] if len(hashed) == 1 else None,
+        "visit_id": visit_id,
+        "data": body.decode(),
+        "leaf_hash": leaf_hash(body),
+        "created_at": now_utc(),
+    }
 
 
 def _visit_id(session: Session, visit) -> int | None:

@@ -8,7 +8,7 @@ after that; a proof at any tree size is one query for O(log n) stored hashes.
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select, text, tuple_
+from sqlalchemy import bindparam, func, insert, or_, select, text, tuple_, update
 
 from field_app.evidence import merkle
 from field_app.evidence.models import EvidenceLeaf, EvidenceNode
@@ -60,18 +60,26 @@ def sequence(limit: int | None = None) -> int:
     while limit is None or placed < limit:
         size = tree_size()
         want = BATCH if limit is None else min(BATCH, limit - placed)
-        leaves = db.session.scalars(
-            select(EvidenceLeaf).where(EvidenceLeaf.seq.is_(None)).order_by(EvidenceLeaf.id).limit(want)
+        pending = db.session.execute(
+            select(EvidenceLeaf.id, EvidenceLeaf.leaf_hash)
+            .where(EvidenceLeaf.seq.is_(None))
+            .order_by(EvidenceLeaf.id)
+            .limit(want)
         ).all()
-        if not leaves:
+        if not pending:
             break
         frontier = fetch(set(merkle.perfect_nodes(0, size)))
-        for offset, leaf in enumerate(leaves):
-            leaf.seq = size + offset
-        created = merkle.append(size, frontier, [bytes(leaf.leaf_hash) for leaf in leaves])
-        db.session.add_all(EvidenceNode(level=lv, index=i, hash=h) for (lv, i), h in created.items())
-        db.session.flush()
-        placed += len(leaves)
+        # Core executemany by primary key: no ORM objects for thousands of leaves a minute.
+        db.session.execute(
+            update(EvidenceLeaf.__table__).where(EvidenceLeaf.__table__.c.id == bindparam("leaf_id")),
+            [{"leaf_id": leaf_id, "seq": size + n} for n, (leaf_id, _h) in enumerate(pending)],
+        )
+        created = merkle.append(size, frontier, [bytes(h) for _id, h in pending])
+        if created:
+            db.session.execute(
+                insert(EvidenceNode), [{"level": lv, "index": i, "hash": h} for (lv, i), h in created.items()]
+            )
+        placed += len(pending)
     return placed
 
 
