@@ -77,6 +77,7 @@ JOBS = (
     ),
     Job("purge_selfies", jobs.purge_selfies, "interval", lambda cfg: {"hours": 1}, run_at_start=True),
     Job("evidence_sequence", evidence_jobs.sequence_pending, "interval", lambda cfg: {"minutes": 1}),
+    Job("clip_housekeeping", evidence_jobs.clip_housekeeping, "interval", lambda cfg: {"minutes": 1}),
     Job(
         "evidence_sign",
         evidence_jobs.sign_tree_head,

@@ -17,6 +17,7 @@ from field_app.api import (
 )
 from field_app.api.openapi import build_spec
 from field_app.evidence import api as evidence_api
+from field_app.evidence.media import api as clips_api
 
 
 def register(app: Flask) -> None:
@@ -31,6 +32,7 @@ def register(app: Flask) -> None:
     for supervision in (replay, spot_checks, settlement, dashboard):
         api.register_blueprint(supervision.bp)
     api.register_blueprint(evidence_api.bp)
+    api.register_blueprint(clips_api.bp)
 
     @api.get("/openapi.json")
     def openapi():

@@ -21,6 +21,7 @@ def documented(
     errors: tuple[int, ...] = (),
     tag: str = "caregiver",
     query: type[BaseModel] | None = None,
+    raw_body: str | None = None,
 ):
     """Attach OpenAPI metadata to a view function.
 
@@ -37,6 +38,7 @@ def documented(
             "tag": tag,
             "description": (view.__doc__ or "").strip(),
             "query": query,
+            "raw_body": raw_body,  #: a media type: the body is bytes, not JSON (clip chunks)
         }
         return view
 
@@ -91,6 +93,10 @@ def _operation(endpoint: str, meta: dict, params: list, components: dict, roles)
     if meta["body"] is not None:
         op["requestBody"] = {"required": True, **_json(_schema_ref(meta["body"], components, "validation"))}
         extra_errors += (413, 415)  # body too large / not JSON
+    if meta.get("raw_body"):
+        schema = {"type": "string", "format": "binary"}
+        op["requestBody"] = {"required": True, "content": {meta["raw_body"]: {"schema": schema}}}
+        extra_errors += (413,)
     for status, out in meta["responses"].items():
         if isinstance(out, str):
             op["responses"][str(status)] = {"description": out}

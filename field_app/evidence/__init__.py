@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import Flask
 
 from field_app.evidence import models  # noqa: F401  (registers the tables)
+from field_app.evidence.media import models as media_models  # noqa: F401
 
 
 def init_app(app: Flask) -> None:

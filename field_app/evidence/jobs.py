@@ -14,3 +14,15 @@ def sequence_pending() -> int:
 def sign_tree_head() -> int:
     """Sign (and time-stamp, when a TSA is configured) the tree as it stands: at least daily."""
     return service.sign_head(now_utc()).tree_size
+
+
+def clip_housekeeping() -> int:
+    """Live requests past their deadline become missed; clip contents past the retention are deleted."""
+    from flask import current_app
+
+    from field_app.evidence.media import clips, storage
+
+    now = now_utc()
+    missed = clips.mark_missed(now)
+    store = storage.from_config(current_app.config, current_app.instance_path)
+    return missed + clips.purge_expired(store, current_app.config["CLIP_RETENTION_DAYS"], now)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from field_app.evidence.canonical import register
+from field_app.evidence.media.models import Clip, ClipRequest
 from field_app.models import Alert, AuditEntry, PerformedItem, TrailPoint, Visit, VisitAttempt
 
 
@@ -19,3 +20,5 @@ def register_all() -> None:
     register(AuditEntry, visit_of=_visit_subject)
     # Alerts: the decision fields (status, review) and the evidence; last_seen_at moves on every scan.
     register(Alert, exclude=("last_seen_at",))
+    register(Clip, visit_of=lambda row: row["visit_id"])  # the clip's SHA-256, its media facts
+    register(ClipRequest, visit_of=lambda row: row["visit_id"])  # live requests (抽查) and their outcome
