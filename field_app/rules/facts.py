@@ -77,6 +77,20 @@ class PerformedItem:
 
 
 @dataclass(frozen=True)
+class Clip:
+    """An audio/video clip sent during a visit (音频视频): its hash and what re-use detection compares."""
+
+    id: int
+    visit_id: int
+    caregiver_id: int
+    sha256: str
+    received_at: datetime
+    duration_s: float = 0.0
+    audio_fingerprint: tuple[int, ...] = ()  #: Chromaprint raw values
+    keyframe_hashes: tuple[str, ...] = ()  #: 64-bit dHash hex of each video keyframe
+
+
+@dataclass(frozen=True)
 class Visit:
     """A home-care visit with everything recorded during it."""
 
@@ -91,6 +105,9 @@ class Visit:
     items: tuple[PerformedItem, ...] = ()
     uuid: str = ""
     family_confirmed: bool | None = None  #: the client/family's answer (参保人确认); None = none given
+    clips: tuple[Clip, ...] = ()  #: audio/video clips sent during the visit
+    #: deadlines of auditors' live clip requests (抽查) that passed without a clip
+    missed_clip_requests: tuple[datetime, ...] = ()
 
     @property
     def is_open(self) -> bool:
@@ -187,4 +204,6 @@ class RuleContext:
     enrolments: Mapping[int, tuple[tuple[float, ...], ...]] = field(default_factory=dict)
     #: attempts before the scanned ones (any caregiver), for the re-used selfie rule
     prior_attempts: tuple[Attempt, ...] = ()
+    #: clips of the scanned window (any caregiver), for the re-used clip rule
+    prior_clips: tuple[Clip, ...] = ()
     timezone: str = "Asia/Shanghai"  #: the clock face of service hours and days

@@ -25,6 +25,8 @@ RULE_MODULES = (
     "visit.item_outside_care_plan",  # I01
     "visit.medical_item_by_non_nurse",  # I02
     "visit.family_denied",  # C01
+    "visit.clip_reused",  # E01 (audio/video evidence)
+    "visit.clip_request_missed",  # E02
     # Across visits
     "cross_visit.overlapping_visits",  # X01
     "cross_visit.impossible_travel",  # X02

@@ -175,3 +175,103 @@ def test_an_auditor_requests_a_live_clip_the_phone_sees_it_and_a_missed_deadline
         statuses = {r.visit_id: r.status for r in db.session.scalars(select(ClipRequest))}
         assert sorted(statuses.values()) == ["fulfilled", "missed"]
         assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "clip.request_missed"))
+
+
+@pytest.mark.parametrize("copy", ["reencoded.webm", "trimmed.mp4", "remuxed.mkv"])
+def test_a_reused_clip_raises_the_reuse_alert_and_an_unrelated_clip_does_not(
+    app, client, open_visits, media, runner, copy
+):
+    """Through the API and the real scanner: the original at visit 1, then at visit 2 either a copy
+    (re-encoded, trimmed by a second, or another container) or, at a third visit, an unrelated clip."""
+    from field_app.models import Alert
+
+    with app.app_context():
+        f.add_visit("clip-visit-3", open_visits.caregiver_id, open_visits.client_id, open_visits.agency_id,
+                    now_utc() - timedelta(minutes=10), None)  # fmt: skip
+        db.session.commit()
+    kinds = {".webm": "video/webm", ".mp4": "video/mp4", ".mkv": "video/webm"}
+    assert upload(client, "clip-visit-1", media["original.mp4"].read_bytes())[1].status_code == 201
+    assert (
+        upload(client, "clip-visit-2", media[copy].read_bytes(), kinds[Path(copy).suffix])[1].status_code
+        == 201
+    )
+    assert upload(client, "clip-visit-3", media["unrelated.mp4"].read_bytes())[1].status_code == 201
+    day = now_utc().date()
+    result = runner.invoke(
+        args=[
+            "rules",
+            "scan",
+            "--since",
+            str(day - timedelta(days=1)),
+            "--until",
+            str(day + timedelta(days=1)),
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        from field_app.models import Visit
+
+        alerts = db.session.scalars(select(Alert).where(Alert.rule_code == "E01")).all()
+        flagged = {db.session.get(Visit, v.id).uuid for a in alerts for v in a.visits}
+        assert flagged == {"clip-visit-2"}, [a.message for a in alerts]
+        assert alerts[0].evidence["matched_visit_id"] == db.session.scalar(
+            select(Visit.id).where(Visit.uuid == "clip-visit-1")
+        )
+
+
+@pytest.fixture(scope="module")
+def s3_server():
+    """A real S3-compatible server in its own process (moto's server mode; S3 is outside the code under test)."""
+    import shutil
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    if shutil.which("moto_server", path=str(Path(sys.executable).parent)) is None:
+        pytest.skip("moto[server] is not installed (requirements-dev.txt)")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def test_clips_go_to_an_s3_compatible_bucket_when_configured(
+    app, client, open_visits, media, s3_server, monkeypatch
+):
+    import boto3
+
+    for name, value in (
+        ("AWS_ACCESS_KEY_ID", "test"),
+        ("AWS_SECRET_ACCESS_KEY", "test"),
+        ("AWS_DEFAULT_REGION", "us-east-1"),
+    ):
+        monkeypatch.setenv(name, value)
+    s3 = boto3.client("s3", endpoint_url=s3_server, region_name="us-east-1")
+    s3.create_bucket(Bucket="field-app-clips")
+    app.config.update(CLIP_STORE="s3", CLIP_S3_BUCKET="field-app-clips", CLIP_S3_ENDPOINT_URL=s3_server)
+    data = media["unrelated.mp4"].read_bytes()
+    _id, done = upload(client, "clip-visit-1", data)
+    assert done.status_code == 201, done.get_json()
+    digest = done.get_json()["sha256"]
+    stored = s3.get_object(Bucket="field-app-clips", Key=f"clips/{digest[:2]}/{digest}")["Body"].read()
+    assert stored == data
+    with app.app_context():
+        from field_app.models import Agency
+
+        reviewer = f.add_user("auditor", agencies=[db.session.get(Agency, open_visits.agency_id)])
+        token = f.token_for(reviewer)
+        db.session.commit()
+    f.sign_in(client, token)
+    assert client.get(f"/api/v1/clips/{done.get_json()['clip_id']}/content").data == data
