@@ -275,3 +275,23 @@ def test_clips_go_to_an_s3_compatible_bucket_when_configured(
         db.session.commit()
     f.sign_in(client, token)
     assert client.get(f"/api/v1/clips/{done.get_json()['clip_id']}/content").data == data
+
+
+def test_another_caregiver_cannot_see_or_feed_an_upload(app, client, open_visits, media):
+    data = media["original.mp4"].read_bytes()[:1000]
+    start = client.post("/api/v1/visits/clip-visit-1/clip-uploads",
+                        json={"size": 1000, "sha256": hashlib.sha256(data).hexdigest(), "content_type": "video/mp4"})  # fmt: skip
+    upload_id = start.get_json()["upload_id"]
+    f.switch_caregiver(app, client, open_visits)
+    for resp in (
+        client.get(f"/api/v1/clip-uploads/{upload_id}"),
+        client.put(
+            f"/api/v1/clip-uploads/{upload_id}/chunks/0", data=data, content_type="application/octet-stream"
+        ),
+        client.post(f"/api/v1/clip-uploads/{upload_id}/complete"),
+        client.post(
+            "/api/v1/visits/clip-visit-1/clip-uploads",
+            json={"size": 10, "sha256": "ab" * 32, "content_type": "video/mp4"},
+        ),  # fmt: skip
+    ):
+        assert resp.status_code == 404, resp.get_json()
