@@ -31,10 +31,17 @@ def load_or_create(path: Path) -> Ed25519PrivateKey:
         return key
     key = Ed25519PrivateKey.generate()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as f:
         f.write(key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
-    return key
+    try:
+        os.link(tmp, path)  # atomic and never overwrites: two processes starting at once share one key
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
+    return load_or_create(path)
 
 
 def public_pem(key: Ed25519PrivateKey) -> str:
