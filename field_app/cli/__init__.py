@@ -4,8 +4,9 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from field_app.cli import registry, rules, scheduler, seed, users
+    from field_app.cli import rules, scheduler, seed, users
     from field_app.evidence.cli import evidence_cli
+    from field_app.registries import cli as registry
 
     app.cli.add_command(seed.seed_demo)
     app.cli.add_command(rules.rules_cli)

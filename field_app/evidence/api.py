@@ -11,7 +11,6 @@ from field_app.api.responses import Out
 from field_app.api.visits import own_visit
 from field_app.errors import NotFound
 from field_app.evidence import heads, service
-from field_app.extensions import db
 from field_app.models.user import ADMIN, AUDITOR
 from field_app.security import require
 from field_app.timeutil import now_utc
@@ -69,19 +68,17 @@ class PublicKeyOut(Out):
 @bp.get("/visits/<visit_id>/evidence-bundle")
 @require(*BUNDLE_READERS)
 @documented("A visit's evidence bundle: events, leaf hashes, inclusion proofs, a signed tree head, the key",
-            responses={200: BundleOut}, errors=(404,), tag="evidence")  # fmt: skip
+            responses={200: BundleOut}, errors=("visit_not_found",), tag="evidence")  # fmt: skip
 def get_bundle(visit_id: str):
     """Signs a new tree head when none covers the visit's latest event yet (so the bundle is always
     complete). Rows are shown with their current values where the event is the row's latest state."""
     visit = own_visit(visit_id)
-    bundle = service.export_bundle(visit.uuid, now_utc())
-    db.session.commit()
-    return jsonify(bundle)
+    return jsonify(service.export_bundle(visit.uuid, now_utc()))
 
 
 @bp.get("/evidence/tree-heads/latest")
 @require()
-@documented("The latest signed tree head of the evidence log", responses={200: TreeHeadOut}, errors=(404,),
+@documented("The latest signed tree head of the evidence log", responses={200: TreeHeadOut}, errors=("tree_head_not_found",),
             tag="evidence")  # fmt: skip
 def latest_head():
     head = heads.latest()
@@ -95,9 +92,7 @@ def latest_head():
 @documented("Sign a tree head now (also done at least daily by the scheduler)", responses={201: TreeHeadOut},
             tag="evidence")  # fmt: skip
 def sign_head():
-    head = service.sign_head(now_utc())
-    db.session.commit()
-    return jsonify(heads.head_json(head)), 201
+    return jsonify(heads.head_json(service.sign_head(now_utc()))), 201
 
 
 @bp.get("/evidence/public-key")

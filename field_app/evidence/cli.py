@@ -31,7 +31,7 @@ def export(visit_id: str, output: str | None) -> None:
         data = service.export_bundle(visit_id, now_utc())
     except DomainError as exc:
         raise click.ClickException(exc.message) from None
-    db.session.commit()  # a tree head signed for the bundle is kept
+    db.session.commit()  # a tree head signed for the bundle is kept (a CLI command is its own unit of work)
     text = json.dumps(data, ensure_ascii=False, indent=1)
     if output:
         Path(output).write_text(text, encoding="utf-8")

@@ -120,19 +120,19 @@ def _visit_uuid(visit_id: int) -> str:
 @bp.post("/visits/<visit_id>/clip-uploads")
 @require(CAREGIVER)
 @documented("Start a resumable clip upload (audio/video evidence)", body=UploadIn, responses={201: UploadOut},
-            errors=(404, 409, 413, 415))  # fmt: skip
+            errors=("visit_not_found", "visit_not_open", "clip_type_unsupported", "clip_too_large"))  # fmt: skip
 def start_upload(visit_id: str):
     """The phone declares the clip's size and SHA-256, then sends chunks; see PUT .../chunks/{offset}."""
     body = parse_body(UploadIn)
     visit = own_visit(visit_id)
     upload = uploads.start(visit, visit.caregiver_id, body.size, body.sha256, body.content_type, _limits())
-    db.session.commit()
     return jsonify(_upload_json(upload, visit.uuid)), 201
 
 
 @bp.get("/clip-uploads/<upload_id>")
 @require(CAREGIVER)
-@documented("Where an upload stands: the offset to resume from", responses={200: UploadOut}, errors=(404,))
+@documented("Where an upload stands: the offset to resume from", responses={200: UploadOut},
+            errors=("upload_not_found",))
 def get_upload(upload_id: str):
     upload = _own_upload(upload_id)
     return jsonify(_upload_json(upload, _visit_uuid(upload.visit_id)))
@@ -141,29 +141,32 @@ def get_upload(upload_id: str):
 @bp.put("/clip-uploads/<upload_id>/chunks/<int:offset>")
 @require(CAREGIVER)
 @documented("Send the clip's bytes from offset (idempotent: a re-sent chunk is accepted once)",
-            responses={200: UploadOut}, errors=(404, 409), raw_body="application/octet-stream")  # fmt: skip
+            responses={200: UploadOut}, raw_body="application/octet-stream",
+            errors=("upload_not_found", "upload_closed", "chunk_too_large", "chunk_offset_gap", "chunk_beyond_size",
+                    "chunk_differs"))  # fmt: skip
 def put_chunk(upload_id: str, offset: int):
     """A chunk at an offset below the stored one must repeat the stored bytes (a re-send after a lost
     answer); past it, 409 ``chunk_offset_gap`` names the offset to resume from."""
     upload = _own_upload(upload_id)
     uploads.put_chunk(upload, offset, request.get_data(cache=False), _limits())
-    db.session.commit()
     return jsonify(_upload_json(upload, _visit_uuid(upload.visit_id)))
 
 
 @bp.post("/clip-uploads/<upload_id>/complete")
 @require(CAREGIVER)
 @documented("Finish an upload: hash check, media read (duration, codecs), limits, storage, evidence log",
-            responses={201: ClipOut}, errors=(404, 409, 413, 415))  # fmt: skip
+            responses={201: ClipOut},
+            errors=("upload_not_found", "upload_closed", "upload_incomplete", "clip_hash_mismatch", "clip_unreadable",
+                    "clip_too_long"))  # fmt: skip
 def complete_upload(upload_id: str):
     clip = uploads.complete(_own_upload(upload_id), _store(), _limits(), now_utc())
-    db.session.commit()
     return jsonify(_clip_json(clip)), 201
 
 
 @bp.get("/visits/<visit_id>/clips")
 @require(SUPERVISOR, AUDITOR)
-@documented("A visit's clips (metadata)", responses={200: ClipListOut}, errors=(404,), tag="review")
+@documented("A visit's clips (metadata)", responses={200: ClipListOut}, errors=("visit_not_found",),
+            tag="review")
 def list_clips(visit_id: str):
     visit = own_visit(visit_id)
     found = db.session.query(Clip).filter(Clip.visit_id == visit.id).order_by(Clip.id).all()
@@ -173,7 +176,7 @@ def list_clips(visit_id: str):
 @bp.get("/clips/<int:clip_id>/content")
 @require(SUPERVISOR, AUDITOR)
 @documented("A clip's bytes, for the agency's reviewers (every read is audited)",
-            responses={200: "The clip (its content type)"}, errors=(404,), tag="review")  # fmt: skip
+            responses={200: "The clip (its content type)"}, errors=("clip_not_found",), tag="review")  # fmt: skip
 def clip_content(clip_id: int):
     clip = db.session.get(Clip, clip_id)
     from field_app.models import Visit
@@ -182,7 +185,6 @@ def clip_content(clip_id: int):
     if visit is None or not sees_agency(current_user(), visit.agency_id):
         raise NotFound("clip_not_found", "No clip {clip_id}.", None, clip_id=clip_id)
     data = clips.read(current_user(), clip, _store())
-    db.session.commit()
     return Response(data, mimetype=clip.content_type, headers={"Cache-Control": "no-store"})
 
 
@@ -194,14 +196,14 @@ def _request_json(req, visit_uuid: str) -> dict:
 @bp.post("/visits/<visit_id>/clip-requests")
 @require(AUDITOR)
 @documented("Ask for a live clip from an open visit within a deadline (a spot check, 抽查)",
-            body=ClipRequestIn, responses={201: ClipRequestOut}, errors=(404, 409), tag="supervision")  # fmt: skip
+            body=ClipRequestIn, responses={201: ClipRequestOut}, tag="supervision",
+            errors=("visit_not_found", "visit_not_open", "invalid_deadline"))  # fmt: skip
 def request_clip(visit_id: str):
     """The caregiver's phone sees it in GET /me/clip-requests; a clip uploaded before the deadline
     fulfils it; a missed deadline is recorded (and raises rule E02)."""
     body = parse_body(ClipRequestIn)
     visit = own_visit(visit_id)
     req = clips.request_clip(current_user(), visit, body.deadline_minutes, body.note, now_utc())
-    db.session.commit()
     return jsonify(_request_json(req, visit.uuid)), 201
 
 
