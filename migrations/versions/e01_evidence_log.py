@@ -1,7 +1,7 @@
 """evidence log: Merkle leaves, perfect-subtree nodes, signed tree heads; the selfie's SHA-256
 
 Revision ID: e01_evidence_log
-Revises: 0004
+Revises: b01_attempt_answer_as_text
 Create Date: 2026-12-04 17:30:00
 
 The three evidence tables are append-only at the database level (as audit_log is): nodes and heads
@@ -14,7 +14,7 @@ from alembic import op
 import field_app.models.types  # noqa: F401  (custom column types)
 
 revision = "e01_evidence_log"
-down_revision = "0004"
+down_revision = "b01_attempt_answer_as_text"
 branch_labels = None
 depends_on = None
 
