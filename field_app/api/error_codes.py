@@ -45,8 +45,20 @@ CODES_BY_KIND: dict[str, tuple[str, ...]] = {
         "upload_closed",
         "upload_incomplete",
     ),
-    "too_large": ("request_too_large", "image_too_large", "clip_too_large", "chunk_too_large", "clip_too_long"),
-    "unsupported": ("json_required", "unsupported_media_type", "image_unsupported", "clip_type_unsupported", "clip_unreadable"),
+    "too_large": (
+        "request_too_large",
+        "image_too_large",
+        "clip_too_large",
+        "chunk_too_large",
+        "clip_too_long",
+    ),
+    "unsupported": (
+        "json_required",
+        "unsupported_media_type",
+        "image_unsupported",
+        "clip_type_unsupported",
+        "clip_unreadable",
+    ),
     "invalid": (
         "invalid_body",
         "missing_field",

@@ -131,8 +131,11 @@ def start_upload(visit_id: str):
 
 @bp.get("/clip-uploads/<upload_id>")
 @require(CAREGIVER)
-@documented("Where an upload stands: the offset to resume from", responses={200: UploadOut},
-            errors=("upload_not_found",))
+@documented(
+    "Where an upload stands: the offset to resume from",
+    responses={200: UploadOut},
+    errors=("upload_not_found",),
+)
 def get_upload(upload_id: str):
     upload = _own_upload(upload_id)
     return jsonify(_upload_json(upload, _visit_uuid(upload.visit_id)))
@@ -165,8 +168,9 @@ def complete_upload(upload_id: str):
 
 @bp.get("/visits/<visit_id>/clips")
 @require(SUPERVISOR, AUDITOR)
-@documented("A visit's clips (metadata)", responses={200: ClipListOut}, errors=("visit_not_found",),
-            tag="review")
+@documented(
+    "A visit's clips (metadata)", responses={200: ClipListOut}, errors=("visit_not_found",), tag="review"
+)
 def list_clips(visit_id: str):
     visit = own_visit(visit_id)
     found = db.session.query(Clip).filter(Clip.visit_id == visit.id).order_by(Clip.id).all()
