@@ -83,6 +83,11 @@ def recreate_database(server: str, name: str, template: str | None = None) -> st
     return db_url(server, name)
 
 
+def drop_database(server: str, name: str) -> None:
+    with _admin(server) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 class PrivateCluster:
     """A throw-away PostgreSQL cluster (same binaries and options as scripts/pg.sh: fsync=off), so a
     restart during the fault test disturbs nobody else's tests on the shared server."""

@@ -49,12 +49,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
 
-    from field_app import api, cli, console, models, ops, requestlog  # noqa: F401  (models register tables)
+    from field_app import api, cli, console, evidence, models, ops, requestlog  # noqa: F401  (models register tables)
     from field_app.i18n import web as i18n_web
 
     # None = the process-wide dlib engine, loaded on first use (importing dlib takes seconds).
     app.extensions.setdefault("face_engine", None)
     requestlog.init_app(app)
+    evidence.init_app(app)
     api.register_error_handlers(app)
     i18n_web.init_app(app)  # Content-Language and Vary: Accept-Language on API answers
     api.register(app)

@@ -78,6 +78,22 @@ SETTINGS: dict[str, tuple[Callable[[str], Any], Any]] = {
     "SCAN_LOCK_SECONDS": (int, 600),  # a scheduler that dies frees its lock after this
     "SCAN_CONTEXT_DAYS": (int, 30),  # history loaded around scanned days (patterns, re-used selfies)
     "SCAN_CHUNK_SIZE": (int, 500),  # visits per committed chunk: what a killed scan redoes, a stop waits for
+    # Evidence log (field_app/evidence): a Merkle log of every event, signed tree heads, bundles.
+    "EVIDENCE_LOG": (_bool, True),  # false only for benchmarks' A/B runs
+    "EVIDENCE_KEY_FILE": (str, ""),  # Ed25519 PEM private key; default instance/evidence_ed25519.pem
+    "EVIDENCE_TSA_URL": (str, ""),  # an RFC 3161 time-stamp authority; empty = heads are not time-stamped
+    "EVIDENCE_TSA_TIMEOUT_SECONDS": (float, 10.0),
+    "EVIDENCE_SIGN_HOURS": (int, 24),  # a signed tree head at least this often (and on demand)
+    # Audio/video evidence (clips): limits, storage, retention (PIPL), re-use thresholds.
+    "CLIP_MAX_BYTES": (int, 50 * 1024 * 1024),
+    "CLIP_MAX_SECONDS": (float, 120.0),
+    "CLIP_CHUNK_MAX_BYTES": (int, 4 * 1024 * 1024),  # one PUT of an upload; phones send 256 KiB-1 MiB
+    "CLIP_STORE": (str, "fs"),  # fs | s3
+    "CLIP_DIR": (str, ""),  # default instance/clips (chunks in progress: instance/clip_uploads)
+    "CLIP_S3_BUCKET": (str, ""),
+    "CLIP_S3_ENDPOINT_URL": (str, ""),  # any S3-compatible endpoint; credentials: boto3's usual chain
+    "CLIP_S3_REGION": (str, ""),
+    "CLIP_RETENTION_DAYS": (int, 180),  # clip contents are deleted after this; metadata and hash stay
     # Review console map (/console/): base-map tiles; empty URL = no tiles, a blank map with a scale bar.
     "MAP_TILE_URL": (str, ""),  # a Leaflet URL template, e.g. https://{s}.example/{z}/{x}/{y}.png
     "MAP_TILE_DATUM": (str.upper, "GCJ02"),  # WGS84 | GCJ02: the tiles' datum; AMap/Tencent are GCJ02

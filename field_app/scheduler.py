@@ -32,6 +32,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
+from field_app.evidence import jobs as evidence_jobs
 from field_app.extensions import db
 from field_app.scanning import jobs
 from field_app.timeutil import now_utc
@@ -81,6 +82,15 @@ JOBS = (
         jobs.purge_rate_counters,
         "interval",
         lambda cfg: {"seconds": cfg["RATE_WINDOW_SECONDS"]},
+    ),
+    Job("evidence_sequence", evidence_jobs.sequence_pending, "interval", lambda cfg: {"minutes": 1}),
+    Job("clip_housekeeping", evidence_jobs.clip_housekeeping, "interval", lambda cfg: {"minutes": 1}),
+    Job(
+        "evidence_sign",
+        evidence_jobs.sign_tree_head,
+        "interval",
+        lambda cfg: {"hours": cfg["EVIDENCE_SIGN_HOURS"]},
+        run_at_start=True,
     ),
 )
 

@@ -18,6 +18,8 @@ from field_app.api import (
 from field_app.api.errors import register_error_handlers
 from field_app.api.openapi import build_spec
 from field_app.api.path_ids import init_blueprint as check_path_ids
+from field_app.evidence import api as evidence_api
+from field_app.evidence.media import api as clips_api
 from field_app.registries import api as registry
 from field_app.transaction import committed
 
@@ -37,6 +39,8 @@ def register(app: Flask) -> None:
     api.register_blueprint(reference.bp)
     for supervision in (replay, spot_checks, settlement, dashboard):
         api.register_blueprint(supervision.bp)
+    api.register_blueprint(evidence_api.bp)
+    api.register_blueprint(clips_api.bp)
 
     @api.get("/openapi.json")
     def openapi():

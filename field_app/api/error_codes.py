@@ -37,6 +37,9 @@ CODES_BY_KIND: dict[str, tuple[str, ...]] = {
         "spot_check_item_not_found",
         "unknown_registry_kind",
         "enrolment_change_not_found",
+        "tree_head_not_found",  # evidence log
+        "upload_not_found",  # clips
+        "clip_not_found",
     ),
     "conflict": (
         "attempt_id_reused",
@@ -53,9 +56,25 @@ CODES_BY_KIND: dict[str, tuple[str, ...]] = {
         "registry_import_conflict",
         "enrolment_change_decided",
         "already_enrolled",
+        "chunk_offset_gap",  # clips: resumable uploads
+        "chunk_differs",
+        "upload_closed",
+        "upload_incomplete",
     ),
-    "too_large": ("request_too_large", "image_too_large"),
-    "unsupported": ("json_required", "unsupported_media_type", "image_unsupported"),
+    "too_large": (
+        "request_too_large",
+        "image_too_large",
+        "clip_too_large",
+        "chunk_too_large",
+        "clip_too_long",
+    ),
+    "unsupported": (
+        "json_required",
+        "unsupported_media_type",
+        "image_unsupported",
+        "clip_type_unsupported",
+        "clip_unreadable",
+    ),
     "invalid": (
         "invalid_body",
         "missing_field",
@@ -91,6 +110,9 @@ CODES_BY_KIND: dict[str, tuple[str, ...]] = {
         "too_few_photos",
         "enrolment_photos_rejected",
         "enrolment_photos_disagree",
+        "chunk_beyond_size",  # clips
+        "clip_hash_mismatch",
+        "invalid_deadline",
     ),
     "too_many": ("rate_limited", "too_many_attempts"),
     "unavailable": ("database_unavailable",),

@@ -26,6 +26,7 @@ def documented(
     errors: tuple[str, ...] = (),
     tag: str = "caregiver",
     query: type[BaseModel] | None = None,
+    raw_body: str | None = None,
 ):
     """Attach OpenAPI metadata to a view function.
 
@@ -44,6 +45,7 @@ def documented(
             "tag": tag,
             "description": (view.__doc__ or "").strip(),
             "query": query,
+            "raw_body": raw_body,  #: a media type: the body is bytes, not JSON (clip chunks)
         }
         return view
 
@@ -62,6 +64,8 @@ def operation_codes(view) -> list[str]:
         codes += error_codes.BODY
     if meta["query"] is not None:
         codes += error_codes.QUERY
+    if meta.get("raw_body"):
+        codes += ("request_too_large",)
     return sorted(set(codes))
 
 
@@ -120,6 +124,9 @@ def _operation(view, endpoint: str, params: list, components: dict) -> dict[str,
         op["description"] = meta["description"]
     if meta["body"] is not None:
         op["requestBody"] = {"required": True, **_json(_schema_ref(meta["body"], components, "validation"))}
+    if meta.get("raw_body"):  # bytes, not JSON (clip chunks)
+        schema = {"type": "string", "format": "binary"}
+        op["requestBody"] = {"required": True, "content": {meta["raw_body"]: {"schema": schema}}}
     for status, out in meta["responses"].items():
         if isinstance(out, str):
             op["responses"][str(status)] = {"description": out}

@@ -5,6 +5,7 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     from field_app.cli import rules, scheduler, seed, users
+    from field_app.evidence.cli import evidence_cli
     from field_app.registries import cli as registry
 
     app.cli.add_command(seed.seed_demo)
@@ -12,3 +13,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(scheduler.scheduler_cli)
     app.cli.add_command(registry.registry_cli)
     app.cli.add_command(users.users_cli)
+    app.cli.add_command(evidence_cli)

@@ -105,6 +105,7 @@ class VisitAttempt(FixColumns, db.Model):
     image_hash: Mapped[str | None] = mapped_column(String(16))
     #: why to retake a selfie that did not match (verification.quality codes); None when matched
     retake_reasons: Mapped[list | None] = mapped_column(JSONType)
+    selfie_sha256: Mapped[str | None] = mapped_column(String(64))  #: the photo as sent (evidence log)
     geofence_status: Mapped[str] = mapped_column(String(10))
     distance_m: Mapped[float] = mapped_column(Float)  #: from the client's home centre
     #: the JSON answer given, kept as text so a re-sent attempt gets exactly the same bytes

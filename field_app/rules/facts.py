@@ -77,6 +77,20 @@ class PerformedItem:
 
 
 @dataclass(frozen=True)
+class Clip:
+    """An audio/video clip sent during a visit (音频视频): its hash and what re-use detection compares."""
+
+    id: int
+    visit_id: int
+    caregiver_id: int
+    sha256: str
+    received_at: datetime
+    duration_s: float = 0.0
+    audio_fingerprint: tuple[int, ...] = ()  #: Chromaprint raw values
+    keyframe_hashes: tuple[str, ...] = ()  #: 64-bit dHash hex of each video keyframe
+
+
+@dataclass(frozen=True)
 class Visit:
     """A home-care visit with everything recorded during it."""
 
@@ -94,6 +108,9 @@ class Visit:
     #: the schedule's planned end (排班), when the visit was planned; ends an open visit no earlier
     #: than this (``support.visit_end``). The loader fills it once schedules exist (helper o).
     planned_end: datetime | None = None
+    clips: tuple[Clip, ...] = ()  #: audio/video clips sent during the visit
+    #: deadlines of auditors' live clip requests (抽查) that passed without a clip
+    missed_clip_requests: tuple[datetime, ...] = ()
 
     @property
     def is_open(self) -> bool:
@@ -205,4 +222,6 @@ class RuleContext:
     prior_attempts: tuple[Attempt, ...] = ()
     #: caregiver id -> applied changes of her face gallery (the enrolment swap rule, F04)
     enrolment_changes: Mapping[int, tuple[EnrolmentChange, ...]] = field(default_factory=dict)
+    #: clips of the scanned window (any caregiver), for the re-used clip rule
+    prior_clips: tuple[Clip, ...] = ()
     timezone: str = "Asia/Shanghai"  #: the clock face of service hours and days

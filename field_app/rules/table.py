@@ -44,6 +44,9 @@ RULE_TABLE: tuple[RuleLine, ...] = (
     RuleLine("I01", "visit.item_outside_care_plan"),
     RuleLine("I02", "visit.medical_item_by_non_nurse"),
     RuleLine("C01", "visit.family_denied"),
+    # Audio/video evidence (音频视频)
+    RuleLine("E01", "visit.clip_reused"),
+    RuleLine("E02", "visit.clip_request_missed"),
     # Across visits
     RuleLine("X01", "cross_visit.overlapping_visits"),
     RuleLine("X02", "cross_visit.impossible_travel"),

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from field_app.evidence.media import loading as clip_facts
 from field_app.extensions import db
 from field_app.models import Visit
 from field_app.rules.facts import RuleContext
@@ -88,6 +89,7 @@ def build_chunk(visit_ids: list[int], now: datetime, tz: str, context_days: int)
         enrolments=loader.load_enrolments({v.agency_id for v in targets}),
         prior_attempts=loader.load_prior_attempts(caregivers, clients, start, end),
         enrolment_changes=loader.load_enrolment_changes(caregivers),
+        prior_clips=clip_facts.load_prior_clips(start, end),
         timezone=tz,
     )
     return ChunkFacts(targets, caregiver_window, client_window, ctx)

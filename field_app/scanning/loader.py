@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
+from field_app.evidence.media import loading as clip_facts
 from field_app.extensions import db
 from field_app.models import (
     Caregiver,
@@ -124,6 +125,7 @@ def load_visits(visit_ids: Iterable[int], with_points: bool) -> list[f.Visit]:
     )
     attempts, items, confirmed = attempts_by_visit(ids), items_by_visit(ids), confirmations_by_visit(ids)
     points = points_by_visit(ids) if with_points else {}
+    clips, missed = clip_facts.clips_by_visit(ids), clip_facts.missed_requests_by_visit(ids)
     visits = [
         f.Visit(
             id=h.id,
@@ -137,6 +139,8 @@ def load_visits(visit_ids: Iterable[int], with_points: bool) -> list[f.Visit]:
             points=tuple(points.get(h.id, ())),
             items=tuple(items.get(h.id, ())),
             family_confirmed=confirmed.get(h.id),
+            clips=tuple(clips.get(h.id, ())),
+            missed_clip_requests=tuple(missed.get(h.id, ())),
         )
         for h in heads
     ]

@@ -7,6 +7,7 @@ the answer.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from datetime import datetime
 
@@ -86,6 +87,7 @@ def _store_attempt(
         face_encoding=face.encoding,
         image_hash=face.image_hash,
         retake_reasons=None if face.retake is None else list(face.retake),
+        selfie_sha256=hashlib.sha256(body.selfie).hexdigest(),  # the evidence log's hash of the photo
         geofence_status=place.fence.status,
         distance_m=round(place.fence.distance_m, 1),
     )

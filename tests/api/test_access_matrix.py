@@ -332,6 +332,74 @@ ENDPOINTS = {
         None,
         STAFF_READ,
     ),
+    # evidence (issue 15): bundles for the bureau and auditors; the log's head and key for anyone signed in
+    "evidence-bundle": (
+        "get",
+        lambda ids, s: f"/api/v1/visits/{ids[s]['done']}/evidence-bundle",
+        None,
+        {"in": (403, 403, 200, 403, 200, 401), "out": (403, 403, 404, 403, 200, 401)},
+    ),
+    "evidence-sign": (
+        "post",
+        lambda ids, s: "/api/v1/evidence/tree-heads",
+        None,
+        {"in": (403, 403, 403, 403, 201, 401), "out": (403, 403, 403, 403, 201, 401)},
+    ),
+    # audio/video clips (issue 15): the phone uploads to its open visit; the agency's staff read; auditors ask
+    "clip-upload-start": (
+        "post",
+        lambda ids, s: f"/api/v1/visits/{ids[s]['visit']}/clip-uploads",
+        lambda ids, s: {"size": 1000, "sha256": "ab" * 32, "content_type": "video/mp4"},
+        {"in": (201, 403, 403, 403, 403, 401), "out": (404, 403, 403, 403, 403, 401)},
+    ),
+    "clip-upload-get": (  # an upload of nobody's: ownership itself is tested in tests/evidence/test_clips.py
+        "get",
+        lambda ids, s: "/api/v1/clip-uploads/0123456789abcdef0123456789abcdef",
+        None,
+        {"in": (404, 403, 403, 403, 403, 401), "out": (404, 403, 403, 403, 403, 401)},
+    ),
+    "clip-upload-complete": (
+        "post",
+        lambda ids, s: "/api/v1/clip-uploads/0123456789abcdef0123456789abcdef/complete",
+        None,
+        {"in": (404, 403, 403, 403, 403, 401), "out": (404, 403, 403, 403, 403, 401)},
+    ),
+    "clip-list": (
+        "get",
+        lambda ids, s: f"/api/v1/visits/{ids[s]['visit']}/clips",
+        None,
+        {"in": (403, 200, 200, 403, 403, 401), "out": (403, 404, 404, 403, 403, 401)},
+    ),
+    "clip-content": (
+        "get",
+        lambda ids, s: "/api/v1/clips/999999/content",
+        None,
+        {"in": (403, 404, 404, 403, 403, 401), "out": (403, 404, 404, 403, 403, 401)},
+    ),
+    "clip-request": (
+        "post",
+        lambda ids, s: f"/api/v1/visits/{ids[s]['visit']}/clip-requests",
+        lambda ids, s: {"deadline_minutes": 15},
+        {"in": (403, 403, 201, 403, 403, 401), "out": (403, 403, 404, 403, 403, 401)},
+    ),
+    "my-clip-requests": (
+        "get",
+        lambda ids, s: "/api/v1/me/clip-requests",
+        None,
+        {"in": (200, 403, 403, 403, 403, 401), "out": (200, 403, 403, 403, 403, 401)},
+    ),
+    "evidence-latest-head": (  # none signed yet in this world: the same 404 for every signed-in role
+        "get",
+        lambda ids, s: "/api/v1/evidence/tree-heads/latest",
+        None,
+        {"in": (404, 404, 404, 404, 404, 401), "out": (404, 404, 404, 404, 404, 401)},
+    ),
+    "evidence-public-key": (
+        "get",
+        lambda ids, s: "/api/v1/evidence/public-key",
+        None,
+        {"in": (200, 200, 200, 200, 200, 401), "out": (200, 200, 200, 200, 200, 401)},
+    ),
 }
 CASES = [(e, side, role) for e in ENDPOINTS for side in ("in", "out") for role in ROLES]
 

@@ -100,6 +100,19 @@ def build_point(d: dict) -> f.TrailPoint:
     )
 
 
+def build_clip(d: dict, visit_id: int, caregiver_id: int, n: int) -> f.Clip:
+    return f.Clip(
+        id=d.get("id", visit_id * 100 + n),
+        visit_id=d.get("visit_id", visit_id),
+        caregiver_id=d.get("caregiver_id", caregiver_id),
+        sha256=d.get("sha256", f"{visit_id:032x}{n:032x}"),
+        received_at=ts(d.get("received_at", "2026-11-20T08:30:00+08:00")),
+        duration_s=d.get("duration_s", 10.0),
+        audio_fingerprint=tuple(d.get("audio_fingerprint", ())),
+        keyframe_hashes=tuple(d.get("keyframe_hashes", ())),
+    )
+
+
 def build_visit(d: dict) -> f.Visit:
     vid, cg = d.get("id", 1), d.get("caregiver_id", 1)
     check_in_at, check_out_at = ts(d["check_in_at"]), ts(d.get("check_out_at"))
@@ -123,6 +136,8 @@ def build_visit(d: dict) -> f.Visit:
             f.PerformedItem(i["code"], ts(i["started_at"]), ts(i.get("ended_at"))) for i in d.get("items", ())
         ),
         family_confirmed=d.get("family_confirmed"),
+        clips=tuple(build_clip(c, vid, cg, n) for n, c in enumerate(d.get("clips", ()))),
+        missed_clip_requests=tuple(ts(t) for t in d.get("missed_clip_requests", ())),
     )
 
 
@@ -189,6 +204,10 @@ def build_context(case: dict) -> f.RuleContext:
         enrolments={int(k): tuple(tuple(e) for e in v) for k, v in ctx.get("enrolments", {}).items()},
         prior_attempts=tuple(prior),
         enrolment_changes=_enrolment_changes(ctx.get("enrolment_changes", ())),
+        prior_clips=tuple(
+            build_clip(c, c.get("visit_id", 900 + n), c.get("caregiver_id", 1), n)
+            for n, c in enumerate(ctx.get("prior_clips", ()))
+        ),
     )
 
 
