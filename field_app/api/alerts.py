@@ -24,12 +24,14 @@ from field_app.api.alert_models import (
     RuleStatsOut,
     alert_json,
     comment_json,
+    rule_explanation,
     rule_names,
     trail_json,
     visit_summary,
 )
 from field_app.api.openapi import documented
 from field_app.api.parsing import parse_body, parse_query
+from field_app.i18n.web import request_language
 from field_app.models.user import ADMIN, AUDITOR, SUPERVISOR
 from field_app.security import current_user, require
 from field_app.services import review
@@ -95,6 +97,7 @@ def _detail(alert) -> dict:
     return {
         **alert_json(alert, [v.uuid for v in visits]),
         "evidence": evidence,
+        "explanation": rule_explanation(alert.rule_code, request_language()),
         "visits": [visit_summary(v) for v in visits],
         "comments": [comment_json(c, name) for c, name in comments_of(alert.id)],
         "trail": [trail_json(e) for e in trail_of(alert.id)],

@@ -10,7 +10,12 @@ from collections.abc import Iterable
 #: kind (errors.DomainError.kind) -> the codes of that kind
 CODES_BY_KIND: dict[str, tuple[str, ...]] = {
     "bad_request": ("malformed_json", "bad_request"),
-    "unauthenticated": ("authentication_required", "invalid_token", "invalid_credentials"),
+    "unauthenticated": (
+        "authentication_required",
+        "invalid_token",
+        "invalid_credentials",
+        "refresh_token_reused",
+    ),
     "forbidden": (
         "forbidden",
         "not_yourself",
@@ -72,6 +77,17 @@ CODES_BY_KIND: dict[str, tuple[str, ...]] = {
         "invalid_period",
         "unknown_agency",
         "registry_rows_invalid",
+        "invalid_visit_id",
+        "invalid_attempt_id",
+        "invalid_characters",
+        "too_deeply_nested",
+        "item_ends_before_start",
+        "outside_visit_window",
+        "password_too_short",
+        "password_too_common",
+        "password_repetitive",
+        "password_sequential",
+        "password_contains_username",
         "too_few_photos",
         "enrolment_photos_rejected",
         "enrolment_photos_disagree",
@@ -94,9 +110,11 @@ BODY = (
     "missing_field",
     "unknown_field",
     "invalid_field",
+    "invalid_characters",
+    "too_deeply_nested",
 )
 #: operations with query parameters
-QUERY = ("missing_field", "invalid_field", "unknown_field")
+QUERY = ("missing_field", "invalid_field", "unknown_field", "invalid_characters", "too_deeply_nested")
 #: bodies with a GPS fix / a photo / event times
 FIX = ("coordinates_out_of_range", "invalid_accuracy")
 PHOTO = ("invalid_base64", "image_invalid", "image_too_large", "image_unsupported")

@@ -183,8 +183,15 @@ def analyse_photo(
     return sample, assess(rgb, box, marks, limits or QualityLimits())
 
 
+#: below this standard deviation of its pixel values an image is flat (black, grey, a covered lens): HOG
+#: finds no gradients in it, so the detector and its upsampled retry (~0.3 s) are skipped
+FLAT_STD = 2.0
+
+
 def _single_face(rgb: np.ndarray, settings: FaceSettings, engine: FaceEngine) -> Box:
     """The only face in the image, big enough to encode reliably."""
+    if float(rgb[::4, ::4].std()) < FLAT_STD:
+        raise FaceError("no_face", "No face was found; take the selfie facing the camera in good light.")
     boxes = engine.locate(rgb, upsample=settings.upsample, model=settings.model)
     if not boxes and settings.retry_upsample > settings.upsample:
         boxes = engine.locate(rgb, upsample=settings.retry_upsample, model=settings.model)

@@ -1,7 +1,7 @@
 """enrolment changes: every change of a face gallery, with its requester and approver; retake reasons
 
 Revision ID: d01_enrolment_changes
-Revises: b01_attempt_answer_as_text
+Revises: h01_attempt_numbers
 Create Date: 2026-12-04 17:20:00
 
 A re-enrolment by an agency waits for a second person (issue 16/17); each applied change compares
@@ -14,7 +14,7 @@ import field_app.models.types  # noqa: F401  (custom column types)
 
 # revision identifiers, used by Alembic.
 revision = 'd01_enrolment_changes'
-down_revision = 'b01_attempt_answer_as_text'
+down_revision = 'h01_attempt_numbers'
 branch_labels = None
 depends_on = None
 
