@@ -23,7 +23,13 @@ from field_app.metrics import ALERTS_RAISED
 from field_app.models import ScanRun
 from field_app.rules.base import Finding
 from field_app.scanning import targets as tg
-from field_app.scanning.alerts import UpsertCounts, clear_explained_groups, clear_missing, upsert_findings
+from field_app.scanning.alerts import (
+    UpsertCounts,
+    clear_explained_groups,
+    clear_missing,
+    upsert_findings,
+    with_public_ids,
+)
 from field_app.scanning.context import build_chunk, build_population, local_days
 from field_app.scanning.evaluate import (
     Outcome,
@@ -217,8 +223,8 @@ def dry_run(
         days |= local_days(chunk.targets, settings.tz)
         outcomes.append(outcome)
     outcomes.append(_population(rules, days, now, settings))
-    for outcome in outcomes:
-        result.findings.extend(x for found in outcome.findings.values() for x in found)
+    for outcome in outcomes:  # named by public ids, as the alerts they would become
+        result.findings.extend(with_public_ids([x for found in outcome.findings.values() for x in found]))
         result.errors.extend(outcome.errors)
     result.visits = len(ordered)
     return result
