@@ -89,7 +89,7 @@ def _store_attempt(
         kind=kind,
         caregiver_id=caregiver.id,
         device_id=body.device_id,
-        device_registered=any(d.device_id == body.device_id for d in caregiver.devices),
+        device_registered=any(d.device_id == body.device_id and d.is_active for d in caregiver.devices),
         lat=fix.lat,
         lng=fix.lng,
         datum=fix.datum,
