@@ -3,11 +3,14 @@
 from flask import Blueprint, Flask, jsonify
 
 from field_app.api import (
+    accounts,
     alerts,
     auth,
     caregivers,
     dashboard,
     feedback,
+    master_data,
+    phones,
     privacy,
     registry,
     replay,
@@ -27,6 +30,9 @@ def register(app: Flask) -> None:
     api.register_blueprint(privacy.bp)
     api.register_blueprint(alerts.bp)
     api.register_blueprint(feedback.bp)
+    api.register_blueprint(master_data.bp)
+    api.register_blueprint(phones.bp)
+    api.register_blueprint(accounts.bp)
     for supervision in (replay, spot_checks, settlement, dashboard):
         api.register_blueprint(supervision.bp)
 

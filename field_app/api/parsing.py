@@ -26,6 +26,8 @@ OUR_CODES = {
     "invalid_base64",
     "invalid_datum",
     "invalid_id",
+    "invalid_id_number",
+    "invalid_credit_code",
 }
 
 
