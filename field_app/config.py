@@ -62,7 +62,10 @@ SETTINGS: dict[str, tuple[Callable[[str], Any], Any]] = {
     "FULL_SCAN_DAYS": (int, 7),
     "SCAN_LOCK_SECONDS": (int, 600),  # a scheduler that dies frees its lock after this
     "SCAN_CONTEXT_DAYS": (int, 30),  # history loaded around scanned days (patterns, re-used selfies)
-    "SCAN_CHUNK_SIZE": (int, 500),  # visits per committed chunk: what a killed scan redoes, a stop waits for
+    "SCAN_CHUNK_SIZE": (int, 500),
+    # Schedules (排班): planned visits generated this many days ahead; a visit not checked in by its
+    # planned start + the missed-visit rule's grace is flagged (rule S01).
+    "SCHEDULE_DAYS": (int, 7),  # visits per committed chunk: what a killed scan redoes, a stop waits for
     # Review console map (/console/): base-map tiles; empty URL = no tiles, a blank map with a scale bar.
     "MAP_TILE_URL": (str, ""),  # a Leaflet URL template, e.g. https://{s}.example/{z}/{x}/{y}.png
     "MAP_TILE_DATUM": (str.upper, "GCJ02"),  # WGS84 | GCJ02: the tiles' datum; AMap/Tencent are GCJ02

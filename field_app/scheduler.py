@@ -34,6 +34,7 @@ from flask import Flask
 
 from field_app.extensions import db
 from field_app.scanning import jobs
+from field_app.schedules import generate as schedule_generate
 from field_app.timeutil import now_utc
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,13 @@ JOBS = (
         lambda cfg: {"minutes": 15},
         run_at_start=True,
         retry_when_locked=True,
+    ),
+    Job(
+        "generate_schedules",
+        schedule_generate.nightly_job,
+        "cron",
+        lambda cfg: {"hour": cfg["FULL_SCAN_HOUR"], "minute": 30},
+        run_at_start=True,
     ),
     Job("purge_selfies", jobs.purge_selfies, "interval", lambda cfg: {"hours": 1}, run_at_start=True),
 )

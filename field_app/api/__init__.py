@@ -14,6 +14,7 @@ from field_app.api import (
     privacy,
     registry,
     replay,
+    schedules,
     settlement,
     spot_checks,
     visits,
@@ -33,6 +34,7 @@ def register(app: Flask) -> None:
     api.register_blueprint(master_data.bp)
     api.register_blueprint(phones.bp)
     api.register_blueprint(accounts.bp)
+    api.register_blueprint(schedules.bp)
     for supervision in (replay, spot_checks, settlement, dashboard):
         api.register_blueprint(supervision.bp)
 

@@ -35,6 +35,12 @@ RULE_MODULES = (
     "cross_visit.clients_from_one_spot",  # X07
     "cross_visit.weekly_frequency_exceeded",  # X08
     "cross_visit.monthly_cap_exceeded",  # X09
+    # Against the schedule (排班)
+    "schedule.missed_visit",  # S01
+    "schedule.late_arrival",  # S02
+    "schedule.caregiver_not_assigned",  # S03
+    "schedule.unplanned_visit",  # S04
+    "schedule.frequency_not_delivered",  # S05
     # Against other agencies' registries (多部门协同)
     "cross_agency.visit_during_hospital_stay",  # R01
     "cross_agency.visit_after_death",  # R02

@@ -19,6 +19,7 @@ from field_app.models import (
     GradeChange,
     HospitalStay,
     PerformedItem,
+    PlannedVisit,
     ServiceItem,
     TrailPoint,
     Visit,
@@ -116,7 +117,14 @@ def load_visits(visit_ids: Iterable[int], with_points: bool) -> list[f.Visit]:
     heads = list(
         _rows(
             lambda c: select(
-                v.id, v.uuid, v.caregiver_id, v.client_id, v.agency_id, v.check_in_at, v.check_out_at
+                v.id,
+                v.uuid,
+                v.caregiver_id,
+                v.client_id,
+                v.agency_id,
+                v.check_in_at,
+                v.check_out_at,
+                v.planned_visit_id,
             ).where(v.id.in_(c)),
             ids,
         )
@@ -136,6 +144,7 @@ def load_visits(visit_ids: Iterable[int], with_points: bool) -> list[f.Visit]:
             points=tuple(points.get(h.id, ())),
             items=tuple(items.get(h.id, ())),
             family_confirmed=confirmed.get(h.id),
+            planned_visit_id=h.planned_visit_id,
         )
         for h in heads
     ]
@@ -155,7 +164,8 @@ def _plans(client_ids: list[int], on: date) -> dict[int, f.CarePlan]:
     for plan in db.session.scalars(
         select(CarePlan).where(CarePlan.client_id.in_(client_ids)).order_by(CarePlan.valid_from)
     ):
-        if plan.valid_from <= on and (plan.valid_until is None or on <= plan.valid_until):
+        in_force = plan.valid_from <= on and (plan.valid_until is None or on <= plan.valid_until)
+        if in_force and plan.status != "superseded":
             plans[plan.client_id] = plan
     codes: dict[int, set[str]] = defaultdict(set)
     link = care_plan_items.c
@@ -168,7 +178,13 @@ def _plans(client_ids: list[int], on: date) -> dict[int, f.CarePlan]:
         codes[plan_id].add(code)
     return {
         cid: f.CarePlan(
-            frozenset(codes[p.id]), p.visits_per_week, float(p.monthly_cap_yuan), float(p.fund_share)
+            frozenset(codes[p.id]),
+            p.visits_per_week,
+            float(p.monthly_cap_yuan),
+            float(p.fund_share),
+            caregiver_ids=frozenset(p.caregiver_ids),
+            scheduled=bool(p.visit_days),
+            allow_overlap=p.allow_overlap,
         )
         for cid, p in plans.items()
     }
@@ -271,3 +287,22 @@ def load_prior_attempts(
         for r in _rows(stmt_for, ids):
             found[r.id] = _attempt(r)
     return tuple(sorted(found.values(), key=lambda x: x.id))
+
+
+def _planned(r) -> f.PlannedVisit:
+    return f.PlannedVisit(
+        r.id, r.client_id, r.caregiver_id, r.agency_id, r.starts_at, r.ends_at, r.status, r.visit_id
+    )
+
+
+def load_planned(ids: Iterable[int]) -> dict[int, f.PlannedVisit]:
+    """Planned visits by id (those the scanned visits fulfil)."""
+    cols = PlannedVisit.__table__.c
+    return {r.id: _planned(r) for r in _rows(lambda c: select(cols).where(cols.id.in_(c)), ids)}
+
+
+def load_planned_between(start: datetime, end: datetime) -> dict[int, f.PlannedVisit]:
+    """Every planned visit starting in [start, end): the missed-visit rule's subjects."""
+    cols = PlannedVisit.__table__.c
+    rows = db.session.execute(select(cols).where(cols.starts_at >= start, cols.starts_at < end))
+    return {r.id: _planned(r) for r in rows}

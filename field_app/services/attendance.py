@@ -15,6 +15,7 @@ from field_app.extensions import db
 from field_app.models import Caregiver, Selfie, Visit, VisitAttempt
 from field_app.models.visit import CHECK_IN, CHECK_OUT, CLOSED
 from field_app.rules.facts import FACE_MATCHED
+from field_app.schedules import linking
 from field_app.services import audit, visit_state
 from field_app.services.checks import FaceOutcome, PlacedFix, check_face, client_fence, place_fix
 from field_app.services.lookup import caregiver_or_404, client_or_404, visit_or_none
@@ -174,6 +175,7 @@ def check_in(
             check_in_at=body.fix.time,
         )
         db.session.add(visit)
+        linking.link(visit, body.planned_visit_id, body.fix.time)  # 排班: the planned visit it fulfils
     attempt = _store_attempt(visit, CHECK_IN, body, face, place, caregiver, v.now)
     if v.keep_selfies:
         _keep_selfie(attempt, body.selfie)
