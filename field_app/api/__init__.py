@@ -9,6 +9,7 @@ from field_app.api import (
     caregivers,
     dashboard,
     feedback,
+    imports,
     master_data,
     phones,
     privacy,
@@ -35,6 +36,7 @@ def register(app: Flask) -> None:
     api.register_blueprint(phones.bp)
     api.register_blueprint(accounts.bp)
     api.register_blueprint(schedules.bp)
+    api.register_blueprint(imports.bp)
     for supervision in (replay, spot_checks, settlement, dashboard):
         api.register_blueprint(supervision.bp)
 

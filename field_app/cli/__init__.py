@@ -4,10 +4,13 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from field_app.cli import registry, rules, scheduler, seed, users
+    from field_app.cli import master, registry, rules, scheduler, seed, users
 
     app.cli.add_command(seed.seed_demo)
     app.cli.add_command(rules.rules_cli)
     app.cli.add_command(scheduler.scheduler_cli)
     app.cli.add_command(registry.registry_cli)
     app.cli.add_command(users.users_cli)
+    app.cli.add_command(master.import_cli)
+    app.cli.add_command(master.schedule_cli)
+    app.cli.add_command(master.catalogue_cli)
