@@ -8,6 +8,7 @@ from field_app.api import (
     auth,
     caregivers,
     dashboard,
+    family,
     feedback,
     imports,
     master_data,
@@ -37,6 +38,7 @@ def register(app: Flask) -> None:
     api.register_blueprint(accounts.bp)
     api.register_blueprint(schedules.bp)
     api.register_blueprint(imports.bp)
+    api.register_blueprint(family.bp)
     for supervision in (replay, spot_checks, settlement, dashboard):
         api.register_blueprint(supervision.bp)
 

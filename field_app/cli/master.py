@@ -91,7 +91,9 @@ def catalogue_cli() -> None:
 
 
 @catalogue_cli.command("load")
-@click.argument("path", metavar="[FILE]", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "path", metavar="[FILE]", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 @with_appcontext
 def load_catalogue_cli(path: Path | None) -> None:
     """Insert or update the catalogue's items by code (default: fixtures/catalogue.json)."""

@@ -155,7 +155,8 @@ class ClientIn(Shape):
     home_datum: Datum = Field("GCJ02", description="Geocoded addresses arrive in GCJ-02")
     fence_radius_m: Annotated[float, Field(ge=20, le=2000)] = 100.0
     fence_polygon: Annotated[
-        list[tuple[float, float]] | None, BeforeValidator(_polygon), Field(min_length=3, max_length=200)
+        Annotated[list[tuple[float, float]], Field(min_length=3, max_length=200)] | None,
+        BeforeValidator(_polygon),
     ] = Field(None, description="(lng, lat) ring in home_datum; replaces the circle")
     trail_consent: YesNo = True
     status: Literal[CLIENT_STATUSES] = "active"  # type: ignore[valid-type]

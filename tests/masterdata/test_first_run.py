@@ -7,7 +7,7 @@ missed visit (S01) and the late arrival (S02) while the punctual visit stays qui
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
