@@ -10,6 +10,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from field_app.errors import DomainError
 from field_app.extensions import db
 from field_app.masterdata.importer import FORMATS, import_rows, read
 from field_app.masterdata.records import Actor, id_key_from_secret
@@ -46,7 +47,12 @@ def import_cli(kind: str, path: Path, dry_run: bool) -> None:
     all rows or none; re-importing the same file changes nothing."""
     if path.suffix.lower().lstrip(".") not in FORMATS:
         raise click.BadParameter("the file must end in .csv or .xlsx", param_hint="FILE")
-    result = import_path(kind, path, dry_run)
+    try:
+        result = import_path(kind, path, dry_run)
+    except DomainError as exc:
+        db.session.rollback()
+        click.echo(f"{path.name}: {exc.code}: {exc.message}; nothing was imported.", err=True)
+        raise click.exceptions.Exit(1) from None
     if result.errors:
         db.session.rollback()
         click.echo(

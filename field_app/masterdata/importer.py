@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -85,11 +86,13 @@ def _rows_from(header: list, records: Iterable[tuple[int, list]]) -> Iterator[tu
 
 def read_csv(stream: IO[bytes]) -> Iterator[tuple[int, dict]]:
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
-    reader = csv.reader(text)
-    header = next(reader, None)
-    if header is None:
-        return
-    yield from _rows_from(header, ((reader.line_num, rec) for rec in reader))
+    try:
+        reader = csv.reader(text)
+        header = next(reader, None)
+        if header is not None:
+            yield from _rows_from(header, ((reader.line_num, rec) for rec in reader))
+    finally:
+        text.detach()  # the caller owns the stream
 
 
 def read_xlsx(stream: IO[bytes]) -> Iterator[tuple[int, dict]]:
@@ -111,7 +114,7 @@ def read(stream: IO[bytes], fmt: str) -> Iterator[tuple[int, dict]]:
         raise Invalid("unsupported_format", "Import files are csv or xlsx, not {fmt}.", "format", fmt=fmt)
     try:
         yield from (read_csv if fmt == "csv" else read_xlsx)(stream)
-    except (UnicodeDecodeError, csv.Error, OSError, KeyError, ValueError) as exc:
+    except (UnicodeDecodeError, csv.Error, OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
         raise Invalid(
             "unreadable_file", "The {fmt} file cannot be read: {why}", "file", fmt=fmt, why=str(exc)[:200]
         ) from None
