@@ -27,6 +27,9 @@ from field_app.masterdata.shapes import SHAPES, Shape
 from field_app.services import audit
 
 MAX_ERRORS = 100
+#: rows after which the session lets go of the objects it saved (callers must not hold ORM objects
+#: across an import: re-load them after it)
+RELEASE_EVERY = 2000
 FORMATS = ("csv", "xlsx")
 #: kind -> the natural key of a row (a key twice in one file is an error)
 KEYS: dict[str, Callable[[Shape], tuple]] = {
@@ -197,6 +200,10 @@ def import_rows(
         for line, raw in rows:
             result.rows += 1
             _one_row(kind, line, raw, actor, scope, seen, result)
+            if result.rows % RELEASE_EVERY == 0:  # memory stays flat: saved rows leave the session
+                db.session.flush()
+                db.session.expunge_all()
+                db.session.info.pop(r.AGENCY_CACHE, None)
     except BaseException:
         savepoint.rollback()
         raise

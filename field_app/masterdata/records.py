@@ -18,6 +18,7 @@ from field_app.models import Agency, Caregiver, Client
 from field_app.services import audit
 
 INSERTED, UPDATED, UNCHANGED = "inserted", "updated", "unchanged"
+AGENCY_CACHE = "field_app.agency_by_code"
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,11 @@ def id_fields(number: str | None, key: bytes) -> dict[str, Any]:
 
 
 def agency_by_code(code: str, field: str = "agency_code") -> Agency:
-    agency = db.session.scalar(select(Agency).where(Agency.code == code))
+    """The agency with this code; remembered for the session (a file of 100,000 rows names a few)."""
+    cache = db.session.info.setdefault(AGENCY_CACHE, {})
+    agency = cache.get(code)
+    if agency is None:
+        agency = cache[code] = db.session.scalar(select(Agency).where(Agency.code == code))
     if agency is None:
         raise Invalid("unknown_agency", "No agency with code {key}.", field, key=code)
     return agency
