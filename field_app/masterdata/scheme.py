@@ -17,6 +17,30 @@ from field_app.masterdata import records as r
 from field_app.masterdata.shapes import SchemeRateIn
 from field_app.models import SchemeRate
 
+#: the rows migration o01 starts the table with (Jiaxing, ../shared/domain.md): care type, cap, fund share
+JIAXING_RATES = (
+    ("home", Decimal("1500"), Decimal("0.8"), "Jiaxing home care (居家护理)"),
+    ("institution_elderly", Decimal("3000"), Decimal("0.7"), "Jiaxing elderly-care institution (养老机构)"),
+    ("institution_medical", Decimal("2400"), Decimal("0.7"), "Jiaxing medical institution (医疗机构)"),
+)
+
+
+def default_rows() -> list[dict]:
+    """The starting rows as plain values (for a database whose tables were emptied, e.g. by tests)."""
+    return [
+        {
+            "care_type": care_type,
+            "grade": None,
+            "effective_from": date(2020, 1, 1),
+            "monthly_cap_yuan": cap,
+            "fund_share": share,
+            "note": note,
+            "created_by": "migration:o01",
+        }
+        for care_type, cap, share, note in JIAXING_RATES
+    ]
+
+
 FIELDS = ("care_type", "grade", "effective_from", "effective_until", "monthly_cap_yuan", "fund_share", "note")
 
 
