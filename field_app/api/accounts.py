@@ -56,7 +56,9 @@ def create_account():
     if current_user().role == SUPERVISOR and body.role != CAREGIVER:
         raise Forbidden("forbidden", "Agency staff create caregiver accounts only.")
     if db.session.query(User.id).filter(User.username == body.username).first():
-        raise Conflict("username_taken", "The username {name} is taken.", "username", name=body.username)
+        raise r.quiet(
+            Conflict("username_taken", "The username {name} is taken.", "username", name=body.username)
+        )
     try:
         user = create_user(body.username, body.password, body.role, **_binding(body))
     except ValueError as exc:

@@ -15,6 +15,7 @@ from field_app.errors import Forbidden, NotFound, Unsupported
 from field_app.extensions import db
 from field_app.masterdata import policy
 from field_app.masterdata.importer import import_rows, read
+from field_app.masterdata.records import quiet
 from field_app.masterdata.shapes import SHAPES
 from field_app.models.user import ADMIN, SUPERVISOR
 from field_app.security import current_user, require
@@ -79,15 +80,17 @@ def import_file(kind: str):
     Kinds: agencies, caregivers, phones, clients, care_plans, scheme_rates; who may import a kind is who
     may write it. Each error names the row's line (header = 1), column and code."""
     if kind not in SHAPES:
-        raise NotFound(
-            "unknown_import_kind",
-            "No import kind {kind}; known: {known}.",
-            "kind",
-            kind=kind,
-            known=", ".join(SHAPES),
+        raise quiet(
+            NotFound(
+                "unknown_import_kind",
+                "No import kind {kind}; known: {known}.",
+                "kind",
+                kind=kind,
+                known=", ".join(SHAPES),
+            )
         )
     if current_user().role not in policy.IMPORT[kind]:
-        raise Forbidden("forbidden", "Your role may not import {kind}.", None, kind=kind)
+        raise quiet(Forbidden("forbidden", "Your role may not import {kind}.", None, kind=kind))
     q = parse_query(ImportQuery)
     fmt = _format()
     upload = request.files.get("file")

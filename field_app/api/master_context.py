@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app
 
 from field_app.errors import NotFound
-from field_app.masterdata.records import Actor, id_key_from_secret
+from field_app.masterdata.records import Actor, id_key_from_secret, quiet
 from field_app.security import agency_ids, current_user
 from field_app.timeutil import local_date, now_utc
 
@@ -30,4 +30,4 @@ def ensure_in_scope(agency_id: int | None, code: str, noun: str, obj_id) -> None
     """Objects of other agencies answer exactly like absent ones."""
     allowed = scope()
     if agency_id is not None and allowed is not None and agency_id not in allowed:
-        raise NotFound(code, "No {noun} {id}.", None, noun=noun, id=obj_id)
+        raise quiet(NotFound(code, "No {noun} {id}.", None, noun=noun, id=obj_id))

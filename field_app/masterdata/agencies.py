@@ -38,11 +38,13 @@ def save(data: AgencyIn, actor: r.Actor, demo: bool = False) -> tuple[Agency, st
     if data.credit_code:
         other = db.session.scalar(select(Agency).where(Agency.credit_code == data.credit_code))
         if other is not None and other is not agency:
-            raise Conflict(
-                "credit_code_taken",
-                "Agency {key} already has this credit code.",
-                "credit_code",
-                key=other.code,
+            raise r.quiet(
+                Conflict(
+                    "credit_code_taken",
+                    "Agency {key} already has this credit code.",
+                    "credit_code",
+                    key=other.code,
+                )
             )
     created = agency is None
     if created:

@@ -63,13 +63,15 @@ def save(data: CaregiverIn, actor: r.Actor, agency_scope: set[int] | None = None
     caregiver = db.session.scalar(select(Caregiver).where(Caregiver.code == data.code))
     for agency_id in {agency.id, caregiver.agency_id if caregiver else agency.id}:
         if agency_scope is not None and agency_id not in agency_scope:
-            raise Conflict(
-                "caregiver_code_taken" if caregiver else "agency_out_of_scope",
-                "Staff number {key} belongs to an agency you do not manage."
-                if caregiver
-                else "You do not manage agency {key}.",
-                "code" if caregiver else "agency_code",
-                key=data.code if caregiver else data.agency_code,
+            raise r.quiet(
+                Conflict(
+                    "caregiver_code_taken" if caregiver else "agency_out_of_scope",
+                    "Staff number {key} belongs to an agency you do not manage."
+                    if caregiver
+                    else "You do not manage agency {key}.",
+                    "code" if caregiver else "agency_code",
+                    key=data.code if caregiver else data.agency_code,
+                )
             )
     created = caregiver is None
     if created:

@@ -114,12 +114,16 @@ def read_xlsx(stream: IO[bytes]) -> Iterator[tuple[int, dict]]:
 
 def read(stream: IO[bytes], fmt: str) -> Iterator[tuple[int, dict]]:
     if fmt not in FORMATS:
-        raise Invalid("unsupported_format", "Import files are csv or xlsx, not {fmt}.", "format", fmt=fmt)
+        raise r.quiet(
+            Invalid("unsupported_format", "Import files are csv or xlsx, not {fmt}.", "format", fmt=fmt)
+        )
     try:
         yield from (read_csv if fmt == "csv" else read_xlsx)(stream)
     except (UnicodeDecodeError, csv.Error, OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
-        raise Invalid(
-            "unreadable_file", "The {fmt} file cannot be read: {why}", "file", fmt=fmt, why=str(exc)[:200]
+        raise r.quiet(
+            Invalid(
+                "unreadable_file", "The {fmt} file cannot be read: {why}", "file", fmt=fmt, why=str(exc)[:200]
+            )
         ) from None
 
 
@@ -129,11 +133,13 @@ def _save(kind: str, data: Shape, actor: r.Actor, scope: set[int] | None):
     if kind == "phones":
         caregiver = r.caregiver_by_code(data.caregiver_code)
         if scope is not None and caregiver.agency_id not in scope:
-            raise Invalid(
-                "unknown_caregiver",
-                "No caregiver with staff number {key}.",
-                "caregiver_code",
-                key=data.caregiver_code,
+            raise r.quiet(
+                Invalid(
+                    "unknown_caregiver",
+                    "No caregiver with staff number {key}.",
+                    "caregiver_code",
+                    key=data.caregiver_code,
+                )
             )
         return phones.request(data, actor, approve=data.approved)
     service = {

@@ -84,11 +84,13 @@ def decide(device: Device, approve: bool, actor: r.Actor, reason: str | None = N
         _guard_free(device.device_id, caregiver)
         limit = caregiver.agency.phones_per_caregiver
         if _active_count(caregiver) >= limit:
-            raise Conflict(
-                "phone_limit_reached",
-                "The caregiver already has {limit} active phone(s); replace or revoke one first.",
-                None,
-                limit=limit,
+            raise r.quiet(
+                Conflict(
+                    "phone_limit_reached",
+                    "The caregiver already has {limit} active phone(s); replace or revoke one first.",
+                    None,
+                    limit=limit,
+                )
             )
     device.status = ACTIVE if approve else REJECTED
     device.decided_at, device.decided_by, device.reason = actor.now, actor.name, reason

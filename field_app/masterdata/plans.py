@@ -83,11 +83,13 @@ def _lines(data: CarePlanIn) -> list[CarePlanLine]:
     for n, line in enumerate(data.items):
         item = items.get(line.code)
         if item is None:
-            raise Invalid(
-                "unknown_service_item",
-                "No service item {key} in the catalogue.",
-                f"items[{n}].code",
-                key=line.code,
+            raise r.quiet(
+                Invalid(
+                    "unknown_service_item",
+                    "No service item {key} in the catalogue.",
+                    f"items[{n}].code",
+                    key=line.code,
+                )
             )
         lines.append(
             CarePlanLine(
@@ -106,11 +108,13 @@ def _assignments(data: CarePlanIn, client: Client) -> list[CarePlanCaregiver]:
         field = "primary_caregiver" if role == PRIMARY else "substitutes"
         caregiver = r.caregiver_by_code(code, field)
         if caregiver.agency_id != client.agency_id or caregiver.status != "active":
-            raise Invalid(
-                "caregiver_not_eligible",
-                "Caregiver {key} is not an active caregiver of the client's agency.",
-                field,
-                key=code,
+            raise r.quiet(
+                Invalid(
+                    "caregiver_not_eligible",
+                    "Caregiver {key} is not an active caregiver of the client's agency.",
+                    field,
+                    key=code,
+                )
             )
         out.append(CarePlanCaregiver(caregiver_id=caregiver.id, role=role))
     return out
@@ -127,11 +131,13 @@ def current(client_id: int, plan_no: str) -> CarePlan | None:
 
 def _new_version(data: CarePlanIn, client: Client, version: int, actor: r.Actor) -> CarePlan:
     if client.grade is None:
-        raise Invalid(
-            "client_without_grade",
-            "Client {id} has no valid disability grade: no plan can be made.",
-            "insured_id",
-            id=client.insured_id,
+        raise r.quiet(
+            Invalid(
+                "client_without_grade",
+                "Client {id} has no valid disability grade: no plan can be made.",
+                "insured_id",
+                id=client.insured_id,
+            )
         )
     rate = rate_for(client.care_type, client.grade, data.effective_from)
     plan = CarePlan(

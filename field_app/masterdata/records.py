@@ -12,13 +12,20 @@ from typing import Any
 from sqlalchemy import func, select
 
 from field_app import identity
-from field_app.errors import Invalid, NotFound
+from field_app.errors import DomainError, Invalid, NotFound
 from field_app.extensions import db
 from field_app.models import Agency, Caregiver, Client
 from field_app.services import audit
 
 INSERTED, UPDATED, UNCHANGED = "inserted", "updated", "unchanged"
 AGENCY_CACHE = "field_app.agency_by_code"
+
+
+def quiet(err: DomainError) -> DomainError:
+    """The error with its message already filled in and no extra fields in the answer's body (the error
+    shape documents only ``code``, ``message`` and ``field``)."""
+    err.params = {}
+    return err
 
 
 @dataclass(frozen=True)
@@ -94,22 +101,27 @@ def agency_by_code(code: str, field: str = "agency_code") -> Agency:
     if agency is None:
         agency = cache[code] = db.session.scalar(select(Agency).where(Agency.code == code))
     if agency is None:
-        raise Invalid("unknown_agency", "No agency with code {key}.", field, key=code)
+        raise quiet(Invalid("unknown_agency", "No agency with code {key}.", field, key=code))
     return agency
 
 
 def caregiver_by_code(code: str, field: str = "caregiver_code") -> Caregiver:
     caregiver = db.session.scalar(select(Caregiver).where(Caregiver.code == code))
     if caregiver is None:
-        raise Invalid("unknown_caregiver", "No caregiver with staff number {key}.", field, key=code)
+        raise quiet(Invalid("unknown_caregiver", "No caregiver with staff number {key}.", field, key=code))
     return caregiver
 
 
 def client_by_insured_id(insured_id: str, field: str = "insured_id") -> Client:
     client = db.session.scalar(select(Client).where(Client.insured_id == insured_id))
     if client is None:
-        raise Invalid(
-            "unknown_client", "No client with insurance number {insured_id}.", field, insured_id=insured_id
+        raise quiet(
+            Invalid(
+                "unknown_client",
+                "No client with insurance number {insured_id}.",
+                field,
+                insured_id=insured_id,
+            )
         )
     return client
 
@@ -117,7 +129,7 @@ def client_by_insured_id(insured_id: str, field: str = "insured_id") -> Client:
 def get_or_404(model, obj_id: int, code: str, noun: str):
     obj = db.session.get(model, obj_id)
     if obj is None:
-        raise NotFound(code, "No {noun} {id}.", None, noun=noun, id=obj_id)
+        raise quiet(NotFound(code, "No {noun} {id}.", None, noun=noun, id=obj_id))
     return obj
 
 

@@ -62,13 +62,15 @@ def rate_for(care_type: str, grade: str | None, on: date) -> SchemeRate:
     )
     rate = db.session.scalars(stmt).first()
     if rate is None:
-        raise Invalid(
-            "no_scheme_rate",
-            "The scheme table has no rate for {care_type} / {grade} on {day}.",
-            "care_type",
-            care_type=care_type,
-            grade=grade or "any grade",
-            day=on.isoformat(),
+        raise r.quiet(
+            Invalid(
+                "no_scheme_rate",
+                "The scheme table has no rate for {care_type} / {grade} on {day}.",
+                "care_type",
+                care_type=care_type,
+                grade=grade or "any grade",
+                day=on.isoformat(),
+            )
         )
     return rate
 
@@ -87,12 +89,14 @@ def add(data: SchemeRateIn, actor: r.Actor) -> tuple[SchemeRate, str]:
     }
     if existing is not None:
         if any(float(getattr(existing, k)) != float(v) for k, v in values.items()):
-            raise Conflict(
-                "scheme_rate_exists",
-                "A rate for this care type and grade already starts on {day}; rates are never edited, "
-                "add one from a later day.",
-                "effective_from",
-                day=data.effective_from.isoformat(),
+            raise r.quiet(
+                Conflict(
+                    "scheme_rate_exists",
+                    "A rate for this care type and grade already starts on {day}; rates are never edited, "
+                    "add one from a later day.",
+                    "effective_from",
+                    day=data.effective_from.isoformat(),
+                )
             )
         return existing, r.UNCHANGED
     later = [x for x in rows if x.effective_from > data.effective_from]

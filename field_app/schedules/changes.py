@@ -14,11 +14,13 @@ from field_app.models.plan import CANCELLED, PLANNED
 
 def _guard_open(pv: PlannedVisit) -> None:
     if pv.status != PLANNED or pv.visit_id is not None:
-        raise Conflict(
-            "planned_visit_closed",
-            "This planned visit is {status}: only a waiting one can change.",
-            None,
-            status="done" if pv.visit_id else pv.status,
+        raise r.quiet(
+            Conflict(
+                "planned_visit_closed",
+                "This planned visit is {status}: only a waiting one can change.",
+                None,
+                status="done" if pv.visit_id else pv.status,
+            )
         )
 
 
@@ -26,11 +28,13 @@ def _caregiver_for(plan: CarePlan, caregiver: Caregiver | None, fallback: int) -
     if caregiver is None:
         return fallback
     if caregiver.id not in plan.caregiver_ids:
-        raise Invalid(
-            "caregiver_not_in_plan",
-            "Caregiver {staff} is not assigned to this client's care plan (primary or substitute).",
-            "caregiver_id",
-            staff=caregiver.code,
+        raise r.quiet(
+            Invalid(
+                "caregiver_not_in_plan",
+                "Caregiver {staff} is not assigned to this client's care plan (primary or substitute).",
+                "caregiver_id",
+                staff=caregiver.code,
+            )
         )
     return caregiver.id
 
@@ -81,11 +85,13 @@ def add(
     """An extra visit (a make-up for a missed one, a one-off need), under the client's current plan."""
     plan = client.current_plan(starts_at.date())
     if plan is None or not plan.caregiver_ids:
-        raise Invalid(
-            "no_care_plan",
-            "Client {insured} has no care plan in force that day.",
-            "client_id",
-            insured=client.insured_id,
+        raise r.quiet(
+            Invalid(
+                "no_care_plan",
+                "Client {insured} has no care plan in force that day.",
+                "client_id",
+                insured=client.insured_id,
+            )
         )
     pv = PlannedVisit(
         slot_key=f"manual:{secrets.token_hex(6)}",

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from field_app.errors import Invalid
 from field_app.extensions import db
+from field_app.masterdata.records import quiet
 from field_app.models import PlannedVisit, Visit
 from field_app.models.plan import DONE, PLANNED
 
@@ -19,11 +20,13 @@ MATCH_WINDOW = timedelta(hours=3)
 def _named(planned_visit_id: int, visit: Visit) -> PlannedVisit:
     pv = db.session.get(PlannedVisit, planned_visit_id)
     if pv is None or pv.client_id != visit.client_id or pv.agency_id != visit.agency_id:
-        raise Invalid(
-            "planned_visit_mismatch",
-            "Planned visit {id} is not a visit of this client on this caregiver's schedule.",
-            "planned_visit_id",
-            id=planned_visit_id,
+        raise quiet(
+            Invalid(
+                "planned_visit_mismatch",
+                "Planned visit {id} is not a visit of this client on this caregiver's schedule.",
+                "planned_visit_id",
+                id=planned_visit_id,
+            )
         )
     return pv
 
