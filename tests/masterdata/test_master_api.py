@@ -168,3 +168,40 @@ def test_care_plan_versions_take_cap_from_the_scheme_table(app, client):
     assert [x["effective_until"] for x in rates] == ["2026-12-31", None] and rates[1]["id"] == rate["id"]
     versions = h.ok(client.get(f"/api/v1/care-plans?client_id={v1['client_id']}"))
     assert [p["version"] for p in versions["items"]] == [1, 2]
+
+
+def test_flask_users_create_binds_a_caregiver_made_through_the_api(app, client):
+    _onboard(app, client)
+    h.sign_in(client, "sup-a")
+    cg = h.ok(client.post("/api/v1/caregivers", json=h.caregiver()), 201)
+    result = app.test_cli_runner().invoke(
+        args=[
+            "users",
+            "create",
+            "wang-cg",
+            "--role",
+            "caregiver",
+            "--caregiver",
+            "CG001",
+            "--password",
+            h.PASSWORD,
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    h.ok(
+        client.post(f"/api/v1/caregivers/{cg['id']}/phones", json={"device_id": "p-9", "approved": True}), 201
+    )
+    h.sign_in(client, "wang-cg", "p-9")
+    assert h.ok(client.get("/api/v1/auth/me"))["caregiver_id"] == cg["id"]
+
+
+def test_a_left_caregiver_loses_phones_and_sign_in_but_stays_for_history(app, client):
+    _onboard(app, client)
+    h.sign_in(client, "sup-a")
+    cg = h.ok(client.post("/api/v1/caregivers", json=h.caregiver()), 201)
+    h.ok(
+        client.post(f"/api/v1/caregivers/{cg['id']}/phones", json={"device_id": "p-1", "approved": True}), 201
+    )
+    gone = h.ok(client.post(f"/api/v1/caregivers/{cg['id']}/deactivate", json={"reason": "resigned"}))
+    assert gone["status"] == "left" and [p["status"] for p in gone["phones"]] == ["revoked"]
+    assert h.ok(client.get(f"/api/v1/caregivers/{cg['id']}"))["id"] == cg["id"]
