@@ -236,7 +236,9 @@ def _certificates(caregiver: Caregiver, records: list[CertificateRecord]) -> tup
             periods.append(f.Period(r.valid_from, end))
         return tuple(periods)
     if caregiver.certificate_no:
-        return (f.Period(caregiver.certificate_valid_from or date(1970, 1, 1), caregiver.certificate_expires_on),)
+        return (
+            f.Period(caregiver.certificate_valid_from or date(1970, 1, 1), caregiver.certificate_expires_on),
+        )
     return ()
 
 

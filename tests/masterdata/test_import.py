@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from field_app.extensions import db
-from field_app.models import AuditEntry, CarePlan, Caregiver, Client, Device
+from field_app.models import AuditEntry, Caregiver, CarePlan, Client, Device
 
 MASTER = Path(__file__).resolve().parents[2] / "fixtures" / "master"
 ORDER = [
