@@ -4,7 +4,8 @@ Flags: a client whose finished ISO week (Monday to Sunday, local; the week ended
 fewer checked-in visits than the plan's ``visits_per_week`` less ``tolerance``, pro rata for days the
 client spent in hospital. Judged over the client's visits in the scanned window, for weeks in which the
 client had at least one visit (weeks with none are the missed-visit rule's: every planned visit of it
-raises S01).
+raises S01). Only scheduled plans are judged (their visits are planned, so the week's count is an
+obligation the agency took on); a plan without a schedule is left to X08's upper bound.
 Why: the fund pays for a plan that is delivered; an agency that delivers less than planned neglects the
 client (and the plan's monthly cap would pay for care not given).
 Legitimate look-alike: a hospital stay (days in hospital lower the expected count), a plan that started
@@ -33,7 +34,7 @@ def evaluate(visits, ctx, params):
     today = local_day(ctx.now, ctx.timezone)
     for client_id, own in group_by(visits, lambda v: v.client_id).items():
         client = ctx.clients.get(client_id)
-        if client is None or client.care_plan is None:
+        if client is None or client.care_plan is None or not client.care_plan.scheduled:
             continue
         by_week = group_by(own, lambda v: local_day(v.check_in_at, ctx.timezone))
         weeks: dict[str, list] = {}
