@@ -80,7 +80,6 @@ JOBS = (
         schedule_generate.nightly_job,
         "cron",
         lambda cfg: {"hour": cfg["FULL_SCAN_HOUR"], "minute": 30},
-        run_at_start=True,
     ),
     Job("purge_selfies", jobs.purge_selfies, "interval", lambda cfg: {"hours": 1}, run_at_start=True),
 )
