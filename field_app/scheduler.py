@@ -30,12 +30,13 @@ from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
-from flask import Flask
+from flask import Flask, current_app
 
 from field_app.extensions import db
 from field_app.scanning import jobs
-from field_app.schedules import generate as schedule_generate
-from field_app.timeutil import now_utc
+from field_app.schedules.generate import generate as generate_schedule
+from field_app.timeutil import local_date, now_utc
+from field_app.transaction import unit_of_work
 
 log = logging.getLogger(__name__)
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
@@ -49,6 +50,12 @@ class Job:
     trigger_args: Callable[[dict], dict]  #: from the app config
     run_at_start: bool = False
     retry_when_locked: bool = False  #: a scan: returning None means another scheduler held the lock
+
+
+def _generate_schedules():
+    """Planned visits for the next ``SCHEDULE_DAYS`` days from every care plan (idempotent)."""
+    cfg, now = current_app.config, now_utc()
+    return generate_schedule(local_date(now, cfg["TIMEZONE"]), cfg["SCHEDULE_DAYS"], cfg["TIMEZONE"], now)
 
 
 JOBS = (
@@ -77,7 +84,7 @@ JOBS = (
     ),
     Job(
         "generate_schedules",
-        schedule_generate.nightly_job,
+        _generate_schedules,
         "cron",
         lambda cfg: {"hour": cfg["FULL_SCAN_HOUR"], "minute": 30},
     ),
@@ -96,10 +103,9 @@ def run_in_app(
             return  # stopping: a job queued behind the scan being stopped is not started
         with app.app_context():
             try:
-                result = func()
-                db.session.commit()
+                with unit_of_work():
+                    result = func()
             except Exception:
-                db.session.rollback()
                 log.exception("job %s failed; it runs again at its next time", func.__name__)
                 return
             finally:

@@ -14,14 +14,19 @@ from field_app.api import (
     master_data,
     phones,
     privacy,
-    registry,
+    reference,
     replay,
     schedules,
     settlement,
     spot_checks,
     visits,
 )
+from field_app.api.errors import register_error_handlers
 from field_app.api.openapi import build_spec
+from field_app.registries import api as registry
+from field_app.transaction import committed
+
+__all__ = ["register", "register_error_handlers"]
 
 
 def register(app: Flask) -> None:
@@ -39,6 +44,7 @@ def register(app: Flask) -> None:
     api.register_blueprint(schedules.bp)
     api.register_blueprint(imports.bp)
     api.register_blueprint(family.bp)
+    api.register_blueprint(reference.bp)
     for supervision in (replay, spot_checks, settlement, dashboard):
         api.register_blueprint(supervision.bp)
 
@@ -48,3 +54,7 @@ def register(app: Flask) -> None:
         return jsonify(build_spec(app))
 
     app.register_blueprint(api)
+    # The request boundary: every API view is one unit of work (commit on success, rollback on error).
+    for endpoint, view in app.view_functions.items():
+        if endpoint.startswith("api.") and not endpoint.endswith(".static"):
+            app.view_functions[endpoint] = committed(view)

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from flask import Blueprint, jsonify
 from pydantic import Field
 
-from field_app.api.auth import UserOut, user_json
+from field_app.api.auth import UserOut
 from field_app.api.master_context import ensure_in_scope
 from field_app.api.openapi import documented
 from field_app.api.parsing import parse_body
@@ -48,7 +48,20 @@ def _binding(body: UserIn) -> dict:
 
 @bp.post("/users")
 @require(ADMIN, SUPERVISOR)
-@documented("Create an account", body=UserIn, responses={201: UserOut}, errors=(404, 409), tag="auth")
+@documented(
+    "Create an account",
+    body=UserIn,
+    responses={201: UserOut},
+    errors=(
+        "username_taken",
+        "invalid_account",
+        "family_member_mismatch",
+        "caregiver_not_found",
+        "client_not_found",
+        "agency_not_found",
+    ),
+    tag="auth",
+)
 def create_account():
     """Admins create any account; supervisors only caregiver accounts for their agency's caregivers.
     A caregiver account needs caregiver_id, a family account client_id, supervisors/auditors agencies."""
@@ -71,5 +84,4 @@ def create_account():
             )
         member.user_id = user.id
     audit.record(f"user:{current_user().id}", "user.create", "user", user.id, role=body.role)
-    db.session.commit()
-    return jsonify(user_json(user)), 201
+    return jsonify(UserOut.of(user).model_dump()), 201

@@ -12,7 +12,6 @@ from field_app.api.openapi import documented
 from field_app.api.parsing import QueryModel, parse_query
 from field_app.api.responses import ErrorBody, Out
 from field_app.errors import Forbidden, NotFound, Unsupported
-from field_app.extensions import db
 from field_app.masterdata import policy
 from field_app.masterdata.importer import import_rows, read
 from field_app.masterdata.records import quiet
@@ -72,7 +71,13 @@ def _format() -> str:
     "Import a CSV or XLSX file of master data (all rows or none)",
     query=ImportQuery,
     responses={200: ImportOut, 422: ImportFailedOut},
-    errors=(403, 404, 415),
+    errors=(
+        "unknown_import_kind",
+        "import_format",
+        "unsupported_format",
+        "unreadable_file",
+        "import_rows_invalid",
+    ),
     tag="master data",
 )
 def import_file(kind: str):
@@ -109,12 +114,10 @@ def import_file(kind: str):
         "errors_not_shown": result.errors_not_shown,
     }
     if result.errors:
-        db.session.rollback()
         message = (
             f"{len(result.errors) + result.errors_not_shown} error(s) in the file; nothing was imported."
         )
         return jsonify(
             {"error": {"code": "import_rows_invalid", "message": message, "field": "file"}, **body}
         ), 422
-    db.session.commit()
     return jsonify(body)

@@ -16,12 +16,12 @@ from flask import Blueprint, jsonify
 from pydantic import Field, ValidationError, create_model
 from sqlalchemy import or_, select
 
+from field_app.api import error_codes as codes
 from field_app.api import master_out as mo
 from field_app.api.master_context import actor, ensure_in_scope, scope
 from field_app.api.openapi import documented
 from field_app.api.parsing import QueryModel, _api_error, parse_body, parse_query
 from field_app.api.schemas import StrictModel
-from field_app.extensions import db
 from field_app.masterdata import agencies, caregivers, clients, plans, policy, scheme
 from field_app.masterdata import records as r
 from field_app.masterdata.shapes import AgencyIn, CaregiverIn, CarePlanIn, ClientIn, SchemeRateIn, Shape
@@ -236,7 +236,6 @@ def _register(kind: Kind) -> None:
         data = parse_body(kind.shape)
         obj, outcome = _save(kind, data)
         ensure_in_scope(kind.agency_of(obj), kind.not_found, kind.noun, "")
-        db.session.commit()
         return jsonify(kind.service.as_json(obj)), (201 if outcome == r.INSERTED else 200)
 
     def list_():
@@ -261,7 +260,6 @@ def _register(kind: Kind) -> None:
         obj = _load(kind, obj_id)
         data = _validate_merged(kind, obj, patch)
         saved, _ = _save(kind, data)
-        db.session.commit()
         return jsonify(kind.service.as_json(saved))
 
     def deactivate(obj_id: int):
@@ -269,7 +267,6 @@ def _register(kind: Kind) -> None:
         obj = _load(kind, obj_id)
         service = kind.service.end if kind.name == "care_plans" else kind.service.deactivate
         service(obj, actor(), body.reason)
-        db.session.commit()
         return jsonify(kind.service.as_json(obj))
 
     page_out = mo.page_of(kind.out)
@@ -289,7 +286,7 @@ def _register(kind: Kind) -> None:
                 f"Create (or update by key) a {noun}",
                 body=kind.shape,
                 responses={200: kind.out, 201: kind.out},
-                errors=(404, 409),
+                errors=(*codes.MASTER_WRITE, kind.not_found),
                 tag=tag,
             )(create)
         )
@@ -302,7 +299,9 @@ def _register(kind: Kind) -> None:
         )
     )
     bp.get(f"/{kind.path}/<int:obj_id>")(
-        require(*read)(documented(f"One {noun}", responses={200: kind.out}, errors=(404,), tag=tag)(read_one))
+        require(*read)(
+            documented(f"One {noun}", responses={200: kind.out}, errors=(kind.not_found,), tag=tag)(read_one)
+        )
     )
     if kind.name != "scheme_rates":  # rates are never edited: a new rate is a new row
         update.__doc__ = "Send only the fields that change; the record is checked whole." + (
@@ -316,7 +315,7 @@ def _register(kind: Kind) -> None:
                     f"Change a {noun}",
                     body=partial(kind.shape),
                     responses={200: kind.out},
-                    errors=(404, 409),
+                    errors=(*codes.MASTER_WRITE, kind.not_found),
                     tag=tag,
                 )(update)
             )
@@ -328,7 +327,7 @@ def _register(kind: Kind) -> None:
                     f"Deactivate a {noun}",
                     body=DeactivateIn,
                     responses={200: kind.out},
-                    errors=(404, 409),
+                    errors=(kind.not_found,),
                     tag=tag,
                 )(deactivate)
             )

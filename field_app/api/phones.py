@@ -9,6 +9,7 @@ from flask import Blueprint, jsonify
 from pydantic import Field
 from sqlalchemy import select
 
+from field_app.api import error_codes as codes
 from field_app.api import master_out as mo
 from field_app.api.master_context import actor, ensure_in_scope, scope
 from field_app.api.master_data import ListQuery
@@ -51,7 +52,6 @@ def _phone(phone_id: int) -> Device:
 
 
 def _done(device: Device, status: int = 200):
-    db.session.commit()
     return jsonify(phones.as_json(device)), status
 
 
@@ -61,7 +61,7 @@ def _done(device: Device, status: int = 200):
     "Register a phone for a caregiver",
     body=StaffPhoneIn,
     responses={201: mo.PhoneOut, 200: mo.PhoneOut},
-    errors=(404, 409),
+    errors=("caregiver_not_found", "unknown_caregiver", *codes.PHONE_DECISION),
     tag="phones",
 )
 def register_phone(caregiver_id: int):
@@ -81,7 +81,7 @@ def register_phone(caregiver_id: int):
     "Ask the agency to register a new phone",
     body=PhoneRequestIn,
     responses={201: mo.PhoneOut, 200: mo.PhoneOut},
-    errors=(409,),
+    errors=("unknown_caregiver", "phone_in_use"),
     tag="phones",
 )
 def request_phone():
@@ -130,7 +130,7 @@ def list_phones():
     "Approve a requested phone",
     body=DecisionIn,
     responses={200: mo.PhoneOut},
-    errors=(404, 409),
+    errors=codes.PHONE_DECISION,
     tag="phones",
 )
 def approve_phone(phone_id: int):
@@ -141,7 +141,11 @@ def approve_phone(phone_id: int):
 @bp.post("/phones/<int:phone_id>/reject")
 @require(*WRITE)
 @documented(
-    "Reject a requested phone", body=ReasonIn, responses={200: mo.PhoneOut}, errors=(404, 409), tag="phones"
+    "Reject a requested phone",
+    body=ReasonIn,
+    responses={200: mo.PhoneOut},
+    errors=("phone_not_found", "phone_not_requested"),
+    tag="phones",
 )
 def reject_phone(phone_id: int):
     body = parse_body(ReasonIn)
@@ -154,7 +158,7 @@ def reject_phone(phone_id: int):
     "Revoke a phone (lost, stolen, left): its sign-ins end at once",
     body=ReasonIn,
     responses={200: mo.PhoneOut},
-    errors=(404,),
+    errors=("phone_not_found",),
     tag="phones",
 )
 def revoke_phone(phone_id: int):
@@ -168,7 +172,7 @@ def revoke_phone(phone_id: int):
     "Replace an active phone with a new one (approved at once)",
     body=PhoneRequestIn,
     responses={200: mo.PhoneOut},
-    errors=(404, 409),
+    errors=("phone_not_active", "unknown_caregiver", *codes.PHONE_DECISION),
     tag="phones",
 )
 def replace_phone(phone_id: int):

@@ -13,7 +13,6 @@ from field_app.api.openapi import documented
 from field_app.api.parsing import Day, QueryModel, parse_body, parse_query
 from field_app.api.responses import Out
 from field_app.api.schemas import StrictModel
-from field_app.extensions import db
 from field_app.masterdata import records as r
 from field_app.models import Caregiver, Client, PlannedVisit
 from field_app.models.user import ADMIN, AUDITOR, CAREGIVER, SUPERVISOR
@@ -176,7 +175,7 @@ def my_clients():
     "Generate planned visits from the care plans",
     body=GenerateIn,
     responses={200: GeneratedOut},
-    errors=(404,),
+    errors=("agency_not_found",),
     tag="schedules",
 )
 def generate_schedule():
@@ -189,7 +188,6 @@ def generate_schedule():
         agencies = {body.agency_id}
     first = body.first_day or _today() + timedelta(days=1)
     result = generate.generate(first, body.days, _tz(), now_utc(), agencies)
-    db.session.commit()
     return jsonify(result.__dict__)
 
 
@@ -232,7 +230,6 @@ def _caregiver(caregiver_id: int | None) -> Caregiver | None:
 
 
 def _answer(pv: PlannedVisit, status: int = 200):
-    db.session.commit()
     return jsonify(queries.planned_json(pv, queries.visits_by_id([pv.visit_id]))), status
 
 
@@ -242,7 +239,7 @@ def _answer(pv: PlannedVisit, status: int = 200):
     "Add a planned visit (with a reason)",
     body=AddIn,
     responses={201: PlannedVisitOut},
-    errors=(404,),
+    errors=("client_not_found", "caregiver_not_found", "no_care_plan", "caregiver_not_in_plan"),
     tag="schedules",
 )
 def add_planned():
@@ -261,7 +258,12 @@ def add_planned():
     "Move a planned visit or give it to a substitute",
     body=MoveIn,
     responses={200: PlannedVisitOut},
-    errors=(404, 409),
+    errors=(
+        "planned_visit_not_found",
+        "caregiver_not_found",
+        "planned_visit_closed",
+        "caregiver_not_in_plan",
+    ),
     tag="schedules",
 )
 def move_planned(planned_id: int):
@@ -276,7 +278,7 @@ def move_planned(planned_id: int):
     "Cancel a planned visit (with a reason)",
     body=CancelIn,
     responses={200: PlannedVisitOut},
-    errors=(404, 409),
+    errors=("planned_visit_not_found", "planned_visit_closed"),
     tag="schedules",
 )
 def cancel_planned(planned_id: int):

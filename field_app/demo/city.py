@@ -24,11 +24,11 @@ from field_app.extensions import db
 from field_app.masterdata import records as r
 from field_app.masterdata.importer import import_rows, read
 from field_app.models import Agency, Caregiver, Client, PlannedVisit, Visit
+from field_app.registries.imports import import_rows as import_registry
 from field_app.schedules.generate import generate
 from field_app.services import feedback
 from field_app.services.accounts import create_user
 from field_app.services.enrolment import enrol
-from field_app.services.registry_import import import_rows as import_registry
 
 MASTER = Path(__file__).resolve().parents[2] / "fixtures" / "master"
 FILES = (

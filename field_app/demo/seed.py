@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo
 from PIL import Image, ImageOps
 from sqlalchemy import func, select
 
-from field_app.api.schemas import CheckInIn, CheckOutIn, ItemsIn, TrailBatchIn
 from field_app.demo import gps
 from field_app.demo.city import CityStats, build_city
 from field_app.demo.faces import astronaut_jpeg, shared_people
+from field_app.domain.shapes import CheckInIn, CheckOutIn, ItemsIn, TrailBatchIn
 from field_app.extensions import db
 from field_app.masterdata import caregivers, phones
 from field_app.masterdata.records import Actor
@@ -154,7 +154,9 @@ def _visit(
     end = start + timedelta(minutes=minutes)
     uuid = f"demo-{caregiver.code}-{start:%Y%m%d%H%M}"
     where = home if honest else gps.offset(*home, 420, 310)
-    common = {"caregiver_id": caregiver.id, "device_id": caregiver.devices[0].device_id}
+    phone = caregiver.devices[0].device_id
+    common = {"caregiver_id": caregiver.id, "device_id": phone}
+    caller = attendance.Caller(caregiver.id, phone)
     fix = gps.noisy_fix(rng, *where, start)
     sent = start + timedelta(seconds=rng.randint(2, 20))  # the phone sends a little after the fix
     result = attendance.check_in(
@@ -170,6 +172,7 @@ def _visit(
                 "fix": fix.as_json(),
             }
         ),
+        caller,
         replace(v, now=sent),
     )
     visit = result.visit
@@ -211,6 +214,7 @@ def _visit(
                 "fix": fix.as_json(),
             }
         ),
+        caller,
         replace(v, now=sent),
     )
     db.session.flush()

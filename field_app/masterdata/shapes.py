@@ -17,7 +17,7 @@ from field_app import identity
 from field_app.models.agency import CONTRACT_STATUSES
 from field_app.models.caregiver import CAREGIVER_STATUSES, QUALIFICATIONS
 from field_app.models.client import CARE_TYPES, CLIENT_STATUSES, GRADES
-from field_app.registry_rows import GRADE_NAMES
+from field_app.registries.rows import GRADE_NAMES
 
 
 def _split(sep: str = ";"):

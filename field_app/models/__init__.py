@@ -7,10 +7,10 @@ from field_app.models.caregiver import Caregiver, Device, FaceEnrolment
 from field_app.models.catalogue import ServiceItem
 from field_app.models.client import CarePlan, Client, FamilyMember, care_plan_items
 from field_app.models.plan import CarePlanCaregiver, CarePlanLine, PlannedVisit, SchemeRate
-from field_app.models.registry import CertificateRecord, DeathRecord, GradeChange, HospitalStay
 from field_app.models.review import AlertComment, SpotCheck, SpotCheckItem, VisitFeedback
 from field_app.models.user import ApiToken, RateCounter, Selfie, User, user_agencies
 from field_app.models.visit import PerformedItem, TrailPoint, Visit, VisitAttempt
+from field_app.registries.models import CertificateRecord, DeathRecord, GradeChange, HospitalStay
 
 __all__ = [
     "Agency",

@@ -106,14 +106,3 @@ def generate(first: date, days: int, tz: str, now: datetime, agency_ids: set[int
 
 def _in_force(plan: CarePlan, day: date) -> bool:
     return plan.valid_from <= day and (plan.valid_until is None or day <= plan.valid_until)
-
-
-def nightly_job() -> Generated:
-    """The scheduler's job: the schedule for the next ``SCHEDULE_DAYS`` days, every agency (it commits
-    in the scheduler's wrapper)."""
-    from flask import current_app
-
-    from field_app.timeutil import local_date, now_utc
-
-    cfg, now = current_app.config, now_utc()
-    return generate(local_date(now, cfg["TIMEZONE"]), cfg["SCHEDULE_DAYS"], cfg["TIMEZONE"], now)
