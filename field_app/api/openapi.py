@@ -124,7 +124,10 @@ def _operation(view, endpoint: str, params: list, components: dict) -> dict[str,
                 **_json(_schema_ref(out, components, "serialization")),
             }
     error_ref = _schema_ref(ErrorOut, components, "serialization")
-    for status, codes in error_codes.by_status(operation_codes(view), STATUS_BY_KIND).items():
+    own = operation_codes(view)
+    if any(p["schema"]["type"] == "integer" for p in params):
+        own = [*own, "not_found"]  # the router's own 404 when a path id is not an integer
+    for status, codes in error_codes.by_status(own, STATUS_BY_KIND).items():
         if str(status) in op["responses"]:  # a richer error shape of its own (e.g. rows at fault)
             op["responses"][str(status)]["x-error-codes"] = codes
         else:
