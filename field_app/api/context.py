@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from flask import current_app
 
+from field_app.i18n.web import request_language
 from field_app.services.attempts import Caller, Verifier, verifier_from
 from field_app.timeutil import now_utc
 
 
 def verifier() -> Verifier:
     """The verification settings, engine, limits and clock for this request."""
-    return verifier_from(current_app.config, current_app.extensions.get("face_engine"), now_utc())
+    config, engine = current_app.config, current_app.extensions.get("face_engine")
+    return verifier_from(config, engine, now_utc(), request_language())
 
 
 def caller(user, token) -> Caller:

@@ -10,8 +10,21 @@ from collections.abc import Iterable
 #: kind (errors.DomainError.kind) -> the codes of that kind
 CODES_BY_KIND: dict[str, tuple[str, ...]] = {
     "bad_request": ("malformed_json", "bad_request"),
-    "unauthenticated": ("authentication_required", "invalid_token", "invalid_credentials"),
-    "forbidden": ("forbidden", "not_yourself", "device_mismatch", "device_not_registered"),
+    "unauthenticated": (
+        "authentication_required",
+        "invalid_token",
+        "invalid_credentials",
+        "refresh_token_reused",
+    ),
+    "forbidden": (
+        "forbidden",
+        "not_yourself",
+        "device_mismatch",
+        "device_not_registered",
+        "second_person_required",
+        "bureau_decides",
+        "agency_decides",
+    ),
     "not_found": (
         "not_found",
         "visit_not_found",
@@ -23,6 +36,7 @@ CODES_BY_KIND: dict[str, tuple[str, ...]] = {
         "spot_check_not_found",
         "spot_check_item_not_found",
         "unknown_registry_kind",
+        "enrolment_change_not_found",
         "care_plan_not_found",
         "scheme_rate_not_found",
         "phone_not_found",
@@ -42,6 +56,8 @@ CODES_BY_KIND: dict[str, tuple[str, ...]] = {
         "invalid_transition",
         "second_reviewer_required",
         "registry_import_conflict",
+        "enrolment_change_decided",
+        "already_enrolled",
         "credit_code_taken",
         "caregiver_code_taken",
         "agency_out_of_scope",
@@ -76,6 +92,20 @@ CODES_BY_KIND: dict[str, tuple[str, ...]] = {
         "invalid_period",
         "unknown_agency",
         "registry_rows_invalid",
+        "invalid_visit_id",
+        "invalid_attempt_id",
+        "invalid_characters",
+        "too_deeply_nested",
+        "item_ends_before_start",
+        "outside_visit_window",
+        "password_too_short",
+        "password_too_common",
+        "password_repetitive",
+        "password_sequential",
+        "password_contains_username",
+        "too_few_photos",
+        "enrolment_photos_rejected",
+        "enrolment_photos_disagree",
         "invalid_id_number",
         "invalid_credit_code",
         "unknown_caregiver",
@@ -110,9 +140,11 @@ BODY = (
     "missing_field",
     "unknown_field",
     "invalid_field",
+    "invalid_characters",
+    "too_deeply_nested",
 )
 #: operations with query parameters
-QUERY = ("missing_field", "invalid_field", "unknown_field")
+QUERY = ("missing_field", "invalid_field", "unknown_field", "invalid_characters", "too_deeply_nested")
 #: bodies with a GPS fix / a photo / event times
 FIX = ("coordinates_out_of_range", "invalid_accuracy")
 PHOTO = ("invalid_base64", "image_invalid", "image_too_large", "image_unsupported")

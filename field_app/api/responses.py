@@ -20,7 +20,9 @@ from field_app.domain.views import (
     ItemOut,
     ItemsOut,
     Out,
+    PhotoQualityOut,
     PointOut,
+    RetakeOut,
     UploadOut,
     VisitOut,
 )
@@ -40,6 +42,8 @@ __all__ = [
     "ItemOut",
     "ItemsOut",
     "Out",
+    "PhotoQualityOut",
+    "RetakeOut",
     "PointOut",
     "UploadOut",
     "VisitOut",
@@ -56,6 +60,7 @@ def answer(model: BaseModel, status: int = 200):
 class ErrorOut(Out):
     error: ErrorBody
     retry_after_seconds: int | None = None  #: with 429 rate_limited
+    photos: list[PhotoQualityOut] | None = None  #: with 422 enrolment_photos_rejected
 
 
 class VisitViewOut(RootModel[VisitOut | FamilyVisitOut]):

@@ -28,7 +28,7 @@ from field_app.registries.imports import import_rows as import_registry
 from field_app.schedules.generate import generate
 from field_app.services import feedback
 from field_app.services.accounts import create_user
-from field_app.services.enrolment import enrol
+from field_app.services.enrolment import enrol_initial
 
 MASTER = Path(__file__).resolve().parents[2] / "fixtures" / "master"
 FILES = (
@@ -155,10 +155,11 @@ def build_city(day: date, tz: str, verifier, actor: r.Actor, seed: int = 11) -> 
     import_samples(actor)
     week = Week(random.Random(seed), verifier, tz, _visit)
     for caregiver in db.session.scalars(select(Caregiver).where(Caregiver.code.like("JX-CG%"))):
-        enrol(
+        enrol_initial(
             caregiver,
             [synthetic_selfie(PERSON_BASE + caregiver.id, 0)],
             verifier.face_settings,
+            "system:seed",
             week.v.engine,
         )
         week.stats.caregivers += 1

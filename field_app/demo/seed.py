@@ -29,7 +29,7 @@ from field_app.models.user import ADMIN, AUDITOR, CAREGIVER, SUPERVISOR
 from field_app.services import attendance, trail
 from field_app.services.accounts import create_user
 from field_app.services.catalogue import load_catalogue
-from field_app.services.enrolment import enrol
+from field_app.services.enrolment import enrol_initial
 
 JIAXING = (30.75, 120.75)
 AGENCIES = [("JX-A01", "嘉兴市康乐居家护理服务中心"), ("JX-A02", "嘉兴市颐和护理站")]
@@ -87,7 +87,7 @@ def _caregivers(agencies: list[Agency], settings, engine, actor) -> list[tuple[C
         phones.request(
             PhoneIn(caregiver_code=caregiver.code, device_id=f"phone-{n:03d}"), actor, approve=True
         )
-        enrol(caregiver, photos[:1], settings, engine)
+        enrol_initial(caregiver, photos[:1], settings, "system:seed", engine)
         out.append((caregiver, _selfies(photos)))
     return out
 

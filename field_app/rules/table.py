@@ -54,6 +54,7 @@ RULE_TABLE: tuple[RuleLine, ...] = (
     RuleLine("X07", "cross_visit.clients_from_one_spot"),
     RuleLine("X08", "cross_visit.weekly_frequency_exceeded"),
     RuleLine("X09", "cross_visit.monthly_cap_exceeded"),
+    RuleLine("F04", "cross_visit.enrolment_swap"),  # caregiver scope: a gallery change against past selfies
     # Against the schedule (排班)
     RuleLine("S01", "schedule.missed_visit"),
     RuleLine("S02", "schedule.late_arrival"),

@@ -4,7 +4,7 @@ The scheme table starts with Jiaxing's rates (../shared/domain.md): home care 1,
 fund paying 80 %; elderly-care institutions 3,000 and medical institutions 2,400, the fund paying 70 %.
 
 Revision ID: o01_master_data
-Revises: b01_attempt_answer_as_text
+Revises: d01_enrolment_changes
 Create Date: 2026-12-04 16:48:38.954526
 
 """
@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = 'o01_master_data'
-down_revision = 'b01_attempt_answer_as_text'
+down_revision = 'd01_enrolment_changes'
 branch_labels = None
 depends_on = None
 

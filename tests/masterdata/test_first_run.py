@@ -67,7 +67,8 @@ def _onboard(app, client) -> dict:
     cg = h.ok(client.post("/api/v1/caregivers", json=h.caregiver(id_number=h.ID_CAREGIVER)), 201)
     h.ok(
         client.post(
-            f"/api/v1/caregivers/{cg['id']}/face-enrolments", json={"photos": [f.b64(f.photo("obama", 0))]}
+            f"/api/v1/caregivers/{cg['id']}/face-enrolments",
+            json={"photos": [f.b64(f.photo("obama", n)) for n in (0, 2, 3)]},
         ),
         201,
     )
