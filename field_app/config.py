@@ -94,6 +94,9 @@ SETTINGS: dict[str, tuple[Callable[[str], Any], Any]] = {
     "CLIP_S3_ENDPOINT_URL": (str, ""),  # any S3-compatible endpoint; credentials: boto3's usual chain
     "CLIP_S3_REGION": (str, ""),
     "CLIP_RETENTION_DAYS": (int, 180),  # clip contents are deleted after this; metadata and hash stay
+    # Schedules (排班): planned visits generated this many days ahead; a visit not checked in by its
+    # planned start + the missed-visit rule's grace is flagged (rule S01).
+    "SCHEDULE_DAYS": (int, 7),
     # Review console map (/console/): base-map tiles; empty URL = no tiles, a blank map with a scale bar.
     "MAP_TILE_URL": (str, ""),  # a Leaflet URL template, e.g. https://{s}.example/{z}/{x}/{y}.png
     "MAP_TILE_DATUM": (str.upper, "GCJ02"),  # WGS84 | GCJ02: the tiles' datum; AMap/Tencent are GCJ02

@@ -30,12 +30,13 @@ from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
-from flask import Flask
+from flask import Flask, current_app
 
 from field_app.evidence import jobs as evidence_jobs
 from field_app.extensions import db
 from field_app.scanning import jobs
-from field_app.timeutil import now_utc
+from field_app.schedules.generate import generate as generate_schedule
+from field_app.timeutil import local_date, now_utc
 from field_app.transaction import unit_of_work
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,12 @@ class Job:
     trigger_args: Callable[[dict], dict]  #: from the app config
     run_at_start: bool = False
     retry_when_locked: bool = False  #: a scan: returning None means another scheduler held the lock
+
+
+def _generate_schedules():
+    """Planned visits for the next ``SCHEDULE_DAYS`` days from every care plan (idempotent)."""
+    cfg, now = current_app.config, now_utc()
+    return generate_schedule(local_date(now, cfg["TIMEZONE"]), cfg["SCHEDULE_DAYS"], cfg["TIMEZONE"], now)
 
 
 JOBS = (
@@ -75,6 +82,12 @@ JOBS = (
         lambda cfg: {"minutes": 15},
         run_at_start=True,
         retry_when_locked=True,
+    ),
+    Job(
+        "generate_schedules",
+        _generate_schedules,
+        "cron",
+        lambda cfg: {"hour": cfg["FULL_SCAN_HOUR"], "minute": 30},
     ),
     Job("purge_selfies", jobs.purge_selfies, "interval", lambda cfg: {"hours": 1}, run_at_start=True),
     Job(

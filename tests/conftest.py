@@ -45,6 +45,14 @@ def schema_source(tmp_path_factory):
     return template
 
 
+def _reference_data(conn) -> None:
+    """Rows the migrations insert (the scheme table's starting rates): put back after the TRUNCATE."""
+    from field_app.masterdata.scheme import default_rows
+    from field_app.models import SchemeRate
+
+    conn.execute(SchemeRate.__table__.insert(), default_rows())
+
+
 def _fresh_database(schema_source, tmp_path) -> str:
     if TEST_DATABASE_URL:
         engine = create_engine(schema_source)
@@ -60,6 +68,7 @@ def _fresh_database(schema_source, tmp_path) -> str:
             )
             # TRUNCATE skips the audit log's row triggers: only tests wipe it.
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            _reference_data(conn)
         engine.dispose()
         return schema_source
     path = tmp_path / "test.sqlite"

@@ -3,14 +3,20 @@
 from flask import Blueprint, Flask, jsonify
 
 from field_app.api import (
+    accounts,
     alerts,
     auth,
     caregivers,
     dashboard,
+    family,
     feedback,
+    imports,
+    master_data,
+    phones,
     privacy,
     reference,
     replay,
+    schedules,
     settlement,
     spot_checks,
     visits,
@@ -36,6 +42,12 @@ def register(app: Flask) -> None:
     api.register_blueprint(privacy.bp)
     api.register_blueprint(alerts.bp)
     api.register_blueprint(feedback.bp)
+    api.register_blueprint(master_data.bp)
+    api.register_blueprint(phones.bp)
+    api.register_blueprint(accounts.bp)
+    api.register_blueprint(schedules.bp)
+    api.register_blueprint(imports.bp)
+    api.register_blueprint(family.bp)
     api.register_blueprint(reference.bp)
     for supervision in (replay, spot_checks, settlement, dashboard):
         api.register_blueprint(supervision.bp)

@@ -40,6 +40,11 @@ CODES_BY_KIND: dict[str, tuple[str, ...]] = {
         "tree_head_not_found",  # evidence log
         "upload_not_found",  # clips
         "clip_not_found",
+        "care_plan_not_found",
+        "scheme_rate_not_found",
+        "phone_not_found",
+        "planned_visit_not_found",
+        "unknown_import_kind",
     ),
     "conflict": (
         "attempt_id_reused",
@@ -60,6 +65,16 @@ CODES_BY_KIND: dict[str, tuple[str, ...]] = {
         "chunk_differs",
         "upload_closed",
         "upload_incomplete",
+        "credit_code_taken",
+        "caregiver_code_taken",
+        "agency_out_of_scope",
+        "scheme_rate_exists",
+        "phone_in_use",
+        "phone_limit_reached",
+        "phone_not_requested",
+        "phone_not_active",
+        "planned_visit_closed",
+        "username_taken",
     ),
     "too_large": (
         "request_too_large",
@@ -74,6 +89,7 @@ CODES_BY_KIND: dict[str, tuple[str, ...]] = {
         "image_unsupported",
         "clip_type_unsupported",
         "clip_unreadable",
+        "import_format",
     ),
     "invalid": (
         "invalid_body",
@@ -113,6 +129,21 @@ CODES_BY_KIND: dict[str, tuple[str, ...]] = {
         "chunk_beyond_size",  # clips
         "clip_hash_mismatch",
         "invalid_deadline",
+        "invalid_id_number",
+        "invalid_credit_code",
+        "unknown_caregiver",
+        "unknown_client",
+        "caregiver_not_eligible",
+        "client_without_grade",
+        "no_scheme_rate",
+        "planned_visit_mismatch",
+        "caregiver_not_in_plan",
+        "no_care_plan",
+        "unsupported_format",
+        "unreadable_file",
+        "import_rows_invalid",
+        "invalid_account",
+        "family_member_mismatch",
     ),
     "too_many": ("rate_limited", "too_many_attempts"),
     "unavailable": ("database_unavailable",),
@@ -156,6 +187,23 @@ ATTEMPT = (
     "visit_not_open",
     "not_enrolled",
 )
+#: master data written (API bodies and import rows alike): every check of ``masterdata``
+MASTER_WRITE = (
+    "invalid_id_number",
+    "invalid_credit_code",
+    "unknown_agency",
+    "unknown_caregiver",
+    "unknown_client",
+    "unknown_service_item",
+    "credit_code_taken",
+    "caregiver_code_taken",
+    "agency_out_of_scope",
+    "caregiver_not_eligible",
+    "client_without_grade",
+    "no_scheme_rate",
+    "scheme_rate_exists",
+)
+PHONE_DECISION = ("phone_not_found", "phone_not_requested", "phone_in_use", "phone_limit_reached")
 
 
 def by_status(codes: Iterable[str], status_by_kind: dict[str, int]) -> dict[int, list[str]]:

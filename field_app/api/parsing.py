@@ -28,6 +28,8 @@ OUR_CODES = {
     "invalid_datum",
     "invalid_id",
     "item_ends_before_start",
+    "invalid_id_number",
+    "invalid_credit_code",
 }
 
 

@@ -31,6 +31,7 @@ CHECK_IN_ERRORS = (
     "client_not_found",
     "visit_conflict",
     "already_checked_in",
+    "planned_visit_mismatch",
 )
 CHECK_OUT_ERRORS = (*codes.ATTEMPT, "caregiver_not_found", "check_out_before_check_in")
 

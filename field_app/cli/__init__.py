@@ -4,7 +4,7 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from field_app.cli import rules, scheduler, seed, users
+    from field_app.cli import master, rules, scheduler, seed, users
     from field_app.evidence.cli import evidence_cli
     from field_app.registries import cli as registry
 
@@ -14,3 +14,6 @@ def register(app: Flask) -> None:
     app.cli.add_command(registry.registry_cli)
     app.cli.add_command(users.users_cli)
     app.cli.add_command(evidence_cli)
+    app.cli.add_command(master.import_cli)
+    app.cli.add_command(master.schedule_cli)
+    app.cli.add_command(master.catalogue_cli)

@@ -119,3 +119,8 @@ def spot_check(spot_check_id: int):
 @bp.get("/dashboard")
 def dashboard():
     return _page("dashboard", "dashboard.title", "dashboard")
+
+
+@bp.get("/imports")
+def imports():
+    return _page("imports", "imports.title", "imports")

@@ -11,23 +11,25 @@ import io
 import random
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from PIL import Image, ImageOps
 from sqlalchemy import func, select
 
 from field_app.demo import gps
+from field_app.demo.city import CityStats, build_city
 from field_app.demo.faces import astronaut_jpeg, shared_people
 from field_app.domain.shapes import CheckInIn, CheckOutIn, ItemsIn, TrailBatchIn
 from field_app.extensions import db
-from field_app.models import Agency, Caregiver, CarePlan, Client, Device, ServiceItem
-from field_app.models.user import ADMIN, AUDITOR, CAREGIVER, FAMILY, SUPERVISOR
+from field_app.masterdata import caregivers, phones
+from field_app.masterdata.records import Actor
+from field_app.masterdata.shapes import CaregiverIn, PhoneIn
+from field_app.models import Agency, Caregiver, Client
+from field_app.models.user import ADMIN, AUDITOR, CAREGIVER, SUPERVISOR
 from field_app.services import attendance, trail
 from field_app.services.accounts import create_user
 from field_app.services.catalogue import load_catalogue
 from field_app.services.enrolment import enrol_initial
-from field_app.verification.datum import GCJ02, from_wgs84
 
 JIAXING = (30.75, 120.75)
 AGENCIES = [("JX-A01", "嘉兴市康乐居家护理服务中心"), ("JX-A02", "嘉兴市颐和护理站")]
@@ -41,6 +43,7 @@ class SeedSummary:
     clients: int = 0
     visits: int = 0
     faces_from: str = ""
+    city: CityStats | None = None
 
 
 def _people() -> tuple[list[tuple[str, list[bytes]]], str]:
@@ -66,103 +69,70 @@ def _selfies(photos: list[bytes]) -> list[bytes]:
     return out
 
 
-def _caregivers(agencies: list[Agency], settings, engine) -> list[tuple[Caregiver, list[bytes]]]:
+def _caregivers(agencies: list[Agency], settings, engine, actor) -> list[tuple[Caregiver, list[bytes]]]:
+    """Caregivers enrolled from real photos (the live check-in demo), made through the services."""
     people, _ = _people()
     out = []
     for n, (person, photos) in enumerate(people, start=1):
-        caregiver = Caregiver(
-            agency_id=agencies[n % len(agencies)].id,
+        data = CaregiverIn(
             code=f"CG{n:03d}",
+            agency_code=agencies[n % len(agencies)].code,
             name=person,
+            qualification="nurse" if n % 3 == 0 else "caregiver_4",
             certificate_no=f"ZJ-HL-{n:05d}",
-            certificate_expires_on=date(2028, 12, 31),
-            is_nurse=n % 3 == 0,
-            address_key=f"demo-caregiver-{n}",
+            certificate_valid_until=date(2028, 12, 31),
         )
-        caregiver.devices.append(Device(device_id=f"phone-{n:03d}"))
-        db.session.add(caregiver)
-        db.session.flush()
+        caregiver, _ = caregivers.save(data, actor)
+        caregiver.address_key = f"demo-caregiver-{n}"
+        phones.request(
+            PhoneIn(caregiver_code=caregiver.code, device_id=f"phone-{n:03d}"), actor, approve=True
+        )
         enrol_initial(caregiver, photos[:1], settings, "system:seed", engine)
         out.append((caregiver, _selfies(photos)))
     return out
 
 
-def _clients(rng: random.Random, agencies: list[Agency], per_agency: int) -> list[tuple[Client, tuple]]:
-    daily = db.session.scalars(select(ServiceItem).where(ServiceItem.group == "daily_life")).all()
-    out = []
-    for agency in agencies:
-        for k in range(per_agency):
-            home = gps.offset(*JIAXING, rng.uniform(-4000, 4000), rng.uniform(-4000, 4000))
-            glat, glng = from_wgs84(*home, GCJ02)  # geocoded addresses arrive in GCJ-02
-            client = Client(
-                agency_id=agency.id,
-                insured_id=f"3304{agency.id:02d}{k:06d}",
-                name=f"参保人{agency.id}-{k}",
-                grade=rng.choice(["severe_1", "severe_2", "severe_3", "dementia"]),
-                address=f"嘉兴市南湖区示范路{k + 1}号",
-                address_key=f"demo-client-{agency.id}-{k}",
-                home_lat=glat,
-                home_lng=glng,
-                home_datum=GCJ02,
-                home_lat_wgs84=home[0],
-                home_lng_wgs84=home[1],
-            )
-            client.care_plans.append(
-                CarePlan(
-                    visits_per_week=rng.choice([3, 5, 7]),
-                    monthly_cap_yuan=Decimal("1500"),
-                    fund_share=Decimal("0.8"),
-                    valid_from=date(2026, 1, 1),
-                    items=daily,
-                )
-            )
-            db.session.add(client)
-            out.append((client, home))
-    db.session.flush()
-    return out
-
-
-def seed_demo(
-    day: date, tz: str, verifier: attendance.Verifier, clients_per_agency: int = 6, seed: int = 7
-) -> SeedSummary:
-    """Create the demo world once; a second call finds it and does nothing."""
+def seed_demo(day: date, tz: str, verifier: attendance.Verifier, actor: Actor, seed: int = 7) -> SeedSummary:
+    """Create the demo world once (a second call finds it and does nothing): the living city of the
+    sample files (``demo.city``), caregivers with real faces and a day of their visits on real photos,
+    the demo accounts, and a scan of the week so the review queue has work."""
     if db.session.scalar(select(func.count()).select_from(Agency)):
         return SeedSummary(faces_from="already seeded")
     rng = random.Random(seed)
     load_catalogue()
-    agencies = [Agency(code=c, name=n) for c, n in AGENCIES]
-    db.session.add_all(agencies)
-    db.session.flush()
-    caregivers = _caregivers(agencies, verifier.face_settings, verifier.engine)
-    clients = _clients(rng, agencies, clients_per_agency)
+    city = build_city(day, tz, verifier, actor)
+    agencies = list(db.session.scalars(select(Agency).order_by(Agency.code)))
+    real = _caregivers(agencies, verifier.face_settings, verifier.engine, actor)
+    clients = list(db.session.scalars(select(Client).order_by(Client.id)))
     visits = 0
-    for caregiver, selfies in caregivers:
-        mine = [c for c in clients if c[0].agency_id == caregiver.agency_id]
+    for caregiver, selfies in real:
+        mine = [c for c in clients if c.agency_id == caregiver.agency_id and c.status == "active"]
         start = datetime.combine(day, time(8, 0), ZoneInfo(tz))
-        n_visits = min(3, len(mine), max(1, len(selfies) // 2))
-        for k, (client, home) in enumerate(rng.sample(mine, k=n_visits)):
+        for k, client in enumerate(rng.sample(mine, k=min(3, len(mine), max(1, len(selfies) // 2)))):
             honest = visits != 3  # one short, off-site visit for the rules to catch
             pair = (selfies[2 * k % len(selfies)], selfies[(2 * k + 1) % len(selfies)])
+            home = (client.home_lat_wgs84, client.home_lng_wgs84)
             _visit(rng, verifier, caregiver, client, home, pair, start, honest, tz)
             start += timedelta(minutes=150)
             visits += 1
-    _demo_users(agencies, [c for c, _ in caregivers], [c for c, _ in clients])
+    _demo_users(agencies, [c for c, _ in real])
     _, faces_from = _people()
-    return SeedSummary(len(agencies), len(caregivers), len(clients), visits, faces_from)
+    return SeedSummary(
+        len(agencies), city.caregivers + len(real), city.clients, visits + city.visits, faces_from, city
+    )
 
 
 DEMO_PASSWORD = "demo-pass-2026"  # printed by seed-demo; the demo is not for production data
 
 
-def _demo_users(agencies: list[Agency], caregivers: list[Caregiver], clients: list[Client]) -> None:
-    """An admin, a supervisor and an auditor per agency, every caregiver, one family account."""
+def _demo_users(agencies: list[Agency], real: list[Caregiver]) -> None:
+    """An admin, a supervisor and an auditor per agency, every caregiver (family accounts: demo.city)."""
     create_user("admin", DEMO_PASSWORD, ADMIN)
     for agency in agencies:
         create_user(f"supervisor-{agency.code.lower()}", DEMO_PASSWORD, SUPERVISOR, agencies=[agency])
         create_user(f"auditor-{agency.code.lower()}", DEMO_PASSWORD, AUDITOR, agencies=[agency])
-    for caregiver in caregivers:
+    for caregiver in db.session.scalars(select(Caregiver).order_by(Caregiver.code)):
         create_user(caregiver.code.lower(), DEMO_PASSWORD, CAREGIVER, caregiver=caregiver)
-    create_user("family-1", DEMO_PASSWORD, FAMILY, client=clients[0])
 
 
 def _visit(
@@ -175,9 +145,11 @@ def _visit(
     start: datetime,
     honest: bool,
     tz: str,
-) -> None:
-    """One visit through the real services: check-in, trail, items, check-out."""
-    items = rng.choice(DAILY_SETS)
+    items: list[str] | None = None,
+    planned_visit_id: int | None = None,
+) -> str:
+    """One visit through the real services: check-in, trail, items, check-out; returns its id."""
+    items = items or rng.choice(DAILY_SETS)
     minutes = 75 if honest else 12
     end = start + timedelta(minutes=minutes)
     uuid = f"demo-{caregiver.code}-{start:%Y%m%d%H%M}"
@@ -194,6 +166,7 @@ def _visit(
                 **common,
                 "attempt_id": f"{uuid}-in",
                 "client_id": client.id,
+                "planned_visit_id": planned_visit_id,
                 "device_time": sent.isoformat(),
                 "selfie": base64.b64encode(selfies[0]).decode(),
                 "fix": fix.as_json(),
@@ -245,3 +218,4 @@ def _visit(
         replace(v, now=sent),
     )
     db.session.flush()
+    return uuid

@@ -219,6 +219,8 @@ INJECTIONS = (
 
 
 def inject_all(scene: Scene, truth: Truth) -> None:
-    """Inject every pattern, in rule-code order."""
-    for inject in INJECTIONS:
+    """Inject every pattern, in rule-code order; then the schedule's (S01-S05)."""
+    from field_app.demo.simulate_schedule import INJECTIONS as SCHEDULE
+
+    for inject in (*INJECTIONS, *SCHEDULE):
         inject(scene, truth)

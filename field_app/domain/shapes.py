@@ -151,6 +151,9 @@ class AttemptIn(StrictModel):
 
 class CheckInIn(AttemptIn):
     client_id: Id
+    planned_visit_id: int | None = Field(
+        None, description="The planned visit from /me/schedule; without it the nearest one is matched"
+    )
 
 
 class CheckOutIn(AttemptIn):

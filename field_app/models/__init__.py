@@ -5,7 +5,8 @@ from field_app.models.alert import Alert, ScanLock, ScanRun, alert_visits
 from field_app.models.audit import AuditEntry
 from field_app.models.caregiver import Caregiver, Device, EnrolmentChange, FaceEnrolment
 from field_app.models.catalogue import ServiceItem
-from field_app.models.client import CarePlan, Client, care_plan_items
+from field_app.models.client import CarePlan, Client, FamilyMember, care_plan_items
+from field_app.models.plan import CarePlanCaregiver, CarePlanLine, PlannedVisit, SchemeRate
 from field_app.models.review import AlertComment, SpotCheck, SpotCheckItem, VisitFeedback
 from field_app.models.user import ApiToken, RateCounter, Selfie, User, user_agencies
 from field_app.models.visit import PerformedItem, TrailPoint, Visit, VisitAttempt
@@ -16,6 +17,11 @@ __all__ = [
     "Alert",
     "AuditEntry",
     "CarePlan",
+    "CarePlanCaregiver",
+    "CarePlanLine",
+    "FamilyMember",
+    "PlannedVisit",
+    "SchemeRate",
     "Caregiver",
     "CertificateRecord",
     "Client",

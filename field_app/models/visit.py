@@ -55,6 +55,9 @@ class Visit(db.Model):
     check_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     duration_status: Mapped[str | None] = mapped_column(String(16))  #: verification.duration status
     required_minutes: Mapped[int | None] = mapped_column(Integer)
+    #: the care plan version in force at check-in, and the planned visit this one fulfils
+    care_plan_id: Mapped[int | None] = mapped_column(ForeignKey("care_plans.id"))
+    planned_visit_id: Mapped[int | None] = mapped_column(Integer, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     #: bumped on every change; the incremental scanner's watermark reads it
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, index=True)

@@ -111,6 +111,7 @@ class Visit:
     clips: tuple[Clip, ...] = ()  #: audio/video clips sent during the visit
     #: deadlines of auditors' live clip requests (抽查) that passed without a clip
     missed_clip_requests: tuple[datetime, ...] = ()
+    planned_visit_id: int | None = None  #: the planned visit (排班) this visit fulfils, if any
 
     @property
     def is_open(self) -> bool:
@@ -144,6 +145,23 @@ class CarePlan:
     visits_per_week: int
     monthly_cap_yuan: float = 1500.0
     fund_share: float = 0.8
+    caregiver_ids: frozenset[int] = frozenset()  #: primary and substitutes; empty = none assigned
+    scheduled: bool = False  #: visits are planned from this plan (排班): unplanned visits stand out
+    allow_overlap: bool = False  #: a household of insured people served in one stay (spouses)
+
+
+@dataclass(frozen=True)
+class PlannedVisit:
+    """A visit on the schedule (排班): who should be where, when."""
+
+    id: int
+    client_id: int
+    caregiver_id: int
+    agency_id: int
+    starts_at: datetime
+    ends_at: datetime
+    status: str = "planned"  #: planned | done | cancelled
+    visit_id: int | None = None  #: the visit that fulfilled it
 
 
 @dataclass(frozen=True)
@@ -225,3 +243,5 @@ class RuleContext:
     #: clips of the scanned window (any caregiver), for the re-used clip rule
     prior_clips: tuple[Clip, ...] = ()
     timezone: str = "Asia/Shanghai"  #: the clock face of service hours and days
+    #: planned visits by id: those linked to the scanned visits, and (population scans) every one due
+    planned_visits: Mapping[int, PlannedVisit] = field(default_factory=dict)

@@ -58,6 +58,12 @@ RULE_TABLE: tuple[RuleLine, ...] = (
     RuleLine("X08", "cross_visit.weekly_frequency_exceeded"),
     RuleLine("X09", "cross_visit.monthly_cap_exceeded"),
     RuleLine("F04", "cross_visit.enrolment_swap"),  # caregiver scope: a gallery change against past selfies
+    # Against the schedule (排班)
+    RuleLine("S01", "schedule.missed_visit"),
+    RuleLine("S02", "schedule.late_arrival"),
+    RuleLine("S03", "schedule.caregiver_not_assigned"),
+    RuleLine("S04", "schedule.unplanned_visit"),
+    RuleLine("S05", "schedule.frequency_not_delivered"),
     # Against other agencies' registries (多部门协同)
     RuleLine("R01", "cross_agency.visit_during_hospital_stay"),
     RuleLine("R02", "cross_agency.visit_after_death"),

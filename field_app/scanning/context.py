@@ -91,6 +91,7 @@ def build_chunk(visit_ids: list[int], now: datetime, tz: str, context_days: int)
         enrolment_changes=loader.load_enrolment_changes(caregivers),
         prior_clips=clip_facts.load_prior_clips(start, end),
         timezone=tz,
+        planned_visits=loader.load_planned({v.planned_visit_id for v in everyone if v.planned_visit_id}),
     )
     return ChunkFacts(targets, caregiver_window, client_window, ctx)
 
@@ -104,9 +105,14 @@ def build_population(days: set[date], now: datetime, tz: str) -> tuple[list[Visi
             db.session.scalars(select(Visit.id).where(Visit.check_in_at >= start, Visit.check_in_at < end))
         )
     visits = loader.load_visits(ids, with_points=False)
+    first, last = day_bounds(min(days), max(days), tz)
+    planned = loader.load_planned_between(first, last)
     ctx = RuleContext(
         now=now,
-        clients=loader.load_clients({v.client_id for v in visits}, max(days)),
+        planned_visits=planned,
+        clients=loader.load_clients(
+            {v.client_id for v in visits} | {p.client_id for p in planned.values()}, max(days)
+        ),
         caregivers=loader.load_caregivers({v.caregiver_id for v in visits}),
         catalogue=loader.load_catalogue(),
         timezone=tz,

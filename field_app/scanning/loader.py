@@ -21,6 +21,7 @@ from field_app.models import (
     GradeChange,
     HospitalStay,
     PerformedItem,
+    PlannedVisit,
     ServiceItem,
     TrailPoint,
     Visit,
@@ -118,7 +119,14 @@ def load_visits(visit_ids: Iterable[int], with_points: bool) -> list[f.Visit]:
     heads = list(
         _rows(
             lambda c: select(
-                v.id, v.uuid, v.caregiver_id, v.client_id, v.agency_id, v.check_in_at, v.check_out_at
+                v.id,
+                v.uuid,
+                v.caregiver_id,
+                v.client_id,
+                v.agency_id,
+                v.check_in_at,
+                v.check_out_at,
+                v.planned_visit_id,
             ).where(v.id.in_(c)),
             ids,
         )
@@ -141,6 +149,7 @@ def load_visits(visit_ids: Iterable[int], with_points: bool) -> list[f.Visit]:
             family_confirmed=confirmed.get(h.id),
             clips=tuple(clips.get(h.id, ())),
             missed_clip_requests=tuple(missed.get(h.id, ())),
+            planned_visit_id=h.planned_visit_id,
         )
         for h in heads
     ]
@@ -160,7 +169,8 @@ def _plans(client_ids: list[int], on: date) -> dict[int, f.CarePlan]:
     for plan in db.session.scalars(
         select(CarePlan).where(CarePlan.client_id.in_(client_ids)).order_by(CarePlan.valid_from)
     ):
-        if plan.valid_from <= on and (plan.valid_until is None or on <= plan.valid_until):
+        in_force = plan.valid_from <= on and (plan.valid_until is None or on <= plan.valid_until)
+        if in_force and plan.status != "superseded":
             plans[plan.client_id] = plan
     codes: dict[int, set[str]] = defaultdict(set)
     link = care_plan_items.c
@@ -173,7 +183,13 @@ def _plans(client_ids: list[int], on: date) -> dict[int, f.CarePlan]:
         codes[plan_id].add(code)
     return {
         cid: f.CarePlan(
-            frozenset(codes[p.id]), p.visits_per_week, float(p.monthly_cap_yuan), float(p.fund_share)
+            frozenset(codes[p.id]),
+            p.visits_per_week,
+            float(p.monthly_cap_yuan),
+            float(p.fund_share),
+            caregiver_ids=frozenset(p.caregiver_ids),
+            scheduled=bool(p.visit_days),
+            allow_overlap=p.allow_overlap,
         )
         for cid, p in plans.items()
     }
@@ -225,7 +241,9 @@ def _certificates(caregiver: Caregiver, records: list[CertificateRecord]) -> tup
             periods.append(f.Period(r.valid_from, end))
         return tuple(periods)
     if caregiver.certificate_no:
-        return (f.Period(date(1970, 1, 1), caregiver.certificate_expires_on),)
+        return (
+            f.Period(caregiver.certificate_valid_from or date(1970, 1, 1), caregiver.certificate_expires_on),
+        )
     return ()
 
 
@@ -299,3 +317,22 @@ def load_prior_attempts(
         for r in _rows(stmt_for, ids):
             found[r.id] = _attempt(r)
     return tuple(sorted(found.values(), key=lambda x: x.id))
+
+
+def _planned(r) -> f.PlannedVisit:
+    return f.PlannedVisit(
+        r.id, r.client_id, r.caregiver_id, r.agency_id, r.starts_at, r.ends_at, r.status, r.visit_id
+    )
+
+
+def load_planned(ids: Iterable[int]) -> dict[int, f.PlannedVisit]:
+    """Planned visits by id (those the scanned visits fulfil)."""
+    cols = PlannedVisit.__table__.c
+    return {r.id: _planned(r) for r in _rows(lambda c: select(cols).where(cols.id.in_(c)), ids)}
+
+
+def load_planned_between(start: datetime, end: datetime) -> dict[int, f.PlannedVisit]:
+    """Every planned visit starting in [start, end): the missed-visit rule's subjects."""
+    cols = PlannedVisit.__table__.c
+    rows = db.session.execute(select(cols).where(cols.starts_at >= start, cols.starts_at < end))
+    return {r.id: _planned(r) for r in rows}

@@ -205,6 +205,7 @@ def run_scan(
             run.status = INTERRUPTED
             db.session.commit()
             return run
+    days |= tg.planned_days_due(run.since, run.until or now, now, settings.tz)
     _write(_population(rules, days, now, settings), rules, run, now, clear_visit_scope=False)
     run.status, run.finished_at = DONE, now
     db.session.commit()

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from field_app.extensions import db
-from field_app.models import CertificateRecord, DeathRecord, GradeChange, HospitalStay, Visit
+from field_app.models import CertificateRecord, DeathRecord, GradeChange, HospitalStay, PlannedVisit, Visit
 
 #: registry rows may describe events long past; visits this far back are re-checked
 REGISTRY_LOOKBACK = timedelta(days=120)
@@ -88,3 +88,23 @@ def open_visit_ids(opened_before: datetime) -> set[int]:
     """Visits still open that were checked in before ``opened_before`` (never checked out?)."""
     stmt = select(Visit.id).where(Visit.state == "open", Visit.check_in_at < opened_before)
     return set(db.session.scalars(stmt))
+
+
+#: a planned visit is due for the missed-visit rule once its start is this far past (S01's default grace;
+#: a larger configured grace is still honoured by the rule, which re-checks the time itself)
+PLANNED_LOOKBACK = timedelta(days=2)
+
+
+def planned_days_due(since: datetime | None, until: datetime, now: datetime, tz: str) -> set:
+    """Local days of waiting planned visits that started in the scanned window (or, for the incremental
+    scan, in the last two days): no check-in means no changed visit, so these days are added explicitly."""
+    from field_app.rules.support import local_day
+
+    start = min(since, now - PLANNED_LOOKBACK) if since else now - PLANNED_LOOKBACK
+    stmt = select(PlannedVisit.starts_at).where(
+        PlannedVisit.status == "planned",
+        PlannedVisit.visit_id.is_(None),
+        PlannedVisit.starts_at >= start,
+        PlannedVisit.starts_at <= min(until, now),
+    )
+    return {local_day(at, tz) for at in db.session.scalars(stmt)}

@@ -124,7 +124,9 @@ def bind_device(user: User, device_id: str | None, policy: str) -> str | None:
             "Caregivers sign in from their registered phone: send device_id.",
             "device_id",
         )
-    registered = any(d.device_id == device_id for d in db.session.get(Caregiver, user.caregiver_id).devices)
+    registered = any(
+        d.device_id == device_id and d.is_active for d in db.session.get(Caregiver, user.caregiver_id).devices
+    )
     if not registered:
         audit.record_evidence(f"user:{user.id}", "auth.unregistered_device", "user", user.id, policy=policy)
         if policy == "refuse":

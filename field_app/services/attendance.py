@@ -19,6 +19,7 @@ from field_app.extensions import db
 from field_app.models import Caregiver, Client, Selfie, Visit, VisitAttempt
 from field_app.models.visit import CHECK_IN, CHECK_OUT, CLOSED
 from field_app.rules.facts import FACE_MATCHED
+from field_app.schedules import linking
 from field_app.services import audit, visit_state
 from field_app.services.attempts import (
     AttemptResult,
@@ -70,7 +71,7 @@ def _store_attempt(
         attempt_no=len(visit.attempts_of(kind)) + 1,
         caregiver_id=sender.caregiver_id,
         device_id=sender.device_id,
-        device_registered=any(d.device_id == sender.device_id for d in caregiver.devices),
+        device_registered=any(d.device_id == sender.device_id and d.is_active for d in caregiver.devices),
         lat=fix.lat,
         lng=fix.lng,
         datum=fix.datum,
@@ -179,6 +180,7 @@ def _check_in_new(visit_uuid: str, body: CheckInIn, sender: Sender, v: Verifier)
     checks = _run_checks(caregiver, body, client_fence(client), v)
     if visit is None:
         visit = _open_visit(visit_uuid, caregiver, client, body.fix.time)
+        linking.link(visit, body.planned_visit_id, body.fix.time)  # 排班: the planned visit it fulfils
     return _finish(CHECK_IN, visit, body, sender, checks, v)
 
 

@@ -400,6 +400,58 @@ ENDPOINTS = {
         None,
         {"in": (200, 200, 200, 200, 200, 401), "out": (200, 200, 200, 200, 200, 401)},
     ),
+    # master data (masterdata.policy): bureau admin for agencies and clients; agency staff for caregivers
+    "list-agencies": (
+        "get",
+        lambda ids, s: "/api/v1/agencies",
+        None,
+        {"in": (403, 200, 200, 403, 200, 401), "out": (403, 200, 200, 403, 200, 401)},
+    ),
+    "get-agency": ("get", lambda ids, s: f"/api/v1/agencies/{ids[s]['agency']}", None, STAFF_READ),
+    "get-caregiver": ("get", lambda ids, s: f"/api/v1/caregivers/{ids[s]['caregiver']}", None, STAFF_READ),
+    "get-client": ("get", lambda ids, s: f"/api/v1/clients/{ids[s]['client']}", None, STAFF_READ),
+    "patch-caregiver": (
+        "patch",
+        lambda ids, s: f"/api/v1/caregivers/{ids[s]['caregiver']}",
+        lambda ids, s: {"phone": "13900000000"},
+        {"in": (403, 200, 403, 403, 403, 401), "out": (403, 404, 403, 403, 403, 401)},
+    ),
+    "patch-client": (
+        "patch",
+        lambda ids, s: f"/api/v1/clients/{ids[s]['client']}",
+        lambda ids, s: {"address": "新地址1号"},
+        {"in": (403, 403, 403, 403, 200, 401), "out": (403, 403, 403, 403, 200, 401)},
+    ),
+    "register-phone": (
+        "post",
+        lambda ids, s: f"/api/v1/caregivers/{ids[s]['caregiver']}/phones",
+        lambda ids, s: {"device_id": f"new-phone-{s}"},
+        {"in": (403, 201, 403, 403, 403, 401), "out": (403, 404, 403, 403, 403, 401)},
+    ),
+    "me-schedule": (
+        "get",
+        lambda ids, s: f"/api/v1/me/schedule?date={NOW.date()}",
+        None,
+        {"in": (200, 403, 403, 403, 403, 401), "out": (200, 403, 403, 403, 403, 401)},
+    ),
+    "me-clients": (
+        "get",
+        lambda ids, s: "/api/v1/me/clients",
+        None,
+        {"in": (200, 403, 403, 403, 403, 401), "out": (200, 403, 403, 403, 403, 401)},
+    ),
+    "family-visits": (
+        "get",
+        lambda ids, s: "/api/v1/family/visits",
+        None,
+        {"in": (403, 403, 403, 200, 403, 401), "out": (403, 403, 403, 200, 403, 401)},
+    ),
+    "import-clients": (
+        "post",
+        lambda ids, s: "/api/v1/imports/clients?dry_run=true",
+        None,
+        {"in": (403, 403, 403, 403, 415, 401), "out": (403, 403, 403, 403, 415, 401)},
+    ),
 }
 CASES = [(e, side, role) for e in ENDPOINTS for side in ("in", "out") for role in ROLES]
 

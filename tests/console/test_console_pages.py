@@ -23,6 +23,7 @@ PAGES = [
     "/console/spot-checks",
     "/console/spot-checks/3",
     "/console/dashboard",
+    "/console/imports",
 ]
 
 

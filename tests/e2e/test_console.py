@@ -378,4 +378,29 @@ def test_the_api_reference_renders_in_a_browser_from_the_apps_own_files(new_page
     screenshot(page, "api-reference")
     foreign = [url for url in requested if not url.startswith((live_server.url, "data:", "blob:"))]
     assert requested and foreign == [], foreign
+
+
+def test_a_supervisor_imports_caregivers_from_a_file_and_sees_row_errors(
+    new_page, live_server, world, screenshot, tmp_path
+):
+    """A bad row is listed with its line and nothing is imported; the corrected file imports."""
+    bad = tmp_path / "caregivers.csv"
+    bad.write_text(
+        "code,agency_code,name,qualification\nE2E-1,JX01,新人,caregiver_5\nE2E-2,JX01,,wizard\n",
+        encoding="utf-8",
+    )
+    page = new_page()
+    sign_in(page, live_server, "sup-wang")
+    page.get_by_role("link", name="导入").click()
+    page.get_by_label("数据类别").select_option("caregivers")
+    page.get_by_label("文件（.csv 或 .xlsx）").set_input_files(str(bad))
+    page.get_by_role("button", name="导入").click()
+    expect(page.locator("#import-summary")).to_contain_text("未导入任何数据")
+    expect(page.locator("#import-errors tbody tr").first).to_contain_text("3")
+    screenshot(page, "12-import-errors")
+    good = tmp_path / "caregivers-fixed.csv"
+    good.write_text("code,agency_code,name,qualification\nE2E-1,JX01,新人,caregiver_5\n", encoding="utf-8")
+    page.get_by_label("文件（.csv 或 .xlsx）").set_input_files(str(good))
+    page.get_by_role("button", name="导入").click()
+    expect(page.locator("#import-summary")).to_contain_text("新增 1")
     no_script_errors(page)

@@ -138,6 +138,7 @@ def build_visit(d: dict) -> f.Visit:
         family_confirmed=d.get("family_confirmed"),
         clips=tuple(build_clip(c, vid, cg, n) for n, c in enumerate(d.get("clips", ()))),
         missed_clip_requests=tuple(ts(t) for t in d.get("missed_clip_requests", ())),
+        planned_visit_id=d.get("planned_visit_id"),
     )
 
 
@@ -152,6 +153,9 @@ def build_client(d: dict, catalogue: dict[str, f.ServiceItem]) -> f.Client:
             visits_per_week=plan.get("visits_per_week", 3),
             monthly_cap_yuan=plan.get("monthly_cap_yuan", 1500.0),
             fund_share=plan.get("fund_share", 0.8),
+            caregiver_ids=frozenset(plan.get("caregiver_ids", ())),
+            scheduled=plan.get("scheduled", False),
+            allow_overlap=plan.get("allow_overlap", False),
         )
     )
     home = d.get("home", {})
@@ -208,6 +212,21 @@ def build_context(case: dict) -> f.RuleContext:
             build_clip(c, c.get("visit_id", 900 + n), c.get("caregiver_id", 1), n)
             for n, c in enumerate(ctx.get("prior_clips", ()))
         ),
+        planned_visits={p["id"]: build_planned(p) for p in ctx.get("planned_visits", ())},
+    )
+
+
+def build_planned(d: dict) -> f.PlannedVisit:
+    starts = ts(d["starts_at"])
+    return f.PlannedVisit(
+        id=d["id"],
+        client_id=d.get("client_id", 1),
+        caregiver_id=d.get("caregiver_id", 1),
+        agency_id=d.get("agency_id", 1),
+        starts_at=starts,
+        ends_at=ts(d["ends_at"]) if "ends_at" in d else starts,
+        status=d.get("status", "planned"),
+        visit_id=d.get("visit_id"),
     )
 
 

@@ -12,6 +12,8 @@ Legitimate look-alike: a visit the caregiver forgot to close before checking in 
 (evidence marks it ``open`` with its assumed end; the forgotten check-out is T04's business, and a
 next visit after the assumed end is quiet here), and a minute's overlap from phone clocks or walking
 out while the next client's door opens, which ``min_overlap_minutes`` absorbs.
+A household of two insured people (spouses at one address) whose care plans both allow overlapping
+visits is served in one stay: such pairs are planned, not overlapping (see ``planned_together``).
 Thresholds: ``min_overlap_minutes`` (1), ``max_open_minutes`` (240, the longest plausible visit: the
 default of ``FIELD_APP_VISIT_MAX_MINUTES`` and of T02's ``max_minutes``).
 Severity: high, score 40 (the visits cannot both be real as billed).
@@ -22,6 +24,7 @@ from __future__ import annotations
 from datetime import timedelta
 from functools import partial
 
+from field_app.geodesy import haversine_m
 from field_app.rules.base import Rule
 from field_app.rules.cross_visit._common import group_by, group_finding
 from field_app.rules.support import iso, local_day, visit_end
@@ -54,11 +57,24 @@ def _interval(visit, end_of):
     return {"check_in_at": iso(visit.check_in_at), "end_at": iso(end_of(visit)), "open": visit.is_open}
 
 
+def planned_together(earlier, later, clients) -> bool:
+    """Two clients of one household whose plans both allow overlapping visits (spouses, one stay)."""
+    a, b = clients.get(earlier.client_id), clients.get(later.client_id)
+    if a is None or b is None or a.id == b.id or not (a.care_plan and b.care_plan):
+        return False
+    same_home = (a.address_key and a.address_key == b.address_key) or (
+        haversine_m(a.home.lat, a.home.lng, b.home.lat, b.home.lng) <= max(a.home.radius_m, b.home.radius_m)
+    )
+    return bool(same_home and a.care_plan.allow_overlap and b.care_plan.allow_overlap)
+
+
 def evaluate(visits, ctx, params):
     limit = params["min_overlap_minutes"]
     end_of = partial(visit_end, now=ctx.now, open_limit=timedelta(minutes=params["max_open_minutes"]))
     for caregiver_id, own in group_by(visits, lambda v: v.caregiver_id).items():
-        found = list(_overlapping_pairs(own, end_of, limit))
+        found = [
+            p for p in _overlapping_pairs(own, end_of, limit) if not planned_together(p[0], p[1], ctx.clients)
+        ]
         by_day = group_by(found, lambda p: local_day(p[1].check_in_at, ctx.timezone))
         for day, day_pairs in by_day.items():
             worst = max(day_pairs, key=lambda p: p[2])

@@ -153,6 +153,7 @@ export class ApiFailure extends Error {
     this.status = status;
     this.code = error.code || `http_${status}`;
     this.field = error.field ?? null;
+    this.payload = body;  // the whole answer: an import's 422 lists its row errors
   }
 }
 
@@ -184,17 +185,19 @@ function queryString(query) {
 }
 
 /** Call the API with the bearer token; a 401 refreshes the tokens once, then sends to the sign-in page. */
-export async function rawApi(path, { method = "GET", body, query } = {}) {
+export async function rawApi(path, { method = "GET", body, query, file } = {}) {
   let session = getSession();
   if (!session) {
     goToSignIn();
     throw new ApiFailure(401, { error: { code: "authentication_required", message: "Not signed in." } });
   }
+  // ``file``: {data, type} sent as the raw body (imports); otherwise ``body`` as JSON
+  const contentType = file ? file.type : body === undefined ? null : "application/json";
   const send = (s) => fetch(config.api + path + queryString(query), {
     method,
     headers: { Authorization: `Bearer ${s.access_token}`, Accept: "application/json", ...LANGUAGE_HEADER,
-      ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
+      ...(contentType ? { "Content-Type": contentType } : {}) },
+    body: file ? file.data : body === undefined ? undefined : JSON.stringify(body),
   });
   let response = await send(session);
   if (response.status === 401 && session.refresh_token) {
