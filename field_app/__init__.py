@@ -8,21 +8,21 @@ from typing import Any
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
-from werkzeug.routing import IntegerConverter, ValidationError
+from werkzeug.routing import IntegerConverter
 
 from field_app.config import check_production_safety, load_config
 from field_app.extensions import db, migrate
 
 
 class BoundedInt(IntegerConverter):
-    """Integer path segments are database ids: above 2**31 - 1 (PostgreSQL's integer) no such object exists,
-    so the route does not match (404) instead of overflowing the database driver (500)."""
+    """Integer path segments are database ids: above 2**31 - 1 (PostgreSQL's integer) no such object exists.
+    Such an id becomes -1, which no row has, so the operation answers its own documented 404 instead of
+    overflowing the database driver (500). (Refusing the match would answer 405 wherever another rule
+    serves the same path with other methods: Werkzeug checks methods before converters.)"""
 
     def to_python(self, value: str) -> int:
         number = super().to_python(value)
-        if number > 2**31 - 1:
-            raise ValidationError()
-        return number
+        return -1 if number > 2**31 - 1 else number
 
 
 def _trust_proxies(app: Flask) -> None:

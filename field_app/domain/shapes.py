@@ -151,7 +151,7 @@ class AttemptIn(StrictModel):
 
 class CheckInIn(AttemptIn):
     client_id: Id
-    planned_visit_id: int | None = Field(
+    planned_visit_id: Id | None = Field(
         None, description="The planned visit from /me/schedule; without it the nearest one is matched"
     )
 
