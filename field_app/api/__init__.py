@@ -8,6 +8,7 @@ from field_app.api import (
     caregivers,
     dashboard,
     feedback,
+    presence,
     privacy,
     registry,
     replay,
@@ -27,6 +28,7 @@ def register(app: Flask) -> None:
     api.register_blueprint(privacy.bp)
     api.register_blueprint(alerts.bp)
     api.register_blueprint(feedback.bp)
+    api.register_blueprint(presence.bp)
     for supervision in (replay, spot_checks, settlement, dashboard):
         api.register_blueprint(supervision.bp)
 

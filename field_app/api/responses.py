@@ -43,6 +43,27 @@ class FenceOut(Out):
     distance_m: float
 
 
+class PresencePartsOut(Out):
+    """What the decision was made of (verification.presence.PresenceParts)."""
+
+    face: str
+    fence: str
+    liveness: str
+    liveness_required: bool
+    tag: str
+    tag_required: bool
+    confirmation: str | None
+    trail: str | None
+
+
+class PresenceOut(Out):
+    """The presence decision (在场判定): present | not_present | undetermined, the policy line, the parts."""
+
+    decision: str
+    reason: str
+    parts: PresencePartsOut
+
+
 class AttemptOut(Out):
     attempt_id: str
     kind: str
@@ -53,6 +74,7 @@ class AttemptOut(Out):
     fix: FixOut
     face: FaceOut
     geofence: FenceOut
+    presence: PresenceOut | None = None
 
 
 class PointOut(FixOut):
@@ -88,6 +110,7 @@ class VisitOut(Out):
     duration: DurationOut
     attempts: list[AttemptOut]
     items: list[ItemOut]
+    presence: PresenceOut | None = None  #: the decision of the visit's end
     trail: list[PointOut] | None = None
 
 

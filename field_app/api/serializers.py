@@ -9,6 +9,7 @@ from sqlalchemy import select
 from field_app.extensions import db
 from field_app.models import FaceEnrolment, PerformedItem, TrailPoint, Visit, VisitAttempt
 from field_app.rules.facts import FACE_MATCHED
+from field_app.services.presence import attempt_presence, visit_presence
 from field_app.timeutil import isoformat
 
 
@@ -41,6 +42,7 @@ def attempt_json(a: VisitAttempt) -> dict[str, Any]:
             "threshold": a.face_threshold,
         },
         "geofence": {"status": a.geofence_status, "distance_m": a.distance_m},
+        "presence": attempt_presence(a),
     }
 
 
@@ -80,6 +82,7 @@ def visit_json(v: Visit, with_trail: bool = False) -> dict[str, Any]:
         "duration": {"minutes": minutes, "required_minutes": v.required_minutes, "status": v.duration_status},
         "attempts": [attempt_json(a) for a in v.attempts],
         "items": [item_json(i) for i in v.items],
+        "presence": visit_presence(v),
     }
     if with_trail:
         points = db.session.scalars(

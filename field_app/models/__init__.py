@@ -6,6 +6,13 @@ from field_app.models.audit import AuditEntry
 from field_app.models.caregiver import Caregiver, Device, FaceEnrolment
 from field_app.models.catalogue import ServiceItem
 from field_app.models.client import CarePlan, Client, care_plan_items
+from field_app.models.presence import (
+    LivenessChallenge,
+    NfcTag,
+    PresenceDecision,
+    TagTap,
+    VisitConfirmation,
+)
 from field_app.models.registry import CertificateRecord, DeathRecord, GradeChange, HospitalStay
 from field_app.models.review import AlertComment, SpotCheck, SpotCheckItem, VisitFeedback
 from field_app.models.user import ApiToken, RateCounter, Selfie, User, user_agencies
@@ -42,4 +49,9 @@ __all__ = [
     "SpotCheck",
     "SpotCheckItem",
     "VisitFeedback",
+    "LivenessChallenge",
+    "NfcTag",
+    "PresenceDecision",
+    "TagTap",
+    "VisitConfirmation",
 ]

@@ -15,7 +15,7 @@ from field_app.extensions import db
 from field_app.models import Caregiver, Selfie, Visit, VisitAttempt
 from field_app.models.visit import CHECK_IN, CHECK_OUT, CLOSED
 from field_app.rules.facts import FACE_MATCHED
-from field_app.services import audit, visit_state
+from field_app.services import audit, presence, visit_state
 from field_app.services.checks import FaceOutcome, PlacedFix, check_face, client_fence, place_fix
 from field_app.services.lookup import caregiver_or_404, client_or_404, visit_or_none
 
@@ -31,6 +31,7 @@ class Verifier:
     max_minutes: int
     now: datetime
     keep_selfies: bool = False  #: store the photo itself (only when a retention period is configured)
+    presence: presence.PresenceSettings | None = None  #: liveness, tag, confirmation (None: not checked)
 
 
 @dataclass
@@ -134,6 +135,19 @@ def _run_checks(caregiver: Caregiver, body: AttemptIn, fence, v: Verifier) -> tu
     return face, place_fix(body.fix, fence, v.accuracy_factor)
 
 
+def _presence_check(caregiver, client_id, visit_uuid, kind, body, v: Verifier):
+    if v.presence is None:
+        return None
+    return presence.check(caregiver, client_id, visit_uuid, kind, body, v.now, v.presence)
+
+
+def _presence_record(checked, visit, attempt, v: Verifier) -> ApiError | None:
+    if checked is None:
+        return None
+    problem = presence.record(checked, visit, attempt, v.now)
+    return None if problem is None else ApiError(422, problem.code, problem.message, problem.field)
+
+
 def _replay_or_count(
     body: AttemptIn, visit_uuid: str, kind: str, before_new: Callable[[], None] | None
 ) -> AttemptResult | None:
@@ -165,6 +179,7 @@ def check_in(
             )
         _guard_attempts_left(visit, CHECK_IN, v.max_attempts)
     face, place = _run_checks(caregiver, body, client_fence(client), v)
+    checked = _presence_check(caregiver, client.id, visit_uuid, CHECK_IN, body, v)
     if visit is None:
         visit = Visit(
             uuid=visit_uuid,
@@ -177,6 +192,8 @@ def check_in(
     attempt = _store_attempt(visit, CHECK_IN, body, face, place, caregiver, v.now)
     if v.keep_selfies:
         _keep_selfie(attempt, body.selfie)
+    problem = _presence_record(checked, visit, attempt, v)  # stored even when the face failed
+    error = face.error or problem
     visit_state.refresh(visit, v.max_minutes)
     audit.record(
         f"caregiver:{caregiver.id}",
@@ -187,7 +204,7 @@ def check_in(
         face=face.status,
         geofence=place.fence.status,
     )
-    return AttemptResult(attempt.response_status, attempt, visit, face.error)
+    return AttemptResult(attempt.response_status, attempt, visit, error)
 
 
 def check_out(
@@ -210,12 +227,17 @@ def check_out(
             422, "check_out_before_check_in", "The check-out fix is earlier than the check-in.", "fix.time"
         )
     face, place = _run_checks(caregiver, body, client_fence(visit.client), v)
+    checked = _presence_check(caregiver, visit.client_id, visit_uuid, CHECK_OUT, body, v)
     attempt = _store_attempt(visit, CHECK_OUT, body, face, place, caregiver, v.now)
     if v.keep_selfies:
         _keep_selfie(attempt, body.selfie)
+    problem = _presence_record(checked, visit, attempt, v)  # stored even when the face failed
+    error = face.error or problem
     retries_left = v.max_attempts - len(visit.attempts_of(CHECK_OUT))
-    if face.matched or retries_left == 0:
+    if (face.matched and error is None) or retries_left == 0:
         visit.state, visit.check_out_at = CLOSED, body.fix.time
+        if v.presence is not None:
+            presence.after_check_out(visit, v.now, v.presence)
     visit_state.refresh(visit, v.max_minutes)
     audit.record(
         f"caregiver:{caregiver.id}",
@@ -227,7 +249,7 @@ def check_out(
         geofence=place.fence.status,
         state=visit.state,
     )
-    return AttemptResult(attempt.response_status, attempt, visit, face.error)
+    return AttemptResult(attempt.response_status, attempt, visit, error)
 
 
 def remember_response(result: AttemptResult, body: dict) -> None:

@@ -12,6 +12,7 @@ from field_app.models import Alert, Caregiver, TrailPoint, Visit, alert_visits
 from field_app.models.alert import ALERT_CLEARED
 from field_app.models.visit import CHECK_IN, CHECK_OUT
 from field_app.services.checks import client_fence
+from field_app.services.presence import attempt_presence, visit_presence
 from field_app.supervision import geojson, travel
 from field_app.supervision.dwell import Position, Span, dwell, ordered, speeds_mps
 from field_app.supervision.periods import utc_bounds
@@ -70,6 +71,7 @@ def _attempt_entry(a) -> dict[str, Any]:
         "geofence_status": a.geofence_status,
         "distance_m": round(a.distance_m, 1),
         "accuracy_m": a.accuracy_m,
+        "presence": attempt_presence(a),
     }
 
 
@@ -203,6 +205,7 @@ def replay(visit: Visit, datum: str, gap_minutes: float) -> dict[str, Any]:
         "timeline": _timeline(visit, points, speeds, visit_alerts(visit), datum),
         "map": _map(visit, points, positions, speeds, datum),
         "stats": _stats(positions, gap_minutes),
+        "presence": visit_presence(visit),
     }
 
 
