@@ -25,6 +25,10 @@ RULE_MODULES = (
     "visit.item_outside_care_plan",  # I01
     "visit.medical_item_by_non_nurse",  # I02
     "visit.family_denied",  # C01
+    "visit.confirmation_missing",  # C02
+    "visit.tag_tap_missing",  # P01
+    "visit.tag_tap_replayed",  # P02
+    "visit.tag_tap_far_in_time",  # P03
     # Across visits
     "cross_visit.overlapping_visits",  # X01
     "cross_visit.impossible_travel",  # X02

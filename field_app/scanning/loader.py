@@ -27,6 +27,7 @@ from field_app.models import (
     care_plan_items,
 )
 from field_app.rules import facts as f
+from field_app.scanning.presence_facts import presence_by_visit
 
 CHUNK = 900  # stay under SQLite's bound-parameter limit in IN (...) lists
 
@@ -123,6 +124,7 @@ def load_visits(visit_ids: Iterable[int], with_points: bool) -> list[f.Visit]:
     )
     attempts, items, confirmed = attempts_by_visit(ids), items_by_visit(ids), confirmations_by_visit(ids)
     points = points_by_visit(ids) if with_points else {}
+    presence = presence_by_visit(ids, _rows)
     visits = [
         f.Visit(
             id=h.id,
@@ -136,6 +138,7 @@ def load_visits(visit_ids: Iterable[int], with_points: bool) -> list[f.Visit]:
             points=tuple(points.get(h.id, ())),
             items=tuple(items.get(h.id, ())),
             family_confirmed=confirmed.get(h.id),
+            **presence.get(h.id, {}),
         )
         for h in heads
     ]
