@@ -86,7 +86,7 @@ def main() -> None:
         print(f"{t:9.2f}  {fr:3d}/{len(honest)}                 {fa:3d}/{2 * len(static)}")
         if t == chosen:
             headline = f"threshold={t} honest={len(honest)} false_rejects={fr} static={len(static)} false_accepts={fa}"
-    worst = sorted(((d, n) for d, (n, _) in zip(drift, static)), reverse=True)[:3]
+    worst = sorted(((d, n) for d, (n, _) in zip(drift, static, strict=True)), reverse=True)[:3]
     print("largest static drifts: " + ", ".join(f"{n} {d:.3f}" for d, n in worst))
     for name, f, a in honest:
         print(f"  honest {name:40s} {a:10s} yaw {f[0].yaw:+.3f} -> {f[-1].yaw:+.3f}")
