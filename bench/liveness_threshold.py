@@ -88,8 +88,13 @@ def main() -> None:
             headline = f"threshold={t} honest={len(honest)} false_rejects={fr} static={len(static)} false_accepts={fa}"
     worst = sorted(((d, n) for d, (n, _) in zip(drift, static, strict=True)), reverse=True)[:3]
     print("largest static drifts: " + ", ".join(f"{n} {d:.3f}" for d, n in worst))
+    chosen_settings = LivenessSettings(yaw_threshold=chosen)
+    rejected = [
+        n for n, f, a in honest if not judge_burst(f, [a], [f[0].encoding], 0.6, chosen_settings).passed
+    ]
+    print(f"false rejects at {chosen}: " + ", ".join(rejected))
     for name, f, a in honest:
-        print(f"  honest {name:40s} {a:10s} yaw {f[0].yaw:+.3f} -> {f[-1].yaw:+.3f}")
+        print(f"  honest {name:40s} {a:10s} yaw {f[0].yaw:+.4f} -> {f[-1].yaw:+.4f}")
     print(headline + f" min_turn={min(deltas):.3f} max_static_drift={max(drift):.3f}")
 
 

@@ -26,6 +26,13 @@ def _bool(text: str) -> bool:
     raise ValueError(f"expected true/false, got {text!r}")
 
 
+def _aes_key_hex(text: str) -> str:
+    key = text.strip()
+    if len(key) != 32 or any(c not in "0123456789abcdefABCDEF" for c in key):
+        raise ValueError("expected 32 hex digits (an AES-128 key)")
+    return key.upper()
+
+
 def _int_list(text: str) -> tuple[int, ...]:
     return tuple(int(x) for x in text.replace(" ", "").split(",") if x)
 
@@ -67,7 +74,7 @@ SETTINGS: dict[str, tuple[Callable[[str], Any], Any]] = {
     "LIVENESS_CHALLENGE_SECONDS": (int, 120),  # a challenge's life, from issue to the check-in using it
     "LIVENESS_YAW_THRESHOLD": (float, 0.14),  # measured: bench/liveness_threshold.py
     "LIVENESS_ACTIONS": (int, 1),  # head movements asked per challenge: 1 or 2
-    "TAG_MASTER_KEY": (str, ""),  # 32 hex digits; empty in development = derived from SECRET_KEY
+    "TAG_MASTER_KEY": (_aes_key_hex, ""),  # 32 hex digits; empty in development = derived from SECRET_KEY
     "TAG_REQUIRED": (_bool, False),  # a valid tap at check-in and check-out where the client has a tag
     "CONFIRMATION_POLICY": (str, "off"),  # off | sample | always: family confirmation at check-out
     "CONFIRMATION_SAMPLE_RATE": (float, 0.1),  # "sample": this share of visits, more for risky caregivers
