@@ -6,6 +6,7 @@ from field_app.api import (
     alerts,
     auth,
     caregivers,
+    confirmations,
     dashboard,
     feedback,
     presence,
@@ -29,6 +30,7 @@ def register(app: Flask) -> None:
     api.register_blueprint(alerts.bp)
     api.register_blueprint(feedback.bp)
     api.register_blueprint(presence.bp)
+    api.register_blueprint(confirmations.bp)
     for supervision in (replay, spot_checks, settlement, dashboard):
         api.register_blueprint(supervision.bp)
 

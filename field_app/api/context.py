@@ -41,6 +41,8 @@ def presence_settings() -> PresenceSettings:
         ),
         tag_master=tags.master_key(cfg["TAG_MASTER_KEY"], cfg["SECRET_KEY"]),
         tag_required=cfg["TAG_REQUIRED"],
+        face=face_settings(cfg),
+        engine=current_app.extensions.get("face_engine"),
     )
 
 

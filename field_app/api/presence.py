@@ -15,9 +15,9 @@ from field_app.api.responses import ErrorBody, Out
 from field_app.api.schemas import BurstIn, StrictModel
 from field_app.errors import ApiError, Conflict
 from field_app.extensions import db
-from field_app.models.user import ADMIN, AUDITOR, CAREGIVER, FAMILY, SUPERVISOR
+from field_app.models.user import ADMIN, AUDITOR, CAREGIVER, SUPERVISOR
 from field_app.security import current_user, ensure_self, require, sees_agency
-from field_app.services import challenges, confirmations, presence, tags
+from field_app.services import challenges, tags
 from field_app.services.checks import face_settings
 from field_app.services.lookup import caregiver_or_404, client_or_404, visit_or_none
 from field_app.timeutil import isoformat, now_utc
@@ -71,25 +71,6 @@ class TagOut(Out):
 
 class TagsOut(Out):
     tags: list[TagOut]
-
-
-class ConfirmationOut(Out):
-    visit_id: str
-    status: str
-    reason: str
-    check_in_at: str
-    check_out_at: str | None
-    expires_at: str
-    code: str | None = Field(None, description="The signed one-tap code (pending only)")
-
-
-class ConfirmationsOut(Out):
-    confirmations: list[ConfirmationOut]
-
-
-class AnswerIn(StrictModel):
-    code: str = Field(min_length=10, max_length=400)
-    confirmed: bool = Field(description="False: the visit did not happen (raises alert C02)")
 
 
 @bp.post("/visits/<visit_id>/challenge")
@@ -163,7 +144,7 @@ def send_burst(challenge_id: str):
     return jsonify(out), 200 if result.passed else 422
 
 
-def _visible_client(client_id: int):
+def visible_client(client_id: int):
     client = client_or_404(client_id)
     if not sees_agency(current_user(), client.agency_id):
         raise ApiError(404, "client_not_found", f"No client {client_id}.", "client_id")
@@ -194,7 +175,7 @@ def register_tag(client_id: int):
     """By the client's agency staff or the bureau. Its keys are derived from the master key and stored
     encrypted; they are never returned. Errors: 404 client_not_found, 409 tag_exists, 422 tag_uid_invalid."""
     body = parse_body(TagIn)
-    client = _visible_client(client_id)
+    client = visible_client(client_id)
     s = presence_settings()
     tag = tags.register(client.id, body.uid, f"user:{current_user().id}", s.tag_master, now_utc())
     db.session.commit()
@@ -206,54 +187,6 @@ def register_tag(client_id: int):
 @documented("The tags registered to a client's home", responses={200: TagsOut}, errors=(404,), tag="presence")
 def list_tags(client_id: int):
     """Errors: 404 client_not_found (also for another agency's client)."""
-    client = _visible_client(client_id)
+    client = visible_client(client_id)
     rows = tags.of_client(client.id)
     return jsonify({"tags": [_tag_json(t) for t in rows]})
-
-
-def _confirmation_json(c, code: str | None) -> dict:
-    visit = c.visit
-    return {
-        "visit_id": visit.uuid,
-        "status": confirmations.status_of(c, now_utc()),
-        "reason": c.reason,
-        "check_in_at": isoformat(visit.check_in_at),
-        "check_out_at": isoformat(visit.check_out_at),
-        "expires_at": isoformat(c.expires_at),
-        "code": code,
-    }
-
-
-@bp.get("/me/confirmations")
-@require(FAMILY)
-@documented(
-    "Visits waiting for the family's confirmation (双向确认)", responses={200: ConfirmationsOut}, tag="family"
-)
-def my_confirmations():
-    """Each with a short-lived single-use signed code to answer with one tap."""
-    s = presence_settings().confirmations
-    rows = confirmations.pending_for(current_user(), now_utc())
-    return jsonify(
-        {"confirmations": [_confirmation_json(c, confirmations.code_for(c, s.secret)) for c in rows]}
-    )
-
-
-@bp.post("/confirmations/answer")
-@require(FAMILY)
-@documented(
-    "Confirm or deny a visit with its one-tap code",
-    body=AnswerIn,
-    responses={200: ConfirmationOut},
-    errors=(404, 409),
-    tag="family",
-)
-def answer_confirmation():
-    """Errors: 409 confirmation_expired, 409 confirmation_used (single use), 404 confirmation_not_found
-    (another client's visit), 422 confirmation_code_invalid (not signed by this server)."""
-    body = parse_body(AnswerIn)
-    s = presence_settings()
-    now = now_utc()
-    answered = confirmations.answer(current_user(), body.code, body.confirmed, now, s.confirmations)
-    presence.on_answer(answered.visit, now)
-    db.session.commit()
-    return jsonify(_confirmation_json(answered, None))

@@ -54,6 +54,7 @@ class PresencePartsOut(Out):
     tag_required: bool
     confirmation: str | None
     trail: str | None
+    client_face: str | None = None
 
 
 class PresenceOut(Out):

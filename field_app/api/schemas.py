@@ -130,7 +130,9 @@ class CheckInIn(AttemptIn):
 
 
 class CheckOutIn(AttemptIn):
-    pass
+    client_selfie: Photo | None = Field(
+        None, description="The client's face, for two-way confirmation (双向确认) where enrolled with consent"
+    )
 
 
 class TrailPointIn(FixIn):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from functools import partial
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy.exc import IntegrityError
 
 from field_app.api import responses as out
@@ -116,6 +116,7 @@ def check_in(visit_id: str):
 )
 def check_out(visit_id: str):
     """Closes the visit unless the face check failed and a retry is left; checks the duration."""
+    request.max_content_length = current_app.config["MAX_CONTENT_LENGTH"] * 2  # and a client selfie
     body = parse_body(CheckOutIn)
     return _run_attempt(attendance.check_out, visit_id, body)
 

@@ -7,6 +7,7 @@ from field_app.models.caregiver import Caregiver, Device, FaceEnrolment
 from field_app.models.catalogue import ServiceItem
 from field_app.models.client import CarePlan, Client, care_plan_items
 from field_app.models.presence import (
+    ClientFaceEnrolment,
     LivenessChallenge,
     NfcTag,
     PresenceDecision,
@@ -49,6 +50,7 @@ __all__ = [
     "SpotCheck",
     "SpotCheckItem",
     "VisitFeedback",
+    "ClientFaceEnrolment",
     "LivenessChallenge",
     "NfcTag",
     "PresenceDecision",

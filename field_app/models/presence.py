@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import numpy as np
 from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from field_app.extensions import db
-from field_app.models.types import JSONType, UTCDateTime
+from field_app.models.types import Encoding, JSONType, UTCDateTime
 from field_app.timeutil import now_utc
 
 ISSUED, PASSED, FAILED, USED = "issued", "passed", "failed", "used"
@@ -86,7 +87,8 @@ class VisitConfirmation(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id"))
-    reason: Mapped[str] = mapped_column(String(16))  #: why asked: policy | sample | risk
+    reason: Mapped[str] = mapped_column(String(16))  #: why asked: policy | sample | client_face
+    method: Mapped[str] = mapped_column(String(12), default="family_code")  #: family_code | client_face
     status: Mapped[str] = mapped_column(String(10), default="pending")  #: pending | confirmed | denied
     code_id: Mapped[str] = mapped_column(String(32), unique=True)  #: the signed code's single-use id
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
@@ -98,6 +100,23 @@ class VisitConfirmation(db.Model):
 
     def __repr__(self) -> str:
         return f"<VisitConfirmation {self.id} {self.status}>"
+
+
+class ClientFaceEnrolment(db.Model):
+    """A client's enrolled face for two-way confirmation, kept only with consent (the client's, or the
+    family's for a client who cannot give it); only the encoding, never the photo (PIPL)."""
+
+    __tablename__ = "client_face_enrolments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    encoding: Mapped[np.ndarray] = mapped_column(Encoding)
+    consent_by: Mapped[str] = mapped_column(String(8))  #: client | family
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    def __repr__(self) -> str:
+        return f"<ClientFaceEnrolment {self.id} client={self.client_id}>"
 
 
 class PresenceDecision(db.Model):

@@ -237,7 +237,7 @@ def check_out(
     if (face.matched and error is None) or retries_left == 0:
         visit.state, visit.check_out_at = CLOSED, body.fix.time
         if v.presence is not None:
-            presence.after_check_out(visit, v.now, v.presence)
+            presence.after_check_out(visit, checked, v.now, v.presence)
     visit_state.refresh(visit, v.max_minutes)
     audit.record(
         f"caregiver:{caregiver.id}",

@@ -51,8 +51,11 @@ def wanted(visit: Visit, risk: int, s: ConfirmationSettings) -> str | None:
     return None
 
 
-def ask(visit: Visit, reason: str, now: datetime, s: ConfirmationSettings) -> VisitConfirmation:
-    """Open a confirmation for a closed visit (once per visit)."""
+def ask(
+    visit: Visit, reason: str, now: datetime, s: ConfirmationSettings, by_client_face: bool = False
+) -> VisitConfirmation:
+    """Open a confirmation for a closed visit (once per visit); the client's matching face at check-out
+    answers it at once."""
     existing = db.session.scalar(select(VisitConfirmation).where(VisitConfirmation.visit_id == visit.id))
     if existing is not None:
         return existing
@@ -63,6 +66,8 @@ def ask(visit: Visit, reason: str, now: datetime, s: ConfirmationSettings) -> Vi
         issued_at=now,
         expires_at=now + timedelta(minutes=s.minutes),
     )
+    if by_client_face:
+        confirmation.status, confirmation.method, confirmation.answered_at = CONFIRMED, "client_face", now
     db.session.add(confirmation)
     db.session.flush()
     return confirmation

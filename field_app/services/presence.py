@@ -20,7 +20,8 @@ from field_app.extensions import db
 from field_app.models import TrailPoint, Visit, VisitAttempt
 from field_app.models.presence import PresenceDecision
 from field_app.models.visit import CHECK_OUT
-from field_app.services import challenges, confirmations, tags
+from field_app.services import challenges, client_faces, confirmations, tags
+from field_app.verification.face import FaceSettings
 from field_app.verification.presence import (
     NOT_SENT,
     PASSED,
@@ -57,6 +58,8 @@ class PresenceSettings:
     confirmations: confirmations.ConfirmationSettings
     tag_master: bytes
     tag_required: bool
+    face: FaceSettings | None = None  #: for the client's face at check-out
+    engine: Any = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,7 @@ class PresenceInput:
     tap: tags.TapCheck | None
     tapped_at: datetime | None
     tag_required: bool
+    client_face: str | None = None  #: matched | mismatch | not_enrolled | no_face ...; None = not sent
 
     def error(self) -> Invalid | None:
         """The first presence problem, to answer 422 with."""
@@ -95,7 +99,11 @@ def check(
         tap = tags.check_tap(tag_in.picc_data, tag_in.cmac, tag_in.enc, client_id, s.tag_master)
     tag_required = s.tag_required and tags.client_has_tag(client_id)
     tapped_at = tag_in.tapped_at if tag_in is not None else None
-    return PresenceInput(liveness, required, nonce, tap, tapped_at, tag_required)
+    client_photo = getattr(body, "client_selfie", None)
+    client_face = None
+    if client_photo is not None and kind == CHECK_OUT:
+        client_face = client_faces.check(client_id, client_photo, s.face or FaceSettings(), s.engine)
+    return PresenceInput(liveness, required, nonce, tap, tapped_at, tag_required, client_face)
 
 
 def record(inp: PresenceInput, visit: Visit, attempt: VisitAttempt, now: datetime) -> Invalid | None:
@@ -115,6 +123,7 @@ def record(inp: PresenceInput, visit: Visit, attempt: VisitAttempt, now: datetim
         tag=inp.tap.status if inp.tap is not None else TAG_NONE,
         tag_required=inp.tag_required,
         trail=_trail(visit) if attempt.kind == CHECK_OUT else None,
+        client_face=inp.client_face,
     )
     store_decision(attempt, parts, now)
     error = inp.error()
@@ -143,14 +152,19 @@ def store_decision(attempt: VisitAttempt, parts: PresenceParts, now: datetime) -
     return row
 
 
-def after_check_out(visit: Visit, now: datetime, s: PresenceSettings) -> None:
-    """Ask the family to confirm a closed visit when the policy or the sample says so."""
+def after_check_out(visit: Visit, inp: PresenceInput | None, now: datetime, s: PresenceSettings) -> None:
+    """The client's matching face confirms a closed visit at once; otherwise the family is asked when
+    the policy or the sample says so."""
     if visit.state != "closed":
         return
-    reason = confirmations.wanted(visit, challenges.caregiver_risk(visit.caregiver_id), s.confirmations)
-    if reason is not None:
+    if inp is not None and inp.client_face == "matched":
+        confirmations.ask(visit, "client_face", now, s.confirmations, by_client_face=True)
+    else:
+        reason = confirmations.wanted(visit, challenges.caregiver_risk(visit.caregiver_id), s.confirmations)
+        if reason is None:
+            return
         confirmations.ask(visit, reason, now, s.confirmations)
-        _refresh_closing_decision(visit, now)
+    _refresh_closing_decision(visit, now)
 
 
 def _refresh_closing_decision(visit: Visit, now: datetime) -> None:

@@ -47,6 +47,9 @@ class PresenceParts:
     tag_required: bool = False
     confirmation: str | None = None  #: confirmed | denied | pending | expired; None = not asked
     trail: str | None = None  #: inside | mixed | outside | none; None = not judged (check-in)
+    client_face: str | None = (
+        None  #: the client's face at check-out: matched | mismatch | ...; None = not sent
+    )
 
     def as_json(self) -> dict:
         return asdict(self)

@@ -338,6 +338,12 @@ ENDPOINTS = {
         {"in": (403, 201, 403, 403, 201, 401), "out": (403, 404, 403, 403, 201, 401)},
     ),
     "list-tags": ("get", lambda ids, s: f"/api/v1/clients/{ids[s]['client']}/tags", None, STAFF_READ),
+    "enrol-client-face": (
+        "post",
+        lambda ids, s: f"/api/v1/clients/{ids[s]['client']}/face-enrolments",
+        lambda ids, s: {"photos": [f.b64(f.photo("obama", 2))], "consent_by": "family"},
+        {"in": (403, 201, 403, 403, 201, 401), "out": (403, 404, 403, 403, 201, 401)},
+    ),
     "my-confirmations": (
         "get",
         lambda ids, s: "/api/v1/me/confirmations",

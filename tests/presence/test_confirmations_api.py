@@ -11,6 +11,7 @@ from field_app.extensions import db
 from field_app.models import Agency, Alert, Client, VisitConfirmation
 from field_app.scanning import jobs
 from tests import factories as f
+from tests.api.conftest import needs_shared_faces
 from tests.presence.conftest import attempt
 
 SELFIE = 4
@@ -124,3 +125,59 @@ def test_off_by_default_and_sampled_at_the_configured_rate(client, w, app, now):
     assert out["visit"]["presence"]["parts"]["confirmation"] == "pending"
     with app.app_context():
         assert db.session.scalar(select(VisitConfirmation.reason)) == "sample"
+
+
+def _enrol_client_face(client, app, w, photo, consent_by="family"):
+    with app.app_context():
+        staff = f.add_user("supervisor", agencies=[db.session.get(Agency, w.agency_id)])
+        token = f.token_for(staff)
+        db.session.commit()
+    caregiver = client.environ_base["HTTP_AUTHORIZATION"]
+    f.sign_in(client, token)
+    resp = client.post(
+        f"/api/v1/clients/{w.client_id}/face-enrolments",
+        json={"photos": [f.b64(photo)], "consent_by": consent_by},
+    )
+    client.environ_base["HTTP_AUTHORIZATION"] = caregiver
+    return resp
+
+
+@needs_shared_faces
+def test_the_clients_own_face_at_check_out_confirms_the_visit(client, w, app, now):
+    """The client ('biden', enrolled with the family's consent) is photographed at check-out."""
+    app.config["CONFIRMATION_POLICY"] = "always"
+    enrolled = _enrol_client_face(client, app, w, f.photo("biden", 0))
+    assert enrolled.status_code == 201 and enrolled.get_json()["total"] == 1
+    selfie = f.photo("obama", SELFIE)
+    attempt(client, w, "check-in", "in-cface-0001", selfie, now - timedelta(minutes=50))
+    out = attempt(client, w, "check-out", "out-cface-0001", selfie, now, client_selfie=f.b64(f.photo("biden", 1)))
+    assert out.status_code == 200, out.get_json()
+    presence = out.get_json()["visit"]["presence"]
+    assert presence["parts"]["client_face"] == "matched" and presence["parts"]["confirmation"] == "confirmed"
+    with app.app_context():
+        row = db.session.scalar(select(VisitConfirmation))
+        assert (row.method, row.status, row.reason) == ("client_face", "confirmed", "client_face")
+
+
+@needs_shared_faces
+def test_another_face_than_the_clients_leaves_the_family_to_answer(client, w, app, now):
+    app.config["CONFIRMATION_POLICY"] = "always"
+    _enrol_client_face(client, app, w, f.photo("biden", 0), consent_by="client")
+    selfie = f.photo("obama", SELFIE)
+    attempt(client, w, "check-in", "in-cface-0002", selfie, now - timedelta(minutes=50))
+    out = attempt(
+        client, w, "check-out", "out-cface-0002", selfie, now, client_selfie=f.b64(f.photo("kit_harington", 0))
+    )
+    presence = out.get_json()["visit"]["presence"]
+    assert presence["parts"]["client_face"] == "mismatch" and presence["parts"]["confirmation"] == "pending"
+
+
+def test_a_client_face_photo_without_a_face_stores_nothing(client, w, app):
+    import io
+
+    from PIL import Image
+
+    blank = io.BytesIO()
+    Image.new("RGB", (400, 300), (120, 120, 120)).save(blank, "JPEG")
+    resp = _enrol_client_face(client, app, w, blank.getvalue())
+    assert resp.status_code == 422 and resp.get_json()["error"]["code"] == "no_face"

@@ -1,7 +1,7 @@
 // The presence decision of a visit end (在场判定) and its parts, in words, for the replay and alert pages.
 import { clear, el, t, tOr } from "./core.js";
 
-const PARTS = ["face", "fence", "liveness", "tag", "confirmation", "trail"];
+const PARTS = ["face", "fence", "liveness", "tag", "confirmation", "client_face", "trail"];
 
 function partValue(parts, name) {
   const value = parts[name];
