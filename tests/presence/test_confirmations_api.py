@@ -150,7 +150,9 @@ def test_the_clients_own_face_at_check_out_confirms_the_visit(client, w, app, no
     assert enrolled.status_code == 201 and enrolled.get_json()["total"] == 1
     selfie = f.photo("obama", SELFIE)
     attempt(client, w, "check-in", "in-cface-0001", selfie, now - timedelta(minutes=50))
-    out = attempt(client, w, "check-out", "out-cface-0001", selfie, now, client_selfie=f.b64(f.photo("biden", 1)))
+    out = attempt(
+        client, w, "check-out", "out-cface-0001", selfie, now, client_selfie=f.b64(f.photo("biden", 1))
+    )
     assert out.status_code == 200, out.get_json()
     presence = out.get_json()["visit"]["presence"]
     assert presence["parts"]["client_face"] == "matched" and presence["parts"]["confirmation"] == "confirmed"
@@ -166,7 +168,13 @@ def test_another_face_than_the_clients_leaves_the_family_to_answer(client, w, ap
     selfie = f.photo("obama", SELFIE)
     attempt(client, w, "check-in", "in-cface-0002", selfie, now - timedelta(minutes=50))
     out = attempt(
-        client, w, "check-out", "out-cface-0002", selfie, now, client_selfie=f.b64(f.photo("kit_harington", 0))
+        client,
+        w,
+        "check-out",
+        "out-cface-0002",
+        selfie,
+        now,
+        client_selfie=f.b64(f.photo("kit_harington", 0)),
     )
     presence = out.get_json()["visit"]["presence"]
     assert presence["parts"]["client_face"] == "mismatch" and presence["parts"]["confirmation"] == "pending"
