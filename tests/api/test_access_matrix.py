@@ -116,7 +116,10 @@ def _add_presence(ids) -> None:
     cs = confirmations.ConfirmationSettings("always", 0.1, 60, secret)
     for name in ("A", "B"):
         caregiver = db.session.get(Caregiver, ids[name]["caregiver"])
-        ids[name]["challenge"] = challenges.issue(caregiver, ids[name]["visit"], "check_in", NOW, s).nonce
+        issued = challenges.issue(
+            caregiver, ids[name]["visit"], "check_in", datetime.now(UTC), s
+        )  # 120 s to live
+        ids[name]["challenge"] = issued.nonce
         done = db.session.scalar(select(Visit).where(Visit.uuid == ids[name]["done"]))
         ids[name]["code"] = confirmations.code_for(confirmations.ask(done, "policy", NOW, cs), secret)
 
