@@ -366,7 +366,6 @@ def insert_open_visits(
                         image_hash="0" * 16,
                         geofence_status="inside",
                         distance_m=8.0,
-                        response_status=200,
                     )
                 )
             db.session.execute(insert(VisitAttempt), attempts)

@@ -296,7 +296,6 @@ def _attempt_rows(v: Planned, where, face, rng: random.Random) -> list[dict]:
                 image_hash=f"{rng.getrandbits(64):016x}",
                 geofence_status="outside" if v.outside else "inside",
                 distance_m=500.0 if v.outside else 8.0,
-                response_status=200,
             )
         )
     return rows

@@ -216,7 +216,7 @@ def stage_times(app, world: w.World, visits: list[tuple], check_in_at, n: int = 
     """CPU milliseconds per 60-point batch of each stage of the trail request, run in this process on
     the same database without a profiler (which inflates SQLAlchemy's many small calls)."""
     from field_app.api.parsing import validation_context
-    from field_app.api.schemas import TrailBatchIn
+    from field_app.domain.shapes import TrailBatchIn
     from field_app.extensions import db
     from field_app.services import accounts, trail
     from field_app.services.checks import client_fence

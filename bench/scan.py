@@ -378,8 +378,6 @@ def attempt_row(
         image_hash=f"{int(rng.integers(0, 2**63)):016x}",
         geofence_status=str(fence_status(dist, acc)[0]),
         distance_m=round(float(dist[0]), 1),
-        response_status=200,
-        response_body=None,
     )
 
 

@@ -26,12 +26,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
 
-    from field_app import api, cli, console, errors, models, ops, requestlog  # noqa: F401  (models register tables)
+    from field_app import api, cli, console, models, ops, requestlog  # noqa: F401  (models register tables)
 
     # None = the process-wide dlib engine, loaded on first use (importing dlib takes seconds).
     app.extensions.setdefault("face_engine", None)
     requestlog.init_app(app)
-    errors.register_error_handlers(app)
+    api.register_error_handlers(app)
     api.register(app)
     cli.register(app)
     app.register_blueprint(ops.bp)

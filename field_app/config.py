@@ -37,6 +37,13 @@ def _int_list(text: str) -> tuple[int, ...]:
     return tuple(int(x) for x in text.replace(" ", "").split(",") if x)
 
 
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0 or value == float("inf"):
+        raise ValueError(f"expected a positive number, got {text!r}")
+    return value
+
+
 #: name -> (parser, default). Defaults are safe for a laptop; production overrides by environment.
 SETTINGS: dict[str, tuple[Callable[[str], Any], Any]] = {
     "ENV": (str, "development"),  # "production" refuses default secrets
@@ -48,15 +55,15 @@ SETTINGS: dict[str, tuple[Callable[[str], Any], Any]] = {
     "FACE_MIN_PX": (int, 0),  # 0 = the engine's default
     "IMAGE_MAX_BYTES": (int, 8 * 1024 * 1024),
     "IMAGE_MAX_PIXELS": (int, 50_000_000),
-    # Geofence: Android's accuracy is a 68 % radius; a factor > 1 widens it towards 95 %.
-    "GEOFENCE_DEFAULT_RADIUS_M": (float, 100.0),
+    # Geofence: a new client's radius unless given; Android's accuracy is a 68 % radius, and a factor > 1
+    # widens it towards 95 %.
+    "GEOFENCE_DEFAULT_RADIUS_M": (_positive_float, 100.0),
     "GEOFENCE_ACCURACY_FACTOR": (float, 1.0),
     # Time checks.
     "VISIT_MAX_MINUTES": (int, 240),
     "FUTURE_TOLERANCE_SECONDS": (int, 300),  # a fix time further ahead than this is refused
     "PAST_LIMIT_DAYS": (int, 30),  # offline uploads older than this are refused
     "TRAIL_GRACE_HOURS": (float, 48.0),  # late trail uploads accepted this long after check-out
-    "TRAIL_MAX_BATCH": (int, 1000),
     "TRAIL_RESCAN_MINUTES": (int, 10),  # an open visit's new points are re-judged at most this often
     # Accounts and security.
     "ACCESS_TOKEN_MINUTES": (int, 60),
@@ -80,7 +87,7 @@ SETTINGS: dict[str, tuple[Callable[[str], Any], Any]] = {
     "CONFIRMATION_SAMPLE_RATE": (float, 0.1),  # "sample": this share of visits, more for risky caregivers
     "CONFIRMATION_MINUTES": (int, 720),  # the signed code's life
     # Rule library and scheduler.
-    "RULES_FILE": (str, ""),  # JSON {"F01": {"max_mismatches": 2}, "disabled": ["T05"]}
+    "RULES_FILE": (str, ""),  # JSON {"F01": {"max_mismatches": 2}, "disabled": ["T05"], "preview": ["X10"]}
     "SCAN_INTERVAL_SECONDS": (int, 60),
     "FULL_SCAN_HOUR": (int, 2),  # local hour of the nightly full scan
     "FULL_SCAN_DAYS": (int, 7),

@@ -1,26 +1,10 @@
-"""One JSON error shape everywhere: ``{"error": {"code", "message", "field"}}``."""
+"""Domain errors: what went wrong, in domain terms, with a stable code. No HTTP here: the API maps each
+error's ``kind`` to a status in one place (``field_app/api/errors.py``); services and the domain raise
+only these. The JSON shape the API answers is ``{"error": {"code", "message", "field"}, **details}``."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
-
-from flask import Flask, jsonify
-from sqlalchemy.exc import InterfaceError, OperationalError
-from werkzeug.exceptions import HTTPException
-
-log = logging.getLogger(__name__)
-
-# Stable codes for Werkzeug's own errors (routing, body size).
-HTTP_CODES = {
-    400: "bad_request",
-    404: "not_found",
-    405: "method_not_allowed",
-    413: "request_too_large",
-    415: "unsupported_media_type",
-    429: "too_many_requests",
-    503: "service_unavailable",
-}
 
 
 class DomainError(Exception):
@@ -28,13 +12,23 @@ class DomainError(Exception):
     (a ``str.format`` template over ``params``), the input ``field`` at fault. No HTTP here: the API maps
     each subclass's ``kind`` to a status in one place; services and the domain raise only these.
 
-    ``params`` fill the message and travel in the error body (e.g. ``retry_after_seconds``)."""
+    ``params`` fill the message; ``details`` travel in the error body beside it (e.g.
+    ``retry_after_seconds``, the rows at fault of an import)."""
 
     kind = "invalid"
 
-    def __init__(self, code: str, message: str, field: str | None = None, **params: Any):
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        field: str | None = None,
+        *,
+        details: dict[str, Any] | None = None,
+        **params: Any,
+    ):
         super().__init__(message.format(**params) if params else message)
         self.code, self.template, self.field, self.params = code, message, field, params
+        self.details = details or {}  #: machine-readable fields answered beside ``error``
 
     @property
     def message(self) -> str:
@@ -101,81 +95,4 @@ class Unavailable(DomainError):
     kind = "unavailable"
 
 
-#: the one place where domain errors become HTTP statuses
-STATUS_BY_KIND = {
-    "bad_request": 400,
-    "unauthenticated": 401,
-    "forbidden": 403,
-    "not_found": 404,
-    "conflict": 409,
-    "too_large": 413,
-    "unsupported": 415,
-    "invalid": 422,
-    "too_many": 429,
-    "unavailable": 503,
-}
-
-
-def domain_error_response(err: DomainError):
-    body = {"error": {"code": err.code, "message": err.message, "field": err.field}, **err.params}
-    return jsonify(body), STATUS_BY_KIND[err.kind]
-
-
-class ApiError(Exception):
-    """An error the client can act on: HTTP status, stable code, English message, the field at fault."""
-
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        message: str,
-        field: str | None = None,
-        extra: dict[str, Any] | None = None,
-    ):
-        super().__init__(message)
-        self.status, self.code, self.message, self.field = status, code, message, field
-        self.extra = extra or {}
-
-    def body(self) -> dict[str, Any]:
-        return {"error": {"code": self.code, "message": self.message, "field": self.field}, **self.extra}
-
-
-def error_response(err: ApiError):
-    return jsonify(err.body()), err.status
-
-
-def register_error_handlers(app: Flask) -> None:
-    """JSON for every error, including routing errors and the unexpected."""
-
-    app.register_error_handler(ApiError, error_response)
-    app.register_error_handler(DomainError, domain_error_response)
-
-    @app.errorhandler(HTTPException)
-    def _http(exc: HTTPException):
-        code = HTTP_CODES.get(exc.code or 500, "http_error")
-        message = exc.description or exc.name
-        if exc.code == 413:
-            message = "The request body is larger than the server accepts (check the selfie size)."
-        return error_response(ApiError(exc.code or 500, code, message))
-
-    @app.errorhandler(OperationalError)
-    @app.errorhandler(InterfaceError)
-    def _database_down(exc: Exception):
-        # e.g. PostgreSQL restarting: nothing was committed, the phone should simply send again
-        log.warning("database unavailable: %s", type(exc).__name__)
-        response, status = error_response(
-            ApiError(
-                503,
-                "database_unavailable",
-                "The database is briefly unavailable; nothing was stored. Retry shortly.",
-            )
-        )
-        response.headers["Retry-After"] = "2"
-        return response, status
-
-    @app.errorhandler(Exception)
-    def _unexpected(exc: Exception):
-        log.exception("unhandled error")
-        return error_response(
-            ApiError(500, "internal_error", "Something went wrong on the server; it has been logged.")
-        )
+KINDS = tuple(c.kind for c in DomainError.__subclasses__())

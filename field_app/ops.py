@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify
 from sqlalchemy import text
 
-from field_app.errors import ApiError
+from field_app.errors import Unavailable
 from field_app.extensions import db
 from field_app.metrics import render
 
@@ -25,7 +25,7 @@ def ready():
         db.session.execute(text("SELECT 1"))
     except Exception:
         db.session.rollback()
-        raise ApiError(503, "database_unavailable", "The database is not reachable.") from None
+        raise Unavailable("database_unavailable", "The database is not reachable.") from None
     return jsonify({"status": "ready"})
 
 

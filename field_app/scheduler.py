@@ -35,6 +35,7 @@ from flask import Flask
 from field_app.extensions import db
 from field_app.scanning import jobs
 from field_app.timeutil import now_utc
+from field_app.transaction import unit_of_work
 
 log = logging.getLogger(__name__)
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
@@ -89,10 +90,9 @@ def run_in_app(
             return  # stopping: a job queued behind the scan being stopped is not started
         with app.app_context():
             try:
-                result = func()
-                db.session.commit()
+                with unit_of_work():
+                    result = func()
             except Exception:
-                db.session.rollback()
                 log.exception("job %s failed; it runs again at its next time", func.__name__)
                 return
             finally:

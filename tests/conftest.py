@@ -67,10 +67,34 @@ def _fresh_database(schema_source, tmp_path) -> str:
     return f"sqlite:///{path}"
 
 
+def _check_errors_are_documented(app) -> list[str]:
+    """Every error an API operation answers in any test must be one of the codes its spec lists."""
+    from flask import request
+
+    from field_app.api.openapi import operation_codes
+
+    undocumented: list[str] = []
+
+    @app.after_request
+    def _check(response):
+        view = app.view_functions.get(request.endpoint) if request.url_rule else None
+        if response.status_code >= 400 and getattr(view, "openapi", None) and response.is_json:
+            code = (response.get_json(silent=True) or {}).get("error", {}).get("code")
+            if code not in operation_codes(view) and response.status_code < 500:
+                undocumented.append(
+                    f"{request.method} {request.url_rule.rule} -> {response.status_code} {code}"
+                )
+        return response
+
+    return undocumented
+
+
 @pytest.fixture
 def app(schema_source, tmp_path):
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": _fresh_database(schema_source, tmp_path)})
+    undocumented = _check_errors_are_documented(app)
     yield app
+    assert undocumented == [], "errors answered that the operation's spec does not list"
     with app.app_context():
         _db.session.remove()
         _db.engine.dispose()

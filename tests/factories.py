@@ -79,7 +79,7 @@ def add_client(
     insured_id: str = "330400000001",
     home=HOME,
     datum: str = "WGS84",
-    radius_m: float = 100.0,
+    radius_m: float | None = None,  #: None: FIELD_APP_GEOFENCE_DEFAULT_RADIUS_M
     plan_codes: list[str] | None = None,
     visits_per_week: int = 3,
     trail_consent: bool = True,
@@ -96,7 +96,7 @@ def add_client(
         home_datum=datum,
         home_lat_wgs84=lat,
         home_lng_wgs84=lng,
-        fence_radius_m=radius_m,
+        **({} if radius_m is None else {"fence_radius_m": radius_m}),
         fence_polygon_wgs84=polygon_wgs84,
         trail_consent=trail_consent,
     )

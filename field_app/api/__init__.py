@@ -11,13 +11,18 @@ from field_app.api import (
     feedback,
     presence,
     privacy,
-    registry,
+    reference,
     replay,
     settlement,
     spot_checks,
     visits,
 )
+from field_app.api.errors import register_error_handlers
 from field_app.api.openapi import build_spec
+from field_app.registries import api as registry
+from field_app.transaction import committed
+
+__all__ = ["register", "register_error_handlers"]
 
 
 def register(app: Flask) -> None:
@@ -31,6 +36,7 @@ def register(app: Flask) -> None:
     api.register_blueprint(feedback.bp)
     api.register_blueprint(presence.bp)
     api.register_blueprint(confirmations.bp)
+    api.register_blueprint(reference.bp)
     for supervision in (replay, spot_checks, settlement, dashboard):
         api.register_blueprint(supervision.bp)
 
@@ -40,3 +46,7 @@ def register(app: Flask) -> None:
         return jsonify(build_spec(app))
 
     app.register_blueprint(api)
+    # The request boundary: every API view is one unit of work (commit on success, rollback on error).
+    for endpoint, view in app.view_functions.items():
+        if endpoint.startswith("api.") and not endpoint.endswith(".static"):
+            app.view_functions[endpoint] = committed(view)

@@ -30,7 +30,6 @@ from field_app.api.alert_models import (
 )
 from field_app.api.openapi import documented
 from field_app.api.parsing import parse_body, parse_query
-from field_app.extensions import db
 from field_app.models.user import ADMIN, AUDITOR, SUPERVISOR
 from field_app.security import current_user, require
 from field_app.services import review
@@ -95,7 +94,7 @@ def _detail(alert) -> dict:
 @documented(
     "An alert with its evidence, visits, comments and audit trail",
     responses={200: AlertDetailOut},
-    errors=(404,),
+    errors=("alert_not_found",),
     tag="review",
 )
 def get_alert(alert_id: int):
@@ -108,7 +107,7 @@ def get_alert(alert_id: int):
     "Take one review step, with a reason (supervisors)",
     body=ReviewIn,
     responses={200: AlertOut},
-    errors=(404, 409),
+    errors=("alert_not_found", "invalid_transition", "second_reviewer_required"),
     tag="review",
 )
 def review_alert(alert_id: int):
@@ -118,7 +117,6 @@ def review_alert(alert_id: int):
     body = parse_body(ReviewIn)
     alert = visible_alert(current_user(), alert_id, for_update=True)
     review.review(alert, current_user(), body.action, body.reason, now_utc())
-    db.session.commit()
     return jsonify(alert_json(alert, [v.uuid for v in alert.visits]))
 
 
@@ -128,14 +126,13 @@ def review_alert(alert_id: int):
     "Comment on an alert (supervisors and auditors)",
     body=CommentIn,
     responses={201: CommentOut},
-    errors=(404,),
+    errors=("alert_not_found",),
     tag="review",
 )
 def comment_alert(alert_id: int):
     body = parse_body(CommentIn)
     alert = visible_alert(current_user(), alert_id)
     comment = review.add_comment(alert, current_user(), body.text, now_utc())
-    db.session.commit()
     return jsonify(comment_json(comment, current_user().username)), 201
 
 
@@ -145,14 +142,13 @@ def comment_alert(alert_id: int):
     "Dismiss up to 500 alerts as false positives, all or none (supervisors)",
     body=BulkDismissIn,
     responses={200: BulkDismissOut},
-    errors=(404, 409),
+    errors=("alert_not_found", "invalid_transition"),
     tag="review",
 )
 def bulk_dismiss():
     """404 names the ids the caller cannot see, 409 the ones already decided; either way nothing changes."""
     body = parse_body(BulkDismissIn)
     done = review.bulk_dismiss(current_user(), body.alert_ids, body.reason, now_utc())
-    db.session.commit()
     return jsonify({"dismissed": [a.id for a in done]})
 
 

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, request
 from pydantic import Field
 
 from field_app.api.openapi import documented
 from field_app.api.parsing import parse_body
-from field_app.api.responses import Out
+from field_app.api.responses import Out, answer
 from field_app.api.schemas import StrictModel
-from field_app.errors import ApiError
-from field_app.extensions import db
-from field_app.security import current_token, current_user, require
+from field_app.security import agency_ids, current_token, current_user, require
 from field_app.services import accounts, audit, ratelimit
 from field_app.timeutil import now_utc
 
@@ -38,6 +36,18 @@ class UserOut(Out):
     client_id: int | None
     agency_ids: list[int] | None
 
+    @classmethod
+    def of(cls, user) -> UserOut:
+        scope = agency_ids(user)
+        return cls(
+            id=user.id,
+            username=user.username,
+            role=user.role,
+            caregiver_id=user.caregiver_id,
+            client_id=user.client_id,
+            agency_ids=None if scope is None else sorted(scope),
+        )
+
 
 class TokensOut(Out):
     access_token: str
@@ -46,19 +56,15 @@ class TokensOut(Out):
     expires_in: int
     user: UserOut
 
-
-def user_json(user) -> dict:
-    from field_app.security import agency_ids
-
-    scope = agency_ids(user)
-    return {
-        "id": user.id,
-        "username": user.username,
-        "role": user.role,
-        "caregiver_id": user.caregiver_id,
-        "client_id": user.client_id,
-        "agency_ids": None if scope is None else sorted(scope),
-    }
+    @classmethod
+    def of(cls, pair: accounts.TokenPair) -> TokensOut:
+        return cls(
+            access_token=pair.access_token,
+            refresh_token=pair.refresh_token,
+            token_type="Bearer",
+            expires_in=pair.expires_in,
+            user=UserOut.of(pair.user),
+        )
 
 
 def _lifetimes() -> tuple[timedelta, timedelta]:
@@ -66,22 +72,12 @@ def _lifetimes() -> tuple[timedelta, timedelta]:
     return timedelta(minutes=cfg["ACCESS_TOKEN_MINUTES"]), timedelta(days=cfg["REFRESH_TOKEN_DAYS"])
 
 
-def _tokens_json(pair: accounts.TokenPair) -> dict:
-    return {
-        "access_token": pair.access_token,
-        "refresh_token": pair.refresh_token,
-        "token_type": "Bearer",
-        "expires_in": pair.expires_in,
-        "user": user_json(pair.user),
-    }
-
-
 @bp.post("/auth/sign-in")
 @documented(
     "Sign in with a password; caregivers from their registered phone",
     body=SignInIn,
     responses={200: TokensOut},
-    errors=(401, 403, 429),
+    errors=("invalid_credentials", "device_required", "device_not_registered", "rate_limited"),
     tag="auth",
 )
 def sign_in():
@@ -91,15 +87,10 @@ def sign_in():
     for key in (f"sign-in:user:{body.username}", f"sign-in:ip:{request.remote_addr}"):
         ratelimit.hit(key, cfg["SIGN_IN_LIMIT"], cfg["RATE_WINDOW_SECONDS"], now)
     user = accounts.authenticate(body.username, body.password)
-    try:
-        device = accounts.bind_device(user, body.device_id, cfg["UNREGISTERED_DEVICE"])
-    except ApiError:
-        db.session.commit()  # keep the audit entry of the refused phone: it is evidence
-        raise
+    device = accounts.bind_device(user, body.device_id, cfg["UNREGISTERED_DEVICE"])
     pair = accounts.issue_pair(user, device, now, *_lifetimes())
     audit.record(f"user:{user.id}", "auth.sign_in", "user", user.id)
-    db.session.commit()
-    return jsonify(_tokens_json(pair))
+    return answer(TokensOut.of(pair))
 
 
 @bp.post("/auth/refresh")
@@ -107,28 +98,26 @@ def sign_in():
     "Exchange a refresh token for a new pair (the old one is revoked)",
     body=RefreshIn,
     responses={200: TokensOut},
-    errors=(401,),
+    errors=("invalid_token",),
     tag="auth",
 )
 def refresh():
     body = parse_body(RefreshIn)
     pair = accounts.refresh(body.refresh_token, now_utc(), *_lifetimes())
-    db.session.commit()
-    return jsonify(_tokens_json(pair))
+    return answer(TokensOut.of(pair))
 
 
 @bp.post("/auth/sign-out")
 @require()
-@documented("Revoke this sign-in's tokens", responses={204: "Signed out"}, errors=(401,), tag="auth")
+@documented("Revoke this sign-in's tokens", responses={204: "Signed out"}, errors=(), tag="auth")
 def sign_out():
     accounts.revoke_family(current_token(), now_utc())
     audit.record(f"user:{current_user().id}", "auth.sign_out", "user", current_user().id)
-    db.session.commit()
     return "", 204
 
 
 @bp.get("/auth/me")
 @require()
-@documented("Who the token belongs to", responses={200: UserOut}, errors=(401,), tag="auth")
+@documented("Who the token belongs to", responses={200: UserOut}, errors=(), tag="auth")
 def me():
-    return jsonify(user_json(current_user()))
+    return answer(UserOut.of(current_user()))

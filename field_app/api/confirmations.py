@@ -8,12 +8,14 @@ from typing import Literal
 from flask import Blueprint, current_app, jsonify
 from pydantic import Field
 
+from field_app.api import error_codes as codes
 from field_app.api.context import presence_settings
 from field_app.api.openapi import documented
 from field_app.api.parsing import parse_body
 from field_app.api.presence import visible_client
 from field_app.api.responses import Out
-from field_app.api.schemas import Photo, StrictModel
+from field_app.api.schemas import StrictModel
+from field_app.domain.shapes import Photo
 from field_app.extensions import db
 from field_app.models.user import ADMIN, FAMILY, SUPERVISOR
 from field_app.security import current_user, require
@@ -91,7 +93,12 @@ def my_confirmations():
     "Confirm or deny a visit with its one-tap code",
     body=AnswerIn,
     responses={200: ConfirmationOut},
-    errors=(404, 409),
+    errors=(
+        "confirmation_expired",
+        "confirmation_used",
+        "confirmation_not_found",
+        "confirmation_code_invalid",
+    ),
     tag="family",
 )
 def answer_confirmation():
@@ -112,7 +119,7 @@ def answer_confirmation():
     "Enrol a client's face, with consent, for two-way confirmation",
     body=ClientFacesIn,
     responses={201: ClientFacesOut},
-    errors=(404, 413, 415),
+    errors=(*codes.PHOTO, "client_not_found", "no_face", "multiple_faces", "face_too_small"),
     tag="presence",
 )
 def enrol_client_face(client_id: int):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import current_app
 
 from field_app.services import challenges, confirmations, tags
-from field_app.services.attendance import Verifier
+from field_app.services.attempts import Caller, Verifier, verifier_from
 from field_app.services.checks import face_settings
 from field_app.services.presence import PresenceSettings
 from field_app.timeutil import now_utc
@@ -14,18 +16,14 @@ from field_app.verification.presence import LivenessPolicy
 
 
 def verifier() -> Verifier:
-    """The verification settings, engine and clock for this request."""
-    cfg = current_app.config
-    return Verifier(
-        face_settings=face_settings(cfg),
-        engine=current_app.extensions.get("face_engine"),
-        accuracy_factor=cfg["GEOFENCE_ACCURACY_FACTOR"],
-        max_attempts=cfg["FACE_MAX_ATTEMPTS"],
-        max_minutes=cfg["VISIT_MAX_MINUTES"],
-        now=now_utc(),
-        keep_selfies=cfg["SELFIE_RETENTION_DAYS"] > 0,
-        presence=presence_settings(),
-    )
+    """The verification settings, engine, limits and clock for this request."""
+    base = verifier_from(current_app.config, current_app.extensions.get("face_engine"), now_utc())
+    return replace(base, presence=presence_settings())
+
+
+def caller(user, token) -> Caller:
+    """The caregiver and phone the access token speaks for."""
+    return Caller(caregiver_id=user.caregiver_id, device_id=token.device_id, user_id=user.id)
 
 
 def presence_settings() -> PresenceSettings:

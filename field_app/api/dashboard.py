@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify
+from flask import Blueprint, Response, current_app, jsonify, render_template
 from pydantic import Field
 
 from field_app.api.openapi import documented
 from field_app.api.parsing import Day, MonthQuery, QueryModel, parse_query
 from field_app.api.responses import Out
-from field_app.errors import ApiError
+from field_app.errors import NotFound
 from field_app.extensions import db
 from field_app.models import Agency
 from field_app.models.user import ADMIN, AUDITOR, SUPERVISOR
@@ -88,6 +88,7 @@ class DashboardQuery(QueryModel):
 @documented(
     "The supervision cockpit (驾驶舱) for a period",
     responses={200: DashboardOut},
+    errors=("invalid_period",),
     tag="supervision",
     query=DashboardQuery,
 )
@@ -107,7 +108,7 @@ def get_dashboard():
 @documented(
     "An agency's monthly supervision report (HTML)",
     responses={200: "text/html page"},
-    errors=(404,),
+    errors=("agency_not_found",),
     tag="supervision",
     query=MonthQuery,
 )
@@ -118,6 +119,6 @@ def monthly_report(agency_id: int):
     first, last = parse_query(MonthQuery).month
     agency = db.session.get(Agency, agency_id)
     if agency is None or not sees_agency(current_user(), agency_id):
-        raise ApiError(404, "agency_not_found", f"No agency {agency_id}.", "agency_id")
-    html = report.monthly_report(agency, first, last, current_app.config["TIMEZONE"])
-    return Response(html, mimetype="text/html")
+        raise NotFound("agency_not_found", f"No agency {agency_id}.", "agency_id")
+    context = report.monthly_report(agency, first, last, current_app.config["TIMEZONE"])
+    return Response(render_template("report/monthly.html", **context), mimetype="text/html")

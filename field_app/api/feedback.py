@@ -11,16 +11,14 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated
 
-from flask import Blueprint, jsonify
+from flask import Blueprint
 from pydantic import Field, StringConstraints
-from sqlalchemy.exc import IntegrityError
 
 from field_app.api.openapi import documented
 from field_app.api.parsing import parse_body
-from field_app.api.responses import Out
+from field_app.api.responses import Out, answer
 from field_app.api.schemas import StrictModel
-from field_app.errors import ApiError
-from field_app.extensions import db
+from field_app.errors import NotFound
 from field_app.models.user import ADMIN, AUDITOR, FAMILY, SUPERVISOR
 from field_app.security import current_user, ensure_visible, require
 from field_app.services import feedback
@@ -42,6 +40,16 @@ class FeedbackOut(Out):
     rating: int | None
     comment: str | None
     at: str
+
+    @classmethod
+    def of(cls, visit, saved) -> FeedbackOut:
+        return cls(
+            visit_id=visit.uuid,
+            confirmed=saved.confirmed,
+            rating=saved.rating,
+            comment=saved.comment,
+            at=isoformat(saved.at),
+        )
 
 
 class RatingOut(Out):
@@ -66,35 +74,22 @@ class RatingsOut(Out):
     "The family confirms (or denies) a finished visit and rates it",
     body=FeedbackIn,
     responses={201: FeedbackOut},
-    errors=(404, 409),
+    errors=("visit_not_found", "visit_open", "feedback_exists"),
     tag="family",
 )
 def post_feedback(visit_id: str):
     """One answer per visit, final; 409 visit_open before check-out, 409 feedback_exists for a second one."""
     body = parse_body(FeedbackIn)
     visit = visit_or_none(visit_id)
-    ensure_visible(current_user(), visit, ApiError(404, "visit_not_found", f"No visit {visit_id}."))
-    try:
-        saved = feedback.submit(
-            current_user(), visit, body.confirmed, body.rating, body.comment or None, now_utc()
-        )
-        db.session.commit()
-    except IntegrityError:  # another answer for the same visit won the race
-        db.session.rollback()
-        raise feedback.feedback_exists(visit_id) from None
-    return jsonify(
-        {
-            "visit_id": visit.uuid,
-            "confirmed": saved.confirmed,
-            "rating": saved.rating,
-            "comment": saved.comment,
-            "at": isoformat(saved.at),
-        }
-    ), 201
+    ensure_visible(current_user(), visit, NotFound("visit_not_found", f"No visit {visit_id}."))
+    saved = feedback.submit(
+        current_user(), visit, body.confirmed, body.rating, body.comment or None, now_utc()
+    )
+    return answer(FeedbackOut.of(visit, saved), 201)
 
 
 def _ratings(by: str):
-    return jsonify({"ratings": [asdict(r) for r in feedback.ratings(current_user(), by)]})
+    return answer(RatingsOut(ratings=[RatingOut(**asdict(r)) for r in feedback.ratings(current_user(), by)]))
 
 
 @bp.get("/ratings/caregivers")

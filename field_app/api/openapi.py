@@ -8,6 +8,8 @@ from typing import Any
 from flask import Flask
 from pydantic import BaseModel
 
+from field_app.api import error_codes
+from field_app.api.errors import STATUS_BY_KIND
 from field_app.api.responses import ErrorOut
 
 REF = "#/components/schemas/{model}"
@@ -18,7 +20,7 @@ def documented(
     *,
     body: type[BaseModel] | None = None,
     responses: dict[int, type[BaseModel] | str] | None = None,
-    errors: tuple[int, ...] = (),
+    errors: tuple[str, ...] = (),
     tag: str = "caregiver",
     query: type[BaseModel] | None = None,
 ):
@@ -26,6 +28,8 @@ def documented(
 
     ``query`` is the pydantic model the view reads its query string with (``parsing.parse_query``):
     its fields are the documented parameters, so the spec and the parsing cannot drift apart.
+    ``errors`` are the error codes of this operation (``api/error_codes.py``); the codes every operation
+    of its shape answers (signed in, with a body or a query) are added by ``operation_codes``.
     """
 
     def decorate(view):
@@ -41,6 +45,28 @@ def documented(
         return view
 
     return decorate
+
+
+def operation_codes(view) -> list[str]:
+    """Every error code a documented view may answer: its own and those of its shape."""
+    meta = view.openapi
+    codes = [*error_codes.ALWAYS, *meta["errors"]]
+    if getattr(view, "roles", None):
+        codes += error_codes.SIGNED_IN
+    if meta["body"] is not None:
+        codes += error_codes.BODY
+    if meta["query"] is not None:
+        codes += error_codes.QUERY
+    return sorted(set(codes))
+
+
+def _error_response(codes: list[str], error_ref: dict) -> dict[str, Any]:
+    """One status's error answer: the error shape, its ``code`` restricted to this operation's codes."""
+    listed = ", ".join(f"`{c}`" for c in codes)
+    schema = {
+        "allOf": [error_ref, {"properties": {"error": {"properties": {"code": {"enum": codes}}}}}],
+    }
+    return {"description": f"Error, one of: {listed}", "x-error-codes": codes, **_json(schema)}
 
 
 def _query_params(query: type[BaseModel] | None) -> list[dict[str, Any]]:
@@ -73,7 +99,8 @@ def _json(schema: dict) -> dict:
     return {"content": {"application/json": {"schema": schema}}}
 
 
-def _operation(endpoint: str, meta: dict, params: list, components: dict, roles) -> dict[str, Any]:
+def _operation(view, endpoint: str, params: list, components: dict) -> dict[str, Any]:
+    meta, roles = view.openapi, getattr(view, "roles", None)
     op: dict[str, Any] = {
         "operationId": endpoint,
         "summary": meta["summary"],
@@ -81,16 +108,13 @@ def _operation(endpoint: str, meta: dict, params: list, components: dict, roles)
         "parameters": params + _query_params(meta.get("query")),
         "responses": {},
     }
-    extra_errors: tuple[int, ...] = ()
     if roles:
         op["security"] = [{"bearer": []}]
         op["x-roles"] = list(roles)
-        extra_errors = (401, 403)
     if meta["description"]:
         op["description"] = meta["description"]
     if meta["body"] is not None:
         op["requestBody"] = {"required": True, **_json(_schema_ref(meta["body"], components, "validation"))}
-        extra_errors += (413, 415)  # body too large / not JSON
     for status, out in meta["responses"].items():
         if isinstance(out, str):
             op["responses"][str(status)] = {"description": out}
@@ -100,8 +124,11 @@ def _operation(endpoint: str, meta: dict, params: list, components: dict, roles)
                 **_json(_schema_ref(out, components, "serialization")),
             }
     error_ref = _schema_ref(ErrorOut, components, "serialization")
-    for status in (*meta["errors"], *extra_errors, 400, 422):
-        op["responses"].setdefault(str(status), {"description": "Error", **_json(error_ref)})
+    for status, codes in error_codes.by_status(operation_codes(view), STATUS_BY_KIND).items():
+        if str(status) in op["responses"]:  # a richer error shape of its own (e.g. rows at fault)
+            op["responses"][str(status)]["x-error-codes"] = codes
+        else:
+            op["responses"][str(status)] = _error_response(codes, error_ref)
     return op
 
 
@@ -125,9 +152,7 @@ def build_spec(app: Flask) -> dict[str, Any]:
             for conv, name in re.findall(r"<(?:(\w+):)?(\w+)>", rule.rule)
         ]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            paths.setdefault(path, {})[method.lower()] = _operation(
-                rule.endpoint, meta, params, components, getattr(view, "roles", None)
-            )
+            paths.setdefault(path, {})[method.lower()] = _operation(view, rule.endpoint, params, components)
     return {
         "openapi": "3.1.0",
         "info": {

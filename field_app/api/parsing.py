@@ -1,4 +1,4 @@
-"""Turn a request body or query string into a validated pydantic model, or a 4xx ApiError with a code."""
+"""Turn a request body or query string into a validated pydantic model, or a domain error with a code."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from flask import current_app, request
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
 
-from field_app.errors import ApiError
+from field_app.errors import BadRequest, DomainError, Invalid, Unsupported
 from field_app.supervision.periods import parse_day, parse_month
 from field_app.timeutil import now_utc
 
@@ -36,7 +36,7 @@ def _field_path(loc: tuple) -> str:
     return out
 
 
-def _api_error(exc: ValidationError, in_query: bool = False) -> ApiError:
+def _api_error(exc: ValidationError, in_query: bool = False) -> DomainError:
     """The first validation error as our 422, naming the field at fault."""
     first = exc.errors(include_url=False)[0]
     kind = first["type"]
@@ -48,7 +48,7 @@ def _api_error(exc: ValidationError, in_query: bool = False) -> ApiError:
         message = f"The query parameter {field} is required."
     else:
         message = f"{field}: {first['msg']}"
-    return ApiError(422, code, message, field=field)
+    return Invalid(code, message, field=field)
 
 
 def validation_context() -> dict:
@@ -65,12 +65,12 @@ def validation_context() -> dict:
 def parse_body(model: type[M]) -> M:
     """Validate the JSON body against ``model``."""
     if not request.is_json:
-        raise ApiError(415, "json_required", "Send the body as JSON with Content-Type: application/json.")
+        raise Unsupported("json_required", "Send the body as JSON with Content-Type: application/json.")
     data = request.get_json(silent=True)
     if data is None:
-        raise ApiError(400, "malformed_json", "The request body is not valid JSON.")
+        raise BadRequest("malformed_json", "The request body is not valid JSON.")
     if not isinstance(data, dict):
-        raise ApiError(422, "invalid_body", "The JSON body must be an object.")
+        raise Invalid("invalid_body", "The JSON body must be an object.")
     try:
         return model.model_validate(data, context=validation_context())
     except ValidationError as exc:

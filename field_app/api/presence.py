@@ -8,15 +8,18 @@ from typing import Annotated, Literal
 from flask import Blueprint, current_app, jsonify, request
 from pydantic import Field, StringConstraints
 
+from field_app.api import error_codes as codes
 from field_app.api.context import challenge_settings, presence_settings
 from field_app.api.openapi import documented
 from field_app.api.parsing import parse_body
 from field_app.api.responses import ErrorBody, Out
-from field_app.api.schemas import BurstIn, StrictModel
-from field_app.errors import ApiError, Conflict
+from field_app.api.schemas import StrictModel
+from field_app.domain.scope import sees_agency
+from field_app.domain.shapes import BurstIn
+from field_app.errors import Conflict, NotFound
 from field_app.extensions import db
 from field_app.models.user import ADMIN, AUDITOR, CAREGIVER, SUPERVISOR
-from field_app.security import current_user, ensure_self, require, sees_agency
+from field_app.security import current_user, ensure_self, require
 from field_app.services import challenges, tags
 from field_app.services.checks import face_settings
 from field_app.services.lookup import caregiver_or_404, client_or_404, visit_or_none
@@ -76,7 +79,10 @@ class TagsOut(Out):
 @bp.post("/visits/<visit_id>/challenge")
 @require(CAREGIVER)
 @documented(
-    "Ask for a liveness challenge (活体检测)", body=ChallengeIn, responses={201: ChallengeOut}, errors=(404,)
+    "Ask for a liveness challenge (活体检测)",
+    body=ChallengeIn,
+    responses={201: ChallengeOut},
+    errors=("not_yourself", "visit_not_found", "caregiver_not_found"),
 )
 def issue_challenge(visit_id: str):
     """Issued before a check-in or check-out: a one-time nonce living ``LIVENESS_CHALLENGE_SECONDS``
@@ -87,7 +93,7 @@ def issue_challenge(visit_id: str):
     caregiver = caregiver_or_404(body.caregiver_id)
     visit = visit_or_none(visit_id)
     if visit is not None and visit.caregiver_id != caregiver.id:
-        raise ApiError(404, "visit_not_found", f"No visit {visit_id} of this caregiver.")
+        raise NotFound("visit_not_found", "No visit {visit_id} of this caregiver.", visit_id=visit_id)
     s = challenge_settings()
     challenge = challenges.issue(caregiver, visit_id, body.kind, now_utc(), s)
     required = challenges.required(caregiver, visit_id, s)
@@ -110,7 +116,19 @@ def issue_challenge(visit_id: str):
     "Send the burst of frames for a liveness challenge",
     body=BurstIn,
     responses={200: BurstOut, 422: BurstOut},
-    errors=(404, 409, 413, 415),
+    errors=(
+        *codes.PHOTO,
+        *codes.LIVENESS_VERDICTS,
+        "burst_size",
+        "challenge_not_found",
+        "challenge_used",
+        "challenge_expired",
+        "not_enrolled",
+        "caregiver_not_found",
+        "no_face",
+        "multiple_faces",
+        "face_too_small",
+    ),
 )
 def send_burst(challenge_id: str):
     """3-5 frames taken while performing the challenge's movements. 200 passed; 422 failed with a code:
@@ -147,7 +165,7 @@ def send_burst(challenge_id: str):
 def visible_client(client_id: int):
     client = client_or_404(client_id)
     if not sees_agency(current_user(), client.agency_id):
-        raise ApiError(404, "client_not_found", f"No client {client_id}.", "client_id")
+        raise NotFound("client_not_found", "No client {client_id}.", "client_id", client_id=client_id)
     return client
 
 
@@ -168,7 +186,7 @@ def _tag_json(t) -> dict:
     "Register a bedside NFC tag (NTAG 424 DNA) to a client's home",
     body=TagIn,
     responses={201: TagOut},
-    errors=(404, 409),
+    errors=("client_not_found", "tag_exists", "tag_uid_invalid"),
     tag="presence",
 )
 def register_tag(client_id: int):
@@ -184,7 +202,12 @@ def register_tag(client_id: int):
 
 @bp.get("/clients/<int:client_id>/tags")
 @require(SUPERVISOR, AUDITOR, ADMIN)
-@documented("The tags registered to a client's home", responses={200: TagsOut}, errors=(404,), tag="presence")
+@documented(
+    "The tags registered to a client's home",
+    responses={200: TagsOut},
+    errors=("client_not_found",),
+    tag="presence",
+)
 def list_tags(client_id: int):
     """Errors: 404 client_not_found (also for another agency's client)."""
     client = visible_client(client_id)

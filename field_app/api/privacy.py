@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response
 from pydantic import Field
 
 from field_app.api.openapi import documented
 from field_app.api.parsing import parse_body
-from field_app.api.responses import Out
+from field_app.api.responses import Out, answer
 from field_app.api.schemas import StrictModel
-from field_app.errors import ApiError
-from field_app.extensions import db
+from field_app.errors import NotFound
 from field_app.models.user import ADMIN, AUDITOR, SUPERVISOR
 from field_app.security import current_user, require, sees_agency
 from field_app.services import audit, selfies
@@ -33,12 +32,11 @@ class ConsentOut(Out):
 @documented(
     "A check-in/out selfie, if retention is configured (every read is audited)",
     responses={200: "The photo (image/jpeg or image/png)"},
-    errors=(404,),
+    errors=("selfie_not_found",),
     tag="review",
 )
 def get_selfie(attempt_id: str):
     selfie = selfies.read(current_user(), attempt_id)
-    db.session.commit()
     return Response(selfie.data, mimetype=selfie.content_type, headers={"Cache-Control": "no-store"})
 
 
@@ -48,15 +46,14 @@ def get_selfie(attempt_id: str):
     "Record the client's consent to GPS trails (without it only check-in/out fixes are kept)",
     body=ConsentIn,
     responses={200: ConsentOut},
-    errors=(404,),
+    errors=("client_not_found",),
     tag="review",
 )
 def put_consent(client_id: int):
     body = parse_body(ConsentIn)
     client = client_or_404(client_id)
     if not sees_agency(current_user(), client.agency_id):
-        raise ApiError(404, "client_not_found", f"No client {client_id}.", "client_id")
+        raise NotFound("client_not_found", f"No client {client_id}.", "client_id")
     client.trail_consent = body.trail_consent
     audit.record(f"user:{current_user().id}", "client.consent", "client", client.id, trail=body.trail_consent)
-    db.session.commit()
-    return jsonify({"client_id": client.id, "trail_consent": client.trail_consent})
+    return answer(ConsentOut(client_id=client.id, trail_consent=client.trail_consent))

@@ -11,7 +11,7 @@ from field_app.api.openapi import documented
 from field_app.api.parsing import Day, QueryModel, from_text, parse_query
 from field_app.api.responses import Out, PresenceOut
 from field_app.api.visits import own_visit
-from field_app.errors import ApiError
+from field_app.errors import NotFound
 from field_app.extensions import db
 from field_app.models import Caregiver
 from field_app.models.user import ADMIN, AUDITOR, SUPERVISOR
@@ -179,7 +179,7 @@ class DayQuery(QueryModel):
 @documented(
     "Replay a visit: timeline, GeoJSON map and stay statistics",
     responses={200: ReplayOut},
-    errors=(404,),
+    errors=("visit_not_found",),
     tag="supervision",
     query=ReplayQuery,
 )
@@ -197,7 +197,7 @@ def get_replay(visit_id: str):
 @documented(
     "A caregiver's day: visits in order and the travel between them",
     responses={200: CaregiverDayOut},
-    errors=(404,),
+    errors=("caregiver_not_found",),
     tag="supervision",
     query=DayQuery,
 )
@@ -207,5 +207,5 @@ def get_day(caregiver_id: int):
     day = parse_query(DayQuery).date
     caregiver = db.session.get(Caregiver, caregiver_id)
     if caregiver is None or not sees_agency(current_user(), caregiver.agency_id):
-        raise ApiError(404, "caregiver_not_found", f"No caregiver {caregiver_id}.", "caregiver_id")
+        raise NotFound("caregiver_not_found", f"No caregiver {caregiver_id}.", "caregiver_id")
     return jsonify(service.caregiver_day(caregiver, day, current_app.config["TIMEZONE"]))

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, current_app, jsonify
 from field_app.api.openapi import documented
 from field_app.api.parsing import MonthQuery, parse_query
 from field_app.api.responses import Out
-from field_app.errors import ApiError
+from field_app.errors import NotFound
 from field_app.extensions import db
 from field_app.models import Agency
 from field_app.models.user import ADMIN, AUDITOR, SUPERVISOR
@@ -82,13 +82,13 @@ def _month():
 def _client(client_id: int):
     client = client_or_404(client_id)
     if not sees_agency(current_user(), client.agency_id):
-        raise ApiError(404, "client_not_found", f"No client {client_id}.", "client_id")
+        raise NotFound("client_not_found", f"No client {client_id}.", "client_id")
     return client
 
 
 def _agency_id(agency_id: int) -> int:
     if db.session.get(Agency, agency_id) is None or not sees_agency(current_user(), agency_id):
-        raise ApiError(404, "agency_not_found", f"No agency {agency_id}.", "agency_id")
+        raise NotFound("agency_not_found", f"No agency {agency_id}.", "agency_id")
     return agency_id
 
 
@@ -113,7 +113,7 @@ def _agency_statement(agency_id: int) -> dict:
 @documented(
     "A client's monthly statement",
     responses={200: ClientStatementOut},
-    errors=(404,),
+    errors=("client_not_found",),
     tag="settlement",
     query=MonthQuery,
 )
@@ -130,7 +130,7 @@ def client_statement(client_id: int):
 @documented(
     "A client's monthly statement as CSV (UTF-8 with BOM)",
     responses={200: "text/csv"},
-    errors=(404,),
+    errors=("client_not_found",),
     tag="settlement",
     query=MonthQuery,
 )
@@ -145,7 +145,7 @@ def client_statement_csv(client_id: int):
 @documented(
     "An agency's monthly statement",
     responses={200: AgencyStatementOut},
-    errors=(404,),
+    errors=("agency_not_found",),
     tag="settlement",
     query=MonthQuery,
 )
@@ -160,7 +160,7 @@ def agency_statement(agency_id: int):
 @documented(
     "An agency's monthly statement as CSV (UTF-8 with BOM)",
     responses={200: "text/csv"},
-    errors=(404,),
+    errors=("agency_not_found",),
     tag="settlement",
     query=MonthQuery,
 )

@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from flask import Blueprint, Response, current_app, jsonify
+from flask import Blueprint, Response, current_app
 from pydantic import Field
 from sqlalchemy import select
 
 from field_app.api.openapi import documented
 from field_app.api.parsing import parse_body
-from field_app.api.responses import Out
+from field_app.api.responses import Out, answer
 from field_app.api.schemas import StrictModel
-from field_app.errors import ApiError
+from field_app.errors import Invalid, NotFound
 from field_app.extensions import db
 from field_app.models import Agency, SpotCheck, Visit
 from field_app.models.user import ADMIN, AUDITOR, SUPERVISOR
@@ -66,6 +66,25 @@ class SpotCheckItemOut(Out):
     checked_by: int | None
     checked_at: str | None
 
+    @classmethod
+    def of(cls, item, visit) -> SpotCheckItemOut:
+        return cls(
+            item_id=item.id,
+            position=item.position,
+            visit_id=visit.uuid,
+            client_id=visit.client_id,
+            caregiver_id=visit.caregiver_id,
+            agency_id=visit.agency_id,
+            check_in_at=isoformat(visit.check_in_at),
+            check_out_at=isoformat(visit.check_out_at),
+            stratum=item.stratum,
+            outcome=item.outcome,
+            channel=item.channel,
+            note=item.note,
+            checked_by=item.checked_by,
+            checked_at=isoformat(item.checked_at),
+        )
+
 
 class SpotCheckOut(Out):
     """A spot check with its sampled visits in draw order."""
@@ -82,40 +101,21 @@ class SpotCheckOut(Out):
     population: int
     items: list[SpotCheckItemOut]
 
-
-def _item_json(item, visit) -> dict:
-    return {
-        "item_id": item.id,
-        "position": item.position,
-        "visit_id": visit.uuid,
-        "client_id": visit.client_id,
-        "caregiver_id": visit.caregiver_id,
-        "agency_id": visit.agency_id,
-        "check_in_at": isoformat(visit.check_in_at),
-        "check_out_at": isoformat(visit.check_out_at),
-        "stratum": item.stratum,
-        "outcome": item.outcome,
-        "channel": item.channel,
-        "note": item.note,
-        "checked_by": item.checked_by,
-        "checked_at": isoformat(item.checked_at),
-    }
-
-
-def _check_json(check: SpotCheck) -> dict:
-    return {
-        "spot_check_id": check.id,
-        "created_by": check.created_by,
-        "created_at": isoformat(check.created_at),
-        "period_start": check.period_start.isoformat(),
-        "period_end": check.period_end.isoformat(),
-        "method": check.method,
-        "seed": check.seed,
-        "size": check.size,
-        "agency_ids": check.params.get("agency_ids"),
-        "population": check.params.get("population", 0),
-        "items": [_item_json(item, visit) for item, visit, *_ in service.item_rows(check)],
-    }
+    @classmethod
+    def of(cls, check: SpotCheck) -> SpotCheckOut:
+        return cls(
+            spot_check_id=check.id,
+            created_by=check.created_by,
+            created_at=isoformat(check.created_at),
+            period_start=check.period_start.isoformat(),
+            period_end=check.period_end.isoformat(),
+            method=check.method,
+            seed=check.seed,
+            size=check.size,
+            agency_ids=check.params.get("agency_ids"),
+            population=check.params.get("population", 0),
+            items=[SpotCheckItemOut.of(item, visit) for item, visit, *_ in service.item_rows(check)],
+        )
 
 
 def _agencies(requested: list[int] | None) -> list[int] | None:
@@ -126,16 +126,14 @@ def _agencies(requested: list[int] | None) -> list[int] | None:
     known = set(db.session.scalars(select(Agency.id).where(Agency.id.in_(requested))))
     for n, agency_id in enumerate(requested):
         if agency_id not in known or (scope is not None and agency_id not in scope):
-            raise ApiError(
-                422, "unknown_agency", f"No agency {agency_id} you may sample.", f"agency_ids[{n}]"
-            )
+            raise Invalid("unknown_agency", f"No agency {agency_id} you may sample.", f"agency_ids[{n}]")
     return sorted(set(requested))
 
 
 def _visible_check(spot_check_id: int) -> SpotCheck:
     check = db.session.get(SpotCheck, spot_check_id)
     if check is None or not service.visible(agency_ids(current_user()), check):
-        raise ApiError(404, "spot_check_not_found", f"No spot check {spot_check_id}.", "spot_check_id")
+        raise NotFound("spot_check_not_found", f"No spot check {spot_check_id}.", "spot_check_id")
     return check
 
 
@@ -145,6 +143,7 @@ def _visible_check(spot_check_id: int) -> SpotCheck:
     "Draw a reproducible spot-check sample of closed visits",
     body=SpotCheckIn,
     responses={201: SpotCheckOut},
+    errors=("invalid_period", "unknown_agency"),
     tag="supervision",
 )
 def create_spot_check():
@@ -154,15 +153,19 @@ def create_spot_check():
     check_span(body.period_start, body.period_end, "period_end")
     agencies = _agencies(body.agency_ids)
     check = service.draw(current_user(), body, agencies, current_app.config["TIMEZONE"], now_utc())
-    db.session.commit()
-    return jsonify(_check_json(check)), 201
+    return answer(SpotCheckOut.of(check), 201)
 
 
 @bp.get("/spot-checks/<int:spot_check_id>")
 @require(SUPERVISOR, AUDITOR, ADMIN)
-@documented("A spot check with its items", responses={200: SpotCheckOut}, errors=(404,), tag="supervision")
+@documented(
+    "A spot check with its items",
+    responses={200: SpotCheckOut},
+    errors=("spot_check_not_found",),
+    tag="supervision",
+)
 def get_spot_check(spot_check_id: int):
-    return jsonify(_check_json(_visible_check(spot_check_id)))
+    return answer(SpotCheckOut.of(_visible_check(spot_check_id)))
 
 
 @bp.post("/spot-checks/<int:spot_check_id>/items/<int:item_id>/outcome")
@@ -171,7 +174,7 @@ def get_spot_check(spot_check_id: int):
     "Record the outcome of checking one sampled visit",
     body=OutcomeIn,
     responses={200: SpotCheckItemOut},
-    errors=(404,),
+    errors=("spot_check_not_found", "spot_check_item_not_found"),
     tag="supervision",
 )
 def record_outcome(spot_check_id: int, item_id: int):
@@ -180,8 +183,7 @@ def record_outcome(spot_check_id: int, item_id: int):
     check = _visible_check(spot_check_id)
     item = service.item_or_404(check, item_id)
     service.record_outcome(current_user(), item, body, now_utc())
-    db.session.commit()
-    return jsonify(_item_json(item, db.session.get(Visit, item.visit_id)))
+    return answer(SpotCheckItemOut.of(item, db.session.get(Visit, item.visit_id)))
 
 
 @bp.get("/spot-checks/<int:spot_check_id>/export.csv")
@@ -189,7 +191,7 @@ def record_outcome(spot_check_id: int, item_id: int):
 @documented(
     "The spot check as CSV (UTF-8 with BOM, opens in Excel)",
     responses={200: "text/csv"},
-    errors=(404,),
+    errors=("spot_check_not_found",),
     tag="supervision",
 )
 def export_spot_check(spot_check_id: int):

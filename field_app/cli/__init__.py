@@ -4,7 +4,8 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from field_app.cli import registry, rules, scheduler, seed, users
+    from field_app.cli import rules, scheduler, seed, users
+    from field_app.registries import cli as registry
 
     app.cli.add_command(seed.seed_demo)
     app.cli.add_command(rules.rules_cli)

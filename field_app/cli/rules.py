@@ -10,6 +10,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from field_app.rules import all_rules, get_rule
+from field_app.rules.registry import scanned_by_default, status_of
 from field_app.scanning import jobs
 from field_app.scanning.evaluate import RuleSet
 from field_app.scanning.scanner import INCREMENTAL, MANUAL, dry_run
@@ -33,9 +34,10 @@ def rules_cli() -> None:
 def list_rules() -> None:
     """Every registered rule with its scope, severity and thresholds."""
     overrides = current_app.config["RULE_OVERRIDES"]
-    disabled = set(overrides.get("disabled", ()))
+    disabled, preview = set(overrides.get("disabled", ())), set(overrides.get("preview", ()))
     for rule in all_rules():
-        state = "off" if rule.code in disabled else "on "
+        on = rule.code not in disabled and (scanned_by_default(rule) or rule.code in preview)
+        state = f"{'on ' if on else 'off'} {status_of(rule.code):7}"
         click.echo(f"{rule.code} {state} {rule.name:32} {rule.scope:10} {rule.severity:8} {rule.title_zh}")
         click.echo(f"      {json.dumps(rule.params(overrides.get(rule.code)), ensure_ascii=False)}")
 

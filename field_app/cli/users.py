@@ -11,6 +11,7 @@ from field_app.models import Agency, Caregiver, Client
 from field_app.models.user import ROLES
 from field_app.services import audit
 from field_app.services.accounts import create_user
+from field_app.transaction import committed
 
 
 def _one(model, column, value, what: str):
@@ -34,6 +35,7 @@ def users_cli() -> None:
 @click.option("--agency", "agency_codes", multiple=True, help="Agency code(s) a supervisor/auditor sees.")
 @click.option("--all-agencies", is_flag=True, help="A supervisor/auditor who sees every agency.")
 @with_appcontext
+@committed
 def create(username, role, password, caregiver_code, insured_id, agency_codes, all_agencies) -> None:
     """Create an account, e.g. ``flask users create admin --role admin``."""
     caregiver = _one(Caregiver, Caregiver.code, caregiver_code, "caregiver") if caregiver_code else None
@@ -52,5 +54,4 @@ def create(username, role, password, caregiver_code, insured_id, agency_codes, a
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     audit.record("cli", "user.create", "user", user.id, role=role)
-    db.session.commit()
     click.echo(f"Created {role} {username} (user {user.id}).")

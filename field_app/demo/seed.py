@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo
 from PIL import Image, ImageOps
 from sqlalchemy import func, select
 
-from field_app.api.schemas import CheckInIn, CheckOutIn, ItemsIn, TrailBatchIn
 from field_app.demo import gps
 from field_app.demo.faces import astronaut_jpeg, shared_people
+from field_app.domain.shapes import CheckInIn, CheckOutIn, ItemsIn, TrailBatchIn
 from field_app.extensions import db
 from field_app.models import Agency, Caregiver, CarePlan, Client, Device, ServiceItem
 from field_app.models.user import ADMIN, AUDITOR, CAREGIVER, FAMILY, SUPERVISOR
@@ -106,7 +106,6 @@ def _clients(rng: random.Random, agencies: list[Agency], per_agency: int) -> lis
                 home_datum=GCJ02,
                 home_lat_wgs84=home[0],
                 home_lng_wgs84=home[1],
-                fence_radius_m=100.0,
             )
             client.care_plans.append(
                 CarePlan(
@@ -183,7 +182,9 @@ def _visit(
     end = start + timedelta(minutes=minutes)
     uuid = f"demo-{caregiver.code}-{start:%Y%m%d%H%M}"
     where = home if honest else gps.offset(*home, 420, 310)
-    common = {"caregiver_id": caregiver.id, "device_id": caregiver.devices[0].device_id}
+    phone = caregiver.devices[0].device_id
+    common = {"caregiver_id": caregiver.id, "device_id": phone}
+    caller = attendance.Caller(caregiver.id, phone)
     fix = gps.noisy_fix(rng, *where, start)
     sent = start + timedelta(seconds=rng.randint(2, 20))  # the phone sends a little after the fix
     result = attendance.check_in(
@@ -198,6 +199,7 @@ def _visit(
                 "fix": fix.as_json(),
             }
         ),
+        caller,
         replace(v, now=sent),
     )
     visit = result.visit
@@ -239,6 +241,7 @@ def _visit(
                 "fix": fix.as_json(),
             }
         ),
+        caller,
         replace(v, now=sent),
     )
     db.session.flush()

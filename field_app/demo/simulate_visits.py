@@ -199,7 +199,7 @@ class VisitDriver:
             body,
             user=plan.caregiver.username,
             device=body["device_id"],
-            ok=(200, 422),
+            ok=(200,),
         )
 
     def _check_in(self, plan: VisitPlan) -> None:

@@ -164,7 +164,6 @@ class World:
                 home_datum=GCJ02,
                 home_lat_wgs84=wgs[0],
                 home_lng_wgs84=wgs[1],
-                fence_radius_m=100.0,
                 trail_consent=trail_consent,
             )
             row.care_plans.append(

@@ -14,10 +14,10 @@ from field_app.models.presence import (
     TagTap,
     VisitConfirmation,
 )
-from field_app.models.registry import CertificateRecord, DeathRecord, GradeChange, HospitalStay
 from field_app.models.review import AlertComment, SpotCheck, SpotCheckItem, VisitFeedback
 from field_app.models.user import ApiToken, RateCounter, Selfie, User, user_agencies
 from field_app.models.visit import PerformedItem, TrailPoint, Visit, VisitAttempt
+from field_app.registries.models import CertificateRecord, DeathRecord, GradeChange, HospitalStay
 
 __all__ = [
     "Agency",

@@ -5,12 +5,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
+from flask import current_app, has_app_context
 from sqlalchemy import Boolean, Column, Date, Float, ForeignKey, Integer, Numeric, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from field_app.extensions import db
 from field_app.models.types import JSONType, UTCDateTime
 from field_app.timeutil import now_utc
+
+
+def default_fence_radius_m() -> float:
+    """A new client's fence radius when none is given: ``FIELD_APP_GEOFENCE_DEFAULT_RADIUS_M``."""
+    return current_app.config["GEOFENCE_DEFAULT_RADIUS_M"] if has_app_context() else 100.0
+
 
 GRADES = ("severe_1", "severe_2", "severe_3", "dementia")  # 重度失能 I/II/III, 重度失智
 
@@ -32,7 +39,8 @@ class Client(db.Model):
     #: ... and converted once to WGS-84, the datum every check works in
     home_lat_wgs84: Mapped[float] = mapped_column(Float)
     home_lng_wgs84: Mapped[float] = mapped_column(Float)
-    fence_radius_m: Mapped[float] = mapped_column(Float, default=100.0)
+    #: set when the client is created: given, or the configured default (an existing client keeps its own)
+    fence_radius_m: Mapped[float] = mapped_column(Float, default=default_fence_radius_m)
     #: optional polygon fence, a (lng, lat) ring in WGS-84 (converted from its input datum)
     fence_polygon_wgs84: Mapped[list | None] = mapped_column(JSONType)
     trail_consent: Mapped[bool] = mapped_column(Boolean, default=True)  #: consent to GPS trails

@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 import numpy as np
-from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from field_app.extensions import db
-from field_app.models.types import Encoding, JSONType, UTCDateTime
+from field_app.models.types import Encoding, UTCDateTime
 from field_app.timeutil import now_utc
-from field_app.verification.status import PENDING
 
 OPEN, CLOSED = "open", "closed"
 CHECK_IN, CHECK_OUT = "check_in", "check_out"
@@ -38,7 +37,9 @@ class Visit(db.Model):
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
     state: Mapped[str] = mapped_column(String(8), default=OPEN)
-    verification_status: Mapped[str] = mapped_column(String(16), default=PENDING)
+    verification_status: Mapped[str] = mapped_column(
+        String(16), default="pending"
+    )  #: verification.status values
     check_in_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  #: first check-in fix time
     check_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     duration_status: Mapped[str | None] = mapped_column(String(16))  #: verification.duration status
@@ -83,9 +84,8 @@ class VisitAttempt(FixColumns, db.Model):
     image_hash: Mapped[str | None] = mapped_column(String(16))
     geofence_status: Mapped[str] = mapped_column(String(10))
     distance_m: Mapped[float] = mapped_column(Float)  #: from the client's home centre
-    #: the response given, so a re-sent attempt is answered exactly the same
-    response_status: Mapped[int] = mapped_column(Integer, default=200)
-    response_body: Mapped[dict | None] = mapped_column(JSONType)
+    #: the JSON answer given, kept as text so a re-sent attempt gets exactly the same bytes
+    response_json: Mapped[str | None] = mapped_column(Text)
 
     visit: Mapped[Visit] = relationship(back_populates="attempts")
 

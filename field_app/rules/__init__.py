@@ -1,6 +1,6 @@
 """The suspicious-behaviour rule library (疑似违规行为规则库).
 
-Each rule lives in its own module and is registered in ``registry.RULE_MODULES``.
+Each rule lives in its own module and has its line in the rule table (``table.RULE_TABLE``).
 """
 
 from field_app.rules.base import Finding, Rule

@@ -11,6 +11,7 @@ from typing import Any
 from field_app.rules import all_rules
 from field_app.rules.base import Finding, Rule
 from field_app.rules.facts import RuleContext, Visit
+from field_app.rules.registry import scanned_by_default
 
 log = logging.getLogger(__name__)
 MAX_ERRORS = 50
@@ -25,11 +26,18 @@ class RuleSet:
 
     @classmethod
     def from_config(cls, overrides: Mapping[str, Any], only: Iterable[str] | None = None) -> RuleSet:
+        """Stable rules not disabled, and preview rules switched on; ``only`` (a dry run) names its rules,
+        preview or not."""
         disabled = set(overrides.get("disabled", ()))
-        wanted = set(only) if only else None
-        rules = tuple(
-            r for r in all_rules() if r.code not in disabled and (wanted is None or r.code in wanted)
-        )
+        preview = set(overrides.get("preview", ()))
+        if only:
+            rules = tuple(r for r in all_rules() if r.code in set(only))
+        else:
+            rules = tuple(
+                r
+                for r in all_rules()
+                if r.code not in disabled and (scanned_by_default(r) or r.code in preview)
+            )
         return cls(rules, {r.code: r.params(overrides.get(r.code)) for r in rules})
 
     def of_scope(self, scope: str) -> list[Rule]:

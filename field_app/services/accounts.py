@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from field_app.errors import ApiError
+from field_app.errors import Forbidden, Invalid, Unauthenticated
 from field_app.extensions import db
 from field_app.models import Agency, ApiToken, Caregiver, Client, User
 from field_app.models.user import AUDITOR, CAREGIVER, FAMILY, ROLES, SUPERVISOR
@@ -103,11 +103,11 @@ def issue_pair(
 
 
 def authenticate(username: str, password: str) -> User:
-    """The active user with this password, or a 401 that does not say which part was wrong."""
+    """The active user with this password, or Unauthenticated that does not say which part was wrong."""
     user = db.session.scalar(select(User).where(User.username == username))
     ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
     if user is None or not ok or not user.active:
-        raise ApiError(401, "invalid_credentials", "Wrong username or password.")
+        raise Unauthenticated("invalid_credentials", "Wrong username or password.")
     return user
 
 
@@ -116,32 +116,31 @@ def bind_device(user: User, device_id: str | None, policy: str) -> str | None:
     if user.role != CAREGIVER:
         return None
     if not device_id:
-        raise ApiError(
-            422,
+        raise Invalid(
             "device_required",
             "Caregivers sign in from their registered phone: send device_id.",
             "device_id",
         )
     registered = any(d.device_id == device_id for d in db.session.get(Caregiver, user.caregiver_id).devices)
     if not registered:
-        audit.record(f"user:{user.id}", "auth.unregistered_device", "user", user.id, policy=policy)
+        audit.record_evidence(f"user:{user.id}", "auth.unregistered_device", "user", user.id, policy=policy)
         if policy == "refuse":
-            raise ApiError(
-                403, "device_not_registered", "This phone is not registered to the caregiver.", "device_id"
+            raise Forbidden(
+                "device_not_registered", "This phone is not registered to the caregiver.", "device_id"
             )
     return device_id
 
 
 def resolve(token: str, kind: str, now: datetime) -> ApiToken:
-    """The live token row for a bearer token, or a 401."""
+    """The live token row for a bearer token, or Unauthenticated."""
     # Every request starts here: one round trip for the token and its user.
     row = db.session.scalar(
         select(ApiToken).options(joinedload(ApiToken.user)).where(ApiToken.token_hash == hash_token(token))
     )
     if row is None or row.kind != kind or row.revoked_at is not None or row.expires_at <= now:
-        raise ApiError(401, "invalid_token", "The token is unknown, expired or revoked; sign in again.")
+        raise Unauthenticated("invalid_token", "The token is unknown, expired or revoked; sign in again.")
     if not row.user.active:
-        raise ApiError(401, "invalid_token", "This account is disabled.")
+        raise Unauthenticated("invalid_token", "This account is disabled.")
     return row
 
 

@@ -8,10 +8,10 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, func, select, true
 
-from field_app.errors import ApiError
+from field_app.domain.scope import agency_ids
+from field_app.errors import NotFound
 from field_app.extensions import db
 from field_app.models import Alert, AlertComment, AuditEntry, User, Visit, alert_visits
-from field_app.security import agency_ids
 
 MAX_ID = 2**31 - 1  #: INTEGER primary keys
 
@@ -94,10 +94,10 @@ def visible_alerts(user: User, ids: list[int], for_update: bool = False) -> list
 
 
 def visible_alert(user: User, alert_id: int, for_update: bool = False) -> Alert:
-    """The alert, or the same 404 as for one that does not exist when it is outside the caller's scope."""
+    """The alert, or the same NotFound as for one that does not exist when it is outside the caller's scope."""
     found = visible_alerts(user, [alert_id], for_update)
     if not found:
-        raise ApiError(404, "alert_not_found", f"No alert {alert_id}.", "alert_id")
+        raise NotFound("alert_not_found", f"No alert {alert_id}.", "alert_id")
     return found[0]
 
 

@@ -1,96 +1,72 @@
-"""Check-in and check-out (签到/签退): verify, store every attempt as evidence, open and close visits."""
+"""Check-in and check-out (签到/签退): verify, store every attempt as evidence, open and close visits.
+
+One call walks the whole attempt: the sender checked against the token, a re-send answered from storage,
+a new attempt counted against the rate limits, verified, stored with its answer. The API only returns
+the answer.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
-from field_app.api.schemas import AttemptIn, CheckInIn, CheckOutIn
-from field_app.errors import ApiError
+from field_app.domain.shapes import AttemptIn, CheckInIn, CheckOutIn
+from field_app.errors import Conflict, Invalid, NotFound, TooMany
 from field_app.extensions import db
-from field_app.models import Caregiver, Selfie, Visit, VisitAttempt
+from field_app.models import Caregiver, Client, Selfie, Visit, VisitAttempt
 from field_app.models.visit import CHECK_IN, CHECK_OUT, CLOSED
 from field_app.rules.facts import FACE_MATCHED
 from field_app.services import audit, presence, visit_state
+from field_app.services.attempts import (
+    AttemptResult,
+    Caller,
+    Sender,
+    Verifier,
+    count_new_attempt,
+    find_replay,
+    remember_answer,
+    sender_of,
+)
 from field_app.services.checks import FaceOutcome, PlacedFix, check_face, client_fence, place_fix
 from field_app.services.lookup import caregiver_or_404, client_or_404, visit_or_none
 
-
-@dataclass(frozen=True)
-class Verifier:
-    """What the checks need besides the request: settings, the engine and the clock."""
-
-    face_settings: Any
-    engine: Any
-    accuracy_factor: float
-    max_attempts: int
-    max_minutes: int
-    now: datetime
-    keep_selfies: bool = False  #: store the photo itself (only when a retention period is configured)
-    presence: presence.PresenceSettings | None = None  #: liveness, tag, confirmation (None: not checked)
-
-
-@dataclass
-class AttemptResult:
-    status: int  #: HTTP status to answer
-    attempt: VisitAttempt
-    visit: Visit
-    error: ApiError | None = None
-    replayed: bool = False
-
-
-def find_replay(attempt_uuid: str, visit_uuid: str, kind: str, caregiver_id: int) -> AttemptResult | None:
-    """A re-sent attempt is answered from what was stored; an id re-used elsewhere, or by another
-    caregiver, is a conflict (their stored answer is not theirs to read)."""
-    prior = db.session.scalar(select(VisitAttempt).where(VisitAttempt.uuid == attempt_uuid))
-    if prior is None:
-        return None
-    if prior.visit.uuid != visit_uuid or prior.kind != kind or prior.caregiver_id != caregiver_id:
-        raise ApiError(
-            409, "attempt_id_reused", "This attempt_id was already used for another attempt.", "attempt_id"
-        )
-    return AttemptResult(prior.response_status, prior, prior.visit, replayed=True)
+__all__ = ["AttemptResult", "Caller", "Verifier", "check_in", "check_out"]
 
 
 def _guard_attempts_left(visit: Visit, kind: str, max_attempts: int) -> None:
     if len(visit.attempts_of(kind)) >= max_attempts:
-        raise ApiError(
-            429,
+        raise TooMany(
             "too_many_attempts",
-            f"{max_attempts} {kind.replace('_', '-')} attempts were already made for this visit; "
-            "it is kept as unverified for review.",
+            "{max_attempts} {kind} attempts were already made for this visit; it is kept as unverified "
+            "for review.",
+            max_attempts=max_attempts,
+            kind=kind.replace("_", "-"),
         )
 
 
 def _guard_open_visit(visit: Visit, caregiver: Caregiver, client_id: int | None = None) -> None:
     if visit.caregiver_id != caregiver.id:  # someone else's visit: as if it did not exist
-        raise ApiError(404, "visit_not_found", f"No visit {visit.uuid} of this caregiver.")
+        raise NotFound("visit_not_found", "No visit {visit_id} of this caregiver.", visit_id=visit.uuid)
     if client_id is not None and visit.client_id != client_id:
-        raise ApiError(409, "visit_conflict", "This visit id was already used for another client.")
+        raise Conflict("visit_conflict", "This visit id was already used for another client.")
     if visit.state == CLOSED:
-        raise ApiError(409, "visit_not_open", "This visit is already checked out.")
+        raise Conflict("visit_not_open", "This visit is already checked out.")
 
 
 def _store_attempt(
-    visit: Visit,
-    kind: str,
-    body: AttemptIn,
-    face: FaceOutcome,
-    place: PlacedFix,
-    caregiver: Caregiver,
-    now: datetime,
+    visit: Visit, kind: str, body: AttemptIn, sender: Sender, checks: tuple[FaceOutcome, PlacedFix], now
 ) -> VisitAttempt:
+    face, place = checks
     fix = body.fix
+    caregiver = db.session.get(Caregiver, sender.caregiver_id)
     attempt = VisitAttempt(
         uuid=body.attempt_id,
         kind=kind,
-        caregiver_id=caregiver.id,
-        device_id=body.device_id,
-        device_registered=any(d.device_id == body.device_id for d in caregiver.devices),
+        caregiver_id=sender.caregiver_id,
+        device_id=sender.device_id,
+        device_registered=any(d.device_id == sender.device_id for d in caregiver.devices),
         lat=fix.lat,
         lng=fix.lng,
         datum=fix.datum,
@@ -108,7 +84,6 @@ def _store_attempt(
         image_hash=face.image_hash,
         geofence_status=place.fence.status,
         distance_m=round(place.fence.distance_m, 1),
-        response_status=422 if face.error else 200,
     )
     visit.attempts.append(attempt)
     return attempt
@@ -128,131 +103,115 @@ def _keep_selfie(attempt: VisitAttempt, photo: bytes) -> None:
 
 def _run_checks(caregiver: Caregiver, body: AttemptIn, fence, v: Verifier) -> tuple[FaceOutcome, PlacedFix]:
     if not caregiver.enrolments:
-        raise ApiError(
-            409, "not_enrolled", "This caregiver has no enrolled face yet; enrol before checking in."
-        )
+        raise Conflict("not_enrolled", "This caregiver has no enrolled face yet; enrol before checking in.")
     face = check_face(body.selfie, [e.encoding for e in caregiver.enrolments], v.face_settings, v.engine)
     return face, place_fix(body.fix, fence, v.accuracy_factor)
 
 
-def _presence_check(caregiver, client_id, visit_uuid, kind, body, v: Verifier):
+def _record(kind: str, visit_uuid: str, body: AttemptIn, caller: Caller, v: Verifier, new: Callable):
+    """The walk shared by check-in and check-out; ``new`` verifies and stores a new attempt.
+
+    Two copies of one attempt racing each other end as one stored attempt: the loser's insert fails in
+    its savepoint, and it answers with what the winner stored."""
+    sender = sender_of(body, caller, v)
+    if replay := find_replay(body.attempt_id, visit_uuid, kind, sender.caregiver_id):
+        return replay
+    count_new_attempt(caller, sender, v)
+    try:
+        with db.session.begin_nested():
+            return new(sender)
+    except IntegrityError:
+        if replay := find_replay(body.attempt_id, visit_uuid, kind, sender.caregiver_id):
+            return replay
+        with db.session.begin_nested():  # another attempt opened the visit first: go on with it
+            return new(sender)
+
+
+def _presence_check(caregiver, client_id: int, visit_uuid: str, kind: str, body, v: Verifier):
+    """Liveness challenge, tag tap, client's face (services.presence); None when not configured."""
     if v.presence is None:
         return None
     return presence.check(caregiver, client_id, visit_uuid, kind, body, v.now, v.presence)
 
 
-def _presence_record(checked, visit, attempt, v: Verifier) -> ApiError | None:
-    if checked is None:
-        return None
-    problem = presence.record(checked, visit, attempt, v.now)
-    return None if problem is None else ApiError(422, problem.code, problem.message, problem.field)
-
-
-def _replay_or_count(
-    body: AttemptIn, visit_uuid: str, kind: str, before_new: Callable[[], None] | None
-) -> AttemptResult | None:
-    """The stored answer to a re-sent attempt; for a new attempt None, after ``before_new``."""
-    replay = find_replay(body.attempt_id, visit_uuid, kind, body.caregiver_id)
-    if replay is None and before_new is not None:
-        before_new()
-    return replay
-
-
-def check_in(
-    visit_uuid: str, body: CheckInIn, v: Verifier, before_new: Callable[[], None] | None = None
+def _finish(
+    kind: str, visit: Visit, body: AttemptIn, sender: Sender, checks, v: Verifier, checked=None
 ) -> AttemptResult:
-    """Record a check-in attempt; the first one opens the visit whatever its outcome. A re-sent attempt
-    is answered from storage; ``before_new`` runs only for a new one (the API counts its rate limits)."""
-    if replay := _replay_or_count(body, visit_uuid, CHECK_IN, before_new):
-        return replay
-    caregiver, client = caregiver_or_404(body.caregiver_id), client_or_404(body.client_id)
+    """Store the attempt (and its selfie), refresh the visit's status, audit, and keep the answer."""
+    face, place = checks
+    attempt = _store_attempt(visit, kind, body, sender, checks, v.now)
+    if v.keep_selfies:
+        _keep_selfie(attempt, body.selfie)
+    problem = None if checked is None else presence.record(checked, visit, attempt, v.now)
+    retries_left = v.max_attempts - len(visit.attempts_of(kind))
+    if kind == CHECK_OUT and ((face.matched and problem is None) or retries_left == 0):
+        visit.state, visit.check_out_at = CLOSED, body.fix.time
+        if v.presence is not None:
+            presence.after_check_out(visit, checked, v.now, v.presence)
+    visit_state.refresh(visit, v.max_minutes)
+    details = {"attempt": body.attempt_id, "face": face.status, "geofence": place.fence.status}
+    if kind == CHECK_OUT:
+        details["state"] = visit.state
+    audit.record(f"caregiver:{sender.caregiver_id}", f"visit.{kind}", "visit", visit.uuid, **details)
+    db.session.flush()
+    return AttemptResult(remember_answer(attempt, visit, face.error or problem, retries_left), attempt, visit)
+
+
+def _check_in_new(visit_uuid: str, body: CheckInIn, sender: Sender, v: Verifier) -> AttemptResult:
+    caregiver, client = caregiver_or_404(sender.caregiver_id), client_or_404(body.client_id)
     if client.agency_id != caregiver.agency_id:  # another agency's client: as if it did not exist
-        raise ApiError(
-            404, "client_not_found", f"No client {client.id} served by this caregiver's agency.", "client_id"
+        raise NotFound(
+            "client_not_found",
+            "No client {client_id} served by this caregiver's agency.",
+            "client_id",
+            client_id=client.id,
         )
     visit = visit_or_none(visit_uuid)
     if visit is not None:
         _guard_open_visit(visit, caregiver, client.id)
         if visit.attempts_of(CHECK_IN)[-1].face_status == FACE_MATCHED:
-            raise ApiError(
-                409, "already_checked_in", "This visit is already checked in with a matching face."
-            )
+            raise Conflict("already_checked_in", "This visit is already checked in with a matching face.")
         _guard_attempts_left(visit, CHECK_IN, v.max_attempts)
-    face, place = _run_checks(caregiver, body, client_fence(client), v)
+    checks = _run_checks(caregiver, body, client_fence(client), v)
     checked = _presence_check(caregiver, client.id, visit_uuid, CHECK_IN, body, v)
     if visit is None:
-        visit = Visit(
-            uuid=visit_uuid,
-            caregiver_id=caregiver.id,
-            client_id=client.id,
-            agency_id=client.agency_id,
-            check_in_at=body.fix.time,
-        )
-        db.session.add(visit)
-    attempt = _store_attempt(visit, CHECK_IN, body, face, place, caregiver, v.now)
-    if v.keep_selfies:
-        _keep_selfie(attempt, body.selfie)
-    problem = _presence_record(checked, visit, attempt, v)  # stored even when the face failed
-    error = face.error or problem
-    visit_state.refresh(visit, v.max_minutes)
-    audit.record(
-        f"caregiver:{caregiver.id}",
-        "visit.check_in",
-        "visit",
-        visit_uuid,
-        attempt=body.attempt_id,
-        face=face.status,
-        geofence=place.fence.status,
+        visit = _open_visit(visit_uuid, caregiver, client, body.fix.time)
+    return _finish(CHECK_IN, visit, body, sender, checks, v, checked)
+
+
+def _open_visit(visit_uuid: str, caregiver: Caregiver, client: Client, at: datetime) -> Visit:
+    visit = Visit(
+        uuid=visit_uuid,
+        caregiver_id=caregiver.id,
+        client_id=client.id,
+        agency_id=client.agency_id,
+        check_in_at=at,
     )
-    return AttemptResult(attempt.response_status, attempt, visit, error)
+    db.session.add(visit)
+    return visit
 
 
-def check_out(
-    visit_uuid: str, body: CheckOutIn, v: Verifier, before_new: Callable[[], None] | None = None
-) -> AttemptResult:
-    """Record a check-out attempt; it closes the visit unless the face failed and a retry is left.
-    Re-sent attempts and ``before_new`` as for check_in."""
-    if replay := _replay_or_count(body, visit_uuid, CHECK_OUT, before_new):
-        return replay
+def _check_out_new(visit_uuid: str, body: CheckOutIn, sender: Sender, v: Verifier) -> AttemptResult:
     visit = visit_or_none(visit_uuid)
     if visit is None:
-        raise ApiError(
-            409, "not_checked_in", "There is no check-in for this visit, so it cannot be checked out."
-        )
-    caregiver = caregiver_or_404(body.caregiver_id)
+        raise Conflict("not_checked_in", "There is no check-in for this visit, so it cannot be checked out.")
+    caregiver = caregiver_or_404(sender.caregiver_id)
     _guard_open_visit(visit, caregiver)
     _guard_attempts_left(visit, CHECK_OUT, v.max_attempts)
     if body.fix.time < visit.check_in_at:
-        raise ApiError(
-            422, "check_out_before_check_in", "The check-out fix is earlier than the check-in.", "fix.time"
+        raise Invalid(
+            "check_out_before_check_in", "The check-out fix is earlier than the check-in.", "fix.time"
         )
-    face, place = _run_checks(caregiver, body, client_fence(visit.client), v)
+    checks = _run_checks(caregiver, body, client_fence(visit.client), v)
     checked = _presence_check(caregiver, visit.client_id, visit_uuid, CHECK_OUT, body, v)
-    attempt = _store_attempt(visit, CHECK_OUT, body, face, place, caregiver, v.now)
-    if v.keep_selfies:
-        _keep_selfie(attempt, body.selfie)
-    problem = _presence_record(checked, visit, attempt, v)  # stored even when the face failed
-    error = face.error or problem
-    retries_left = v.max_attempts - len(visit.attempts_of(CHECK_OUT))
-    if (face.matched and error is None) or retries_left == 0:
-        visit.state, visit.check_out_at = CLOSED, body.fix.time
-        if v.presence is not None:
-            presence.after_check_out(visit, checked, v.now, v.presence)
-    visit_state.refresh(visit, v.max_minutes)
-    audit.record(
-        f"caregiver:{caregiver.id}",
-        "visit.check_out",
-        "visit",
-        visit_uuid,
-        attempt=body.attempt_id,
-        face=face.status,
-        geofence=place.fence.status,
-        state=visit.state,
-    )
-    return AttemptResult(attempt.response_status, attempt, visit, error)
+    return _finish(CHECK_OUT, visit, body, sender, checks, v, checked)
 
 
-def remember_response(result: AttemptResult, body: dict) -> None:
-    """Keep the answer on the attempt so a re-send gets exactly the same one."""
-    if not result.replayed:
-        result.attempt.response_body = body
+def check_in(visit_uuid: str, body: CheckInIn, caller: Caller, v: Verifier) -> AttemptResult:
+    """Record a check-in attempt; the first one opens the visit whatever its outcome."""
+    return _record(CHECK_IN, visit_uuid, body, caller, v, lambda s: _check_in_new(visit_uuid, body, s, v))
+
+
+def check_out(visit_uuid: str, body: CheckOutIn, caller: Caller, v: Verifier) -> AttemptResult:
+    """Record a check-out attempt; it closes the visit unless the face failed and a retry is left."""
+    return _record(CHECK_OUT, visit_uuid, body, caller, v, lambda s: _check_out_new(visit_uuid, body, s, v))

@@ -6,6 +6,7 @@ from typing import Any
 
 from field_app.extensions import db
 from field_app.models import AuditEntry
+from field_app.transaction import keep_on_refusal
 
 
 def record(actor: str, action: str, subject_type: str, subject_id: object, **details: Any) -> AuditEntry:
@@ -15,3 +16,9 @@ def record(actor: str, action: str, subject_type: str, subject_id: object, **det
     )
     db.session.add(entry)
     return entry
+
+
+def record_evidence(actor: str, action: str, subject_type: str, subject_id: object, **details: Any) -> None:
+    """An audit entry kept even when the request is then refused (e.g. a phone that is not the
+    caregiver's): the refusal itself is evidence."""
+    keep_on_refusal(lambda: record(actor, action, subject_type, subject_id, **details))

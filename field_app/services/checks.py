@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from field_app.api.schemas import FixIn
-from field_app.errors import ApiError
+from field_app.domain.shapes import FixIn
+from field_app.errors import DomainError, Invalid, TooLarge, Unsupported
 from field_app.models import Client
 from field_app.rules.facts import FACE_MATCHED, FACE_MISMATCH
 from field_app.verification.datum import to_wgs84
@@ -20,8 +20,13 @@ from field_app.verification.face import FaceError, FaceSettings, analyse_selfie,
 from field_app.verification.geofence import Fence, FenceResult, check_fix
 from field_app.verification.images import ImageError, ImageLimits
 
-#: ImageError code -> HTTP status
-IMAGE_STATUS = {"image_invalid": 422, "image_too_large": 413, "image_unsupported": 415}
+#: ImageError code -> the kind of refusal (anything else is an invalid image)
+IMAGE_REFUSALS: dict[str, type[DomainError]] = {"image_too_large": TooLarge, "image_unsupported": Unsupported}
+
+
+def image_refusal(exc: ImageError, field: str) -> DomainError:
+    """A photo that cannot be used at all, as the domain error to raise."""
+    return IMAGE_REFUSALS.get(exc.code, Invalid)(exc.code, exc.message, field)
 
 
 @dataclass(frozen=True)
@@ -33,7 +38,7 @@ class FaceOutcome:
     distance: float | None = None
     encoding: np.ndarray | None = None
     image_hash: str | None = None
-    error: ApiError | None = None  #: no face / several faces / too small: stored, then answered 422
+    error: DomainError | None = None  #: why the face was not verified (stored, answered with the attempt)
 
     @property
     def matched(self) -> bool:
@@ -67,12 +72,18 @@ def check_face(
     try:
         sample = analyse_selfie(photo, settings, engine)
     except ImageError as exc:
-        raise ApiError(IMAGE_STATUS.get(exc.code, 422), exc.code, exc.message, "selfie") from None
+        raise image_refusal(exc, "selfie") from None
     except FaceError as exc:
-        return FaceOutcome(exc.code, threshold, error=ApiError(422, exc.code, exc.message, "selfie"))
+        return FaceOutcome(exc.code, threshold, error=Invalid(exc.code, exc.message, "selfie"))
     match = match_face(sample.encoding, enrolments, threshold)
-    status = FACE_MATCHED if match.matched else FACE_MISMATCH
-    return FaceOutcome(status, threshold, float(match.distance), sample.encoding, sample.image_hash)
+    if match.matched:
+        return FaceOutcome(FACE_MATCHED, threshold, float(match.distance), sample.encoding, sample.image_hash)
+    error = Invalid(
+        "face_mismatch", "The face does not match the caregiver's enrolled face; retake the selfie.", "selfie"
+    )
+    return FaceOutcome(
+        FACE_MISMATCH, threshold, float(match.distance), sample.encoding, sample.image_hash, error
+    )
 
 
 def client_fence(client: Client) -> Fence:

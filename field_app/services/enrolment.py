@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from field_app.errors import ApiError
+from field_app.errors import Invalid
+from field_app.extensions import db
 from field_app.models import Caregiver, FaceEnrolment
 from field_app.services import audit
-from field_app.services.checks import IMAGE_STATUS
+from field_app.services.checks import image_refusal
 from field_app.verification.face import FaceError, FaceSettings, analyse_selfie
 from field_app.verification.images import ImageError
 
@@ -20,10 +21,11 @@ def enrol(
         try:
             samples.append(analyse_selfie(photo, settings, engine))
         except ImageError as exc:
-            raise ApiError(IMAGE_STATUS.get(exc.code, 422), exc.code, exc.message, field) from None
+            raise image_refusal(exc, field) from None
         except FaceError as exc:
-            raise ApiError(422, exc.code, exc.message, field) from None
+            raise Invalid(exc.code, exc.message, field) from None
     created = [FaceEnrolment(encoding=s.encoding, image_hash=s.image_hash) for s in samples]
     caregiver.enrolments.extend(created)
     audit.record("api", "caregiver.enrol_face", "caregiver", caregiver.id, photos=len(created))
+    db.session.flush()
     return created

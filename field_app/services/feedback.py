@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import case, func, select
+from sqlalchemy.exc import IntegrityError
 
-from field_app.errors import ApiError
+from field_app.domain.scope import agency_ids
+from field_app.errors import Conflict, DomainError
 from field_app.extensions import db
 from field_app.models import Agency, Caregiver, User, Visit, VisitFeedback
 from field_app.models.visit import CLOSED
-from field_app.security import agency_ids
 from field_app.services import audit
 
 
@@ -24,9 +25,7 @@ def submit(
 ) -> VisitFeedback:
     """Store the family's answer for a closed visit and mark the visit changed for the next scan."""
     if visit.state != CLOSED:
-        raise ApiError(
-            409, "visit_open", "Feedback is for finished visits: this one has not been checked out."
-        )
+        raise Conflict("visit_open", "Feedback is for finished visits: this one has not been checked out.")
     if db.session.scalar(select(VisitFeedback.id).where(VisitFeedback.visit_id == visit.id)) is not None:
         raise feedback_exists(visit.uuid)
     feedback = VisitFeedback(
@@ -35,14 +34,15 @@ def submit(
     db.session.add(feedback)
     visit.changed_at = now  # the incremental scan picks the visit up again (rule C01 on a denial)
     audit.record(f"user:{user.id}", "visit.feedback", "visit", visit.uuid, confirmed=confirmed, rating=rating)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # another answer for the same visit won the race
+        raise feedback_exists(visit.uuid) from None
     return feedback
 
 
-def feedback_exists(visit_uuid: str) -> ApiError:
-    return ApiError(
-        409, "feedback_exists", f"Visit {visit_uuid} already has the family's answer; it is final."
-    )
+def feedback_exists(visit_uuid: str) -> DomainError:
+    return Conflict("feedback_exists", f"Visit {visit_uuid} already has the family's answer; it is final.")
 
 
 @dataclass(frozen=True)

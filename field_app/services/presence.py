@@ -4,7 +4,8 @@ and the presence decision (verification.presence) stored with its parts.
 Called by the attendance service around storing an attempt: ``check`` before (it reads and spends the
 challenge, authenticates the tap; nothing here is expensive), ``record`` after (it stores the tap and
 the decision). A presence problem never loses the attempt: it is stored with its statuses as
-evidence and answered 422 with a stable code, like a selfie without a face.
+evidence, and its answer (200, like every stored attempt) carries the stable code in ``error``,
+like a selfie without a face.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from field_app.domain.views import PresenceOut
 from field_app.errors import Invalid
 from field_app.extensions import db
 from field_app.models import TrailPoint, Visit, VisitAttempt
@@ -126,10 +128,7 @@ def record(inp: PresenceInput, visit: Visit, attempt: VisitAttempt, now: datetim
         client_face=inp.client_face,
     )
     store_decision(attempt, parts, now)
-    error = inp.error()
-    if error is not None:
-        attempt.response_status = 422
-    return error
+    return inp.error()
 
 
 def _trail(visit: Visit) -> str:
@@ -192,12 +191,12 @@ def _closing_attempt(visit_id: int) -> VisitAttempt | None:
 
 
 def attempt_presence(a: VisitAttempt | None) -> dict | None:
-    """The attempt's presence decision (在场判定) and its parts, if one was made."""
-    d = None if a is None else a.presence
-    return None if d is None else {"decision": d.decision, "reason": d.reason, "parts": d.parts}
+    """The attempt's presence decision (在场判定) and its parts as JSON, if one was made."""
+    out = PresenceOut.of_attempt(a)
+    return None if out is None else out.model_dump(mode="json")
 
 
 def visit_presence(v: Visit) -> dict | None:
-    """The decision of the visit's end: the last check-out attempt's, else the last check-in's."""
-    ends = v.attempts_of(CHECK_OUT) or v.attempts_of("check_in")
-    return attempt_presence(ends[-1]) if ends else None
+    """The decision of the visit's end as JSON."""
+    out = PresenceOut.of_visit(v)
+    return None if out is None else out.model_dump(mode="json")

@@ -7,13 +7,14 @@ from datetime import datetime
 from sqlalchemy import case
 from sqlalchemy.dialects import postgresql, sqlite
 
-from field_app.errors import ApiError
+from field_app.errors import TooMany
 from field_app.extensions import db
 from field_app.models import RateCounter
+from field_app.transaction import keep_on_refusal
 
 
 def hit(key: str, limit: int, window_seconds: int, now: datetime) -> int:
-    """Count one request for ``key``; raise 429 when the window already holds ``limit`` of them."""
+    """Count one request for ``key``; refused (TooMany) when the window already holds ``limit`` of them."""
     window = int(now.timestamp()) // window_seconds * window_seconds
     module = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     stmt = module.insert(RateCounter).values(key=key, window_start=window, count=1)
@@ -25,14 +26,14 @@ def hit(key: str, limit: int, window_seconds: int, now: datetime) -> int:
             "window_start": stmt.excluded.window_start,
         },
     ).returning(RateCounter.count)
-    count = db.session.execute(stmt).scalar_one()
-    db.session.commit()  # counted even when the request fails later: that is the point
+    # counted even when the request is refused later (a wrong password, a bad selfie): that is the point
+    count = keep_on_refusal(lambda: db.session.execute(stmt).scalar_one())
     if count > limit:
         retry = window + window_seconds - int(now.timestamp())
-        raise ApiError(
-            429,
+        raise TooMany(
             "rate_limited",
-            f"Too many requests; try again in {retry} s.",
-            extra={"retry_after_seconds": retry},
+            "Too many requests; try again in {retry_after_seconds} s.",
+            details={"retry_after_seconds": retry},
+            retry_after_seconds=retry,
         )
     return count

@@ -6,7 +6,6 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import render_template
 from markupsafe import Markup
 from sqlalchemy import func, select
 
@@ -93,8 +92,8 @@ def _headline(
     }
 
 
-def monthly_report(agency: Agency, first: date, last: date, tz: str) -> str:
-    """The rendered HTML page for one agency and month."""
+def monthly_report(agency: Agency, first: date, last: date, tz: str) -> dict:
+    """What the monthly report page of one agency shows (the API renders it as HTML)."""
     start, end = utc_bounds(first, last, tz)
     scope = {agency.id}
     per_day = dashboard.visits_per_day(first, last, tz, scope)
@@ -119,4 +118,4 @@ def monthly_report(agency: Agency, first: date, last: date, tz: str) -> str:
         "totals": statement["totals"],
         "withheld": _withheld(lines, tz),
     }
-    return render_template("report/monthly.html", **context)
+    return context

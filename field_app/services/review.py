@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from field_app.errors import ApiError
+from field_app.errors import Conflict, DomainError, NotFound
 from field_app.extensions import db
 from field_app.models import Alert, AlertComment, AuditEntry, User
 from field_app.models.alert import (
@@ -70,8 +70,7 @@ def _propose(alert: Alert, user: User, reason: str, now: datetime) -> None:
 
 def _confirm(alert: Alert, user: User, reason: str, now: datetime) -> None:
     if alert.first_reviewer_id == user.id:
-        raise ApiError(
-            409,
+        raise Conflict(
             "second_reviewer_required",
             "A confirmation needs a second reviewer: you made the first review of this alert.",
             "action",
@@ -101,10 +100,9 @@ APPLY: dict[str, Callable[[Alert, User, str, datetime], None]] = {
 }
 
 
-def refusal(alert: Alert, action: str) -> ApiError:
+def refusal(alert: Alert, action: str) -> DomainError:
     source = state_of(alert)
-    return ApiError(
-        409,
+    return Conflict(
         "invalid_transition",
         f"Alert {alert.id} cannot go from {source} to {TARGET[action]} ({action}).",
         "action",
@@ -137,8 +135,7 @@ def bulk_dismiss(user: User, alert_ids: list[int], reason: str, now: datetime) -
     found = {a.id: a for a in visible_alerts(user, wanted, for_update=True)}
     missing = [i for i in wanted if i not in found]
     if missing:
-        raise ApiError(
-            404,
+        raise NotFound(
             "alert_not_found",
             f"No alerts {', '.join(map(str, missing))}; nothing was dismissed.",
             "alert_ids",
@@ -146,8 +143,7 @@ def bulk_dismiss(user: User, alert_ids: list[int], reason: str, now: datetime) -
     stuck = [a for a in found.values() if state_of(a) not in UNDECIDED]
     if stuck:
         named = ", ".join(f"{a.id} ({state_of(a)})" for a in stuck)
-        raise ApiError(
-            409,
+        raise Conflict(
             "invalid_transition",
             f"Alerts {named} cannot go to dismissed; nothing was dismissed.",
             "alert_ids",

@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 
-from field_app.errors import ApiError
+from field_app.domain.scope import sees_agency
+from field_app.errors import NotFound
 from field_app.extensions import db
 from field_app.models import Selfie, User, VisitAttempt
-from field_app.security import sees_agency
 from field_app.services import audit
 
 
@@ -19,8 +19,8 @@ def read(user: User, attempt_uuid: str) -> Selfie:
     attempt = db.session.scalar(select(VisitAttempt).where(VisitAttempt.uuid == attempt_uuid))
     selfie = None if attempt is None else db.session.get(Selfie, attempt.id)
     if selfie is None or not sees_agency(user, attempt.visit.agency_id):
-        raise ApiError(
-            404, "selfie_not_found", "No stored selfie for this attempt (none kept, purged, or not yours)."
+        raise NotFound(
+            "selfie_not_found", "No stored selfie for this attempt (none kept, purged, or not yours)."
         )
     audit.record(f"user:{user.id}", "selfie.read", "attempt", attempt_uuid)
     return selfie

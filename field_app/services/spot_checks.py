@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from field_app.errors import ApiError
+from field_app.errors import NotFound
 from field_app.extensions import db
 from field_app.models import (
     Agency,
@@ -159,9 +159,7 @@ def item_rows(check: SpotCheck) -> list[tuple[SpotCheckItem, Visit, Client, Care
 def item_or_404(check: SpotCheck, item_id: int) -> SpotCheckItem:
     item = db.session.get(SpotCheckItem, item_id)
     if item is None or item.spot_check_id != check.id:
-        raise ApiError(
-            404, "spot_check_item_not_found", f"No item {item_id} in spot check {check.id}.", "item_id"
-        )
+        raise NotFound("spot_check_item_not_found", f"No item {item_id} in spot check {check.id}.", "item_id")
     return item
 
 

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from field_app.api.schemas import ItemsIn, TrailBatchIn
-from field_app.errors import ApiError
+from field_app.domain.shapes import ItemsIn, TrailBatchIn
+from field_app.errors import Conflict, Invalid
 from field_app.extensions import db
 from field_app.models import Caregiver, PerformedItem, ServiceItem, TrailPoint, Visit
 from field_app.models.visit import CLOSED
@@ -30,8 +30,7 @@ class UploadResult:
 
 def _guard_upload_window(visit: Visit, now: datetime, grace_hours: float) -> None:
     if visit.state == CLOSED and now > visit.check_out_at + timedelta(hours=grace_hours):
-        raise ApiError(
-            409,
+        raise Conflict(
             "visit_closed",
             f"The visit was checked out more than {grace_hours:g} hours ago; late uploads are closed.",
         )
@@ -106,8 +105,7 @@ def add_items(
     }
     for n, item in enumerate(body.items):
         if item.code not in catalogue:
-            raise ApiError(
-                422,
+            raise Invalid(
                 "unknown_service_item",
                 f"{item.code} is not in the service catalogue.",
                 f"items[{n}].code",

@@ -6,7 +6,7 @@ import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from field_app.errors import ApiError
+from field_app.errors import Invalid
 
 MAX_DAYS = 366  # a dashboard or sample over more than a year is a batch job, not a request
 
@@ -42,6 +42,6 @@ def days(first: date, last: date) -> list[date]:
 def check_span(first: date, last: date, field: str = "to") -> None:
     """A period runs forwards and covers at most a year."""
     if last < first:
-        raise ApiError(422, "invalid_period", "The period ends before it starts.", field)
+        raise Invalid("invalid_period", "The period ends before it starts.", field)
     if (last - first).days >= MAX_DAYS:
-        raise ApiError(422, "invalid_period", f"The period is longer than {MAX_DAYS} days.", field)
+        raise Invalid("invalid_period", f"The period is longer than {MAX_DAYS} days.", field)

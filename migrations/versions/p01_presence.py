@@ -1,7 +1,7 @@
 """presence: liveness challenges, NFC tags and taps, two-way confirmations, client faces, presence decisions
 
 Revision ID: p01_presence
-Revises: 0004
+Revises: b01_attempt_answer_as_text
 Create Date: 2026-12-04 17:28:25.232548
 
 """
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = 'p01_presence'
-down_revision = '0004'
+down_revision = 'b01_attempt_answer_as_text'
 branch_labels = None
 depends_on = None
 

@@ -10,9 +10,10 @@ from flask import Flask
 
 from field_app.api.alert_models import AlertQuery
 from field_app.api.dashboard import DashboardQuery
+from field_app.api.errors import status_of
 from field_app.api.parsing import MonthQuery, parse_query
 from field_app.api.replay import DayQuery, ReplayQuery
-from field_app.errors import ApiError
+from field_app.errors import DomainError
 
 APP = Flask(__name__)
 
@@ -23,10 +24,10 @@ def parse(model, query: str):
 
 
 def error(model, query: str) -> tuple[int, str, str, str]:
-    with pytest.raises(ApiError) as caught:
+    with pytest.raises(DomainError) as caught:
         parse(model, query)
     err = caught.value
-    return err.status, err.code, err.field, err.message
+    return status_of(err), err.code, err.field, err.message
 
 
 def test_supervision_values_are_parsed_by_their_text_parsers():

@@ -357,3 +357,19 @@ def test_caregivers_and_families_are_turned_away(new_page, live_server, world, a
         tokens = db.session.scalars(select(ApiToken).where(ApiToken.user_id == world.users[username])).all()
         assert all(t.revoked_at is not None for t in tokens)
         assert bool(tokens) == (username == "fam-e2e")
+
+
+def test_the_api_reference_renders_in_a_browser_from_the_apps_own_files(new_page, live_server, screenshot):
+    """Redoc draws the spec (an operation and its error codes are on the page) and every request the
+    page makes goes to the app itself: no CDN, no fonts from elsewhere."""
+    page = new_page("en-US")
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(f"{live_server.url}/api/v1/docs")
+    heading = page.locator("h2", has_text="Check in at the client's home (selfie + GPS)")
+    expect(heading).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("attempt_id_reused").first).to_be_attached()
+    screenshot(page, "api-reference")
+    foreign = [url for url in requested if not url.startswith((live_server.url, "data:", "blob:"))]
+    assert requested and foreign == [], foreign
+    no_script_errors(page)

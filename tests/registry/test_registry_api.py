@@ -6,11 +6,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from field_app.api.registry import RegistryImportOut, RegistryRowsInvalidOut
 from field_app.api.responses import ErrorOut
 from field_app.extensions import db
 from field_app.models import AuditEntry
-from field_app.services import registry_import
+from field_app.registries import imports as registry_import
+from field_app.registries.api import RegistryImportOut, RegistryRowsInvalidOut
 from tests import factories as f
 from tests.registry.conftest import MODELS, sample_rows, stored
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from field_app.registry_rows import EXTRA, KINDS, parse_rows
-from field_app.services.registry_import import RegistryFileError, read_file
+from field_app.registries.imports import RegistryFileError, read_file
+from field_app.registries.rows import EXTRA, KINDS, parse_rows
 from tests.registry.conftest import SAMPLES
 
 HEADER = "insured_id,admitted_on,discharged_on,hospital"

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from field_app.extensions import db
 from field_app.models import AuditEntry
-from field_app.services import registry_import
-from field_app.services.registry_import import RowsInvalid, import_rows
+from field_app.registries import imports as registry_import
+from field_app.registries.imports import RowsInvalid, import_rows
 from tests.registry.conftest import MODELS, sample_rows, stored
 
 T1 = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from field_app.models.client import GRADES
-from field_app.registry_rows import GRADE_NAMES, KINDS, parse_rows
+from field_app.registries.rows import GRADE_NAMES, KINDS, parse_rows
 
 TODAY = date(2026, 11, 23)
 

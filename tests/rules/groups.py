@@ -7,11 +7,11 @@ see the modules themselves, whatever the registry function does with them.
 from __future__ import annotations
 
 import importlib
-import re
 from pathlib import Path
 
 from field_app.rules import registry
 from field_app.rules.base import Rule
+from field_app.rules.table import RULE_TABLE
 
 
 def group_modules(group: str) -> list[str]:
@@ -28,15 +28,16 @@ def group_rules(group: str) -> dict[str, Rule]:
     return {rule.code: rule for rule in map(_rule, group_modules(group))}
 
 
-def check_registry_comments(group: str, count: int, scope: str | None = None) -> None:
-    """Each registry line of ``group`` names its module after the rule and carries the rule's code as a
-    comment (``"visit.face_mismatch",  # F01``): the comments are how people find a code, so they must
-    not drift. ``scope``, when given, is the scope every rule of the group has."""
-    source = Path(registry.__file__).read_text(encoding="utf-8")
-    codes = dict(re.findall(rf'"({group}\.\w+)",\s*#\s*(\w+)', source))
-    modules = group_modules(group)
-    assert len(codes) == len(modules) == count
-    for name in modules:
-        rule = _rule(name)
-        assert (rule.name, rule.code) == (name.split(".", 1)[1], codes[name]), name
-        assert scope is None or rule.scope == scope, (name, rule.scope)
+def check_group(group: str, scope: str | None = None) -> None:
+    """Each table line of ``group`` names its module after the rule and carries the rule's own code, and
+    every rule module of the group's folder has its line. ``scope``, when given, is the scope every rule
+    of the group has. No count is written down: the table is the count."""
+    lines = [line for line in RULE_TABLE if line.module.startswith(f"{group}.")]
+    assert lines, group
+    for line in lines:
+        rule = _rule(line.module)
+        assert (rule.name, rule.code) == (line.module.split(".", 1)[1], line.code), line
+        assert scope is None or rule.scope == scope, (line.module, rule.scope)
+    folder = Path(registry.__file__).parent / group
+    modules = {f"{group}.{p.stem}" for p in folder.glob("*.py") if not p.stem.startswith("_")}
+    assert modules == {line.module for line in lines}, "a rule module without its table line, or the reverse"

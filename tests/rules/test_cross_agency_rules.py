@@ -19,7 +19,7 @@ from field_app.rules.cross_agency import (
 )
 from field_app.rules.facts import Caregiver, Client, Home, Period, RuleContext, Visit
 from field_app.rules.support import day_on_or_after
-from tests.rules.groups import check_registry_comments, group_rules
+from tests.rules.groups import check_group, group_rules
 
 RULES = group_rules("cross_agency")
 NOW = datetime(2026, 11, 21, 4, tzinfo=UTC)
@@ -50,8 +50,8 @@ def hits(module, subject, ctx, **params):
     return [f for f in findings if f.outcome == HIT]
 
 
-def test_modules_match_the_registry_comments():
-    check_registry_comments("cross_agency", 5, scope="visit")
+def test_modules_match_the_rule_table():
+    check_group("cross_agency", scope="visit")
 
 
 def test_registry_contradictions_on_death_and_hospital_are_critical():

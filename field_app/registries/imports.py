@@ -20,11 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 
-from field_app import registry_rows as rr
+from field_app.errors import Conflict, Invalid
 from field_app.extensions import db
 from field_app.models import Caregiver, CertificateRecord, Client, DeathRecord, GradeChange, HospitalStay
-from field_app.registry_rows import KINDS, RowError
+from field_app.registries import rows as rr
+from field_app.registries.rows import KINDS, RowError
 from field_app.services import audit
 
 #: kind -> (model, column holding the client's or caregiver's id)
@@ -51,15 +53,21 @@ class RegistryFileError(ValueError):
         self.errors = errors
 
 
-class RowsInvalid(Exception):
-    """Some rows failed the checks, so nothing was imported."""
+class RowsInvalid(Invalid):
+    """Some rows failed the checks, so nothing was imported; the rows at fault travel as details."""
 
     def __init__(self, kind: str, errors: list[RowError]):
-        self.kind, self.errors = kind, sorted(errors, key=lambda e: e.line)
+        self.registry_kind, self.errors = kind, sorted(errors, key=lambda e: e.line)
         self.failed_rows = len({e.line for e in errors})
+        shown = [{"line": e.line, "field": e.field, "message": e.message} for e in self.shown]
         super().__init__(
-            f"{self.failed_rows} {kind} row(s) failed the checks ({len(errors)} error(s)); "
-            "nothing was imported."
+            "registry_rows_invalid",
+            "{failed} {kind} row(s) failed the checks ({errors} error(s)); nothing was imported.",
+            "rows",
+            details={"errors": shown, "errors_not_shown": self.not_shown},
+            failed=self.failed_rows,
+            kind=kind,
+            errors=len(errors),
         )
 
     @property
@@ -230,7 +238,13 @@ def import_rows(
     valid, errors = parse_rows(kind, rows, today)
     if errors:
         raise RowsInvalid(kind, errors)
-    result = apply(kind, valid, now)
+    try:
+        result = apply(kind, valid, now)
+    except IntegrityError:  # a concurrent import inserted the same keys first
+        raise Conflict(
+            "registry_import_conflict",
+            "Another import wrote the same records at the same time; nothing was imported. Send the rows again.",
+        ) from None
     # Counts only: the rows themselves name people (insured ids, staff numbers).
     audit.record(
         actor,

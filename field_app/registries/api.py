@@ -5,20 +5,18 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app
 from pydantic import Field, WithJsonSchema
-from sqlalchemy.exc import IntegrityError
 
 from field_app.api.openapi import documented
 from field_app.api.parsing import parse_body
-from field_app.api.responses import ErrorBody, Out
+from field_app.api.responses import ErrorBody, Out, answer
 from field_app.api.schemas import StrictModel
-from field_app.errors import ApiError
-from field_app.extensions import db
+from field_app.errors import NotFound
 from field_app.models.user import ADMIN
-from field_app.registry_rows import KINDS
+from field_app.registries.imports import import_rows
+from field_app.registries.rows import KINDS
 from field_app.security import require
-from field_app.services.registry_import import RowsInvalid, import_rows
 from field_app.timeutil import local_date, now_utc
 
 bp = Blueprint("registry", __name__)
@@ -75,54 +73,24 @@ class RegistryRowsInvalidOut(Out):
     errors_not_shown: int = Field(description="Errors beyond the first 100, counted but not listed")
 
 
-def _invalid(exc: RowsInvalid) -> ApiError:
-    errors = [{"line": e.line, "field": e.field, "message": e.message} for e in exc.shown]
-    return ApiError(
-        422,
-        "registry_rows_invalid",
-        str(exc),
-        "rows",
-        extra={"errors": errors, "errors_not_shown": exc.not_shown},
-    )
-
-
 @bp.post("/registry/<kind>")
 @require(ADMIN)
 @documented(
     "Import registry rows (hospital stays, deaths, certificates, grades)",
     body=RegistryRowsIn,
     responses={200: RegistryImportOut, 422: RegistryRowsInvalidOut},
-    errors=(404, 409, 413, 415),
+    errors=("unknown_registry_kind", "registry_rows_invalid", "registry_import_conflict"),
     tag="registry",
 )
 def import_registry(kind: str):
     """All rows are checked first; if any fails, nothing is imported. Re-sending rows is harmless.
     Admins only: registry data comes from the insurer's data exchange, not from agencies."""
     if kind not in KINDS:
-        raise ApiError(
-            404, "unknown_registry_kind", f"No registry kind {kind!r}; known: {', '.join(KINDS)}.", "kind"
+        raise NotFound(
+            "unknown_registry_kind", f"No registry kind {kind!r}; known: {', '.join(KINDS)}.", "kind"
         )
     body = parse_body(RegistryRowsIn)
     now = now_utc()
-    try:
-        result = import_rows(
-            kind,
-            enumerate(body.rows, start=1),
-            now,
-            local_date(now, current_app.config["TIMEZONE"]),
-            actor="api",
-            source="api",
-        )
-        db.session.commit()
-    except RowsInvalid as exc:
-        db.session.rollback()
-        raise _invalid(exc) from None
-    except IntegrityError:  # a concurrent import inserted the same keys first
-        db.session.rollback()
-        raise ApiError(
-            409,
-            "registry_import_conflict",
-            "Another import wrote the same records at the same "
-            "time; nothing was imported. Send the rows again.",
-        ) from None
-    return jsonify(asdict(result))
+    today = local_date(now, current_app.config["TIMEZONE"])
+    result = import_rows(kind, enumerate(body.rows, start=1), now, today, actor="api", source="api")
+    return answer(RegistryImportOut(**asdict(result)))

@@ -8,12 +8,12 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy.exc import IntegrityError
 
-from field_app.extensions import db
-from field_app.registry_rows import KINDS, RowError
-from field_app.services.registry_import import RegistryFileError, RowsInvalid, import_rows, read_file
+from field_app.errors import Conflict
+from field_app.registries.imports import RegistryFileError, RowsInvalid, import_rows, read_file
+from field_app.registries.rows import KINDS, RowError
 from field_app.timeutil import local_date, now_utc
+from field_app.transaction import committed
 
 FORMATS = ("csv", "json")
 
@@ -58,6 +58,7 @@ def _fail(errors: list[RowError], summary: str | None = None, not_shown: int = 0
 @click.argument("path", metavar="FILE", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Default: from the file's extension.")
 @with_appcontext
+@committed
 def import_file(kind: str, path: Path, fmt: str | None) -> None:
     """Check every row of FILE, then import them all in one transaction, or nothing if any row is wrong."""
     fmt = fmt or _format_of(path)
@@ -71,11 +72,8 @@ def import_file(kind: str, path: Path, fmt: str | None) -> None:
             result = import_rows(
                 kind, bar, now, local_date(now, current_app.config["TIMEZONE"]), actor="cli", source=fmt
             )
-        db.session.commit()
     except RowsInvalid as exc:
-        db.session.rollback()
         _fail(exc.shown, str(exc), exc.not_shown)
-    except IntegrityError:  # a concurrent import inserted the same keys first
-        db.session.rollback()
+    except Conflict:  # a concurrent import inserted the same keys first
         _fail([], "Another import wrote the same records at the same time; nothing was imported. Run again.")
     click.echo(f"{kind}: {result.inserted} inserted, {result.updated} updated, {result.unchanged} unchanged")

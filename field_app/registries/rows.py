@@ -2,7 +2,7 @@
 
 The four kinds with their columns and keys, and the check of each row's values, so that every
 problem is reported with its line. No Flask, no ``db``: whether an insured_id belongs to a known
-client is the import service's question (``services.registry_import``, which also reads the files).
+client is the import service's question (``registries.imports``, which also reads the files).
 """
 
 from __future__ import annotations
