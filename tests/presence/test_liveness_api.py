@@ -76,7 +76,9 @@ def test_a_static_photo_moved_shifted_scaled_and_rotated_fails(client, w, app, n
     )
     out = refused.get_json()
     assert refused.status_code == 200 and out["error"]["code"] == "liveness_failed"
-    assert out["attempt"]["presence"]["decision"] == "not_present"  # the attempt is kept as evidence and answered 200 with the error
+    assert (
+        out["attempt"]["presence"]["decision"] == "not_present"
+    )  # the attempt is kept as evidence and answered 200 with the error
 
 
 def test_the_same_frame_sent_several_times_fails(client, w):
