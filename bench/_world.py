@@ -425,11 +425,13 @@ class Shape:
         self.base = f"http://127.0.0.1:{self.port}"
         metrics = self.tmp / "metrics"
         metrics.mkdir()
+        self.metrics_token = secrets.token_urlsafe(24)
         self.env = {
             **os.environ,
             "FLASK_APP": "field_app",
             "FIELD_APP_ENV": "production",
             "FIELD_APP_SECRET_KEY": secrets.token_urlsafe(32),
+            "FIELD_APP_METRICS_TOKEN": self.metrics_token,
             "DATABASE_URL": url,
             "PROMETHEUS_MULTIPROC_DIR": str(metrics),
             "BIND": f"127.0.0.1:{self.port}",
@@ -501,7 +503,8 @@ class Shape:
         from prometheus_client.parser import text_string_to_metric_families
 
         out: dict[tuple[str, str], list[float]] = {}
-        text = requests.get(self.base + "/metrics", timeout=30).text
+        auth = {"Authorization": f"Bearer {self.metrics_token}"}
+        text = requests.get(self.base + "/metrics", headers=auth, timeout=30).text
         for family in text_string_to_metric_families(text):
             for sample in family.samples:
                 kind = {"field_app_request_seconds_sum": 0, "field_app_request_seconds_count": 1}.get(

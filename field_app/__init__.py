@@ -7,9 +7,30 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter, ValidationError
 
 from field_app.config import check_production_safety, load_config
 from field_app.extensions import db, migrate
+
+
+class BoundedInt(IntegerConverter):
+    """Integer path segments are database ids: above 2**31 - 1 (PostgreSQL's integer) no such object exists,
+    so the route does not match (404) instead of overflowing the database driver (500)."""
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if number > 2**31 - 1:
+            raise ValidationError()
+        return number
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind FIELD_APP_TRUSTED_PROXIES reverse proxies the client address (rate limits, logs) is the one
+    they forwarded; without the setting X-Forwarded-For is ignored, since any client can send it."""
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -23,15 +44,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False
     app.json.ensure_ascii = False  # Chinese names and messages stay readable
 
+    _trust_proxies(app)
+    app.url_map.converters["int"] = BoundedInt
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
 
     from field_app import api, cli, console, models, ops, requestlog  # noqa: F401  (models register tables)
+    from field_app.i18n import web as i18n_web
 
     # None = the process-wide dlib engine, loaded on first use (importing dlib takes seconds).
     app.extensions.setdefault("face_engine", None)
     requestlog.init_app(app)
     api.register_error_handlers(app)
+    i18n_web.init_app(app)  # Content-Language and Vary: Accept-Language on API answers
     api.register(app)
     cli.register(app)
     app.register_blueprint(ops.bp)

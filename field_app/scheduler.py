@@ -76,6 +76,12 @@ JOBS = (
         retry_when_locked=True,
     ),
     Job("purge_selfies", jobs.purge_selfies, "interval", lambda cfg: {"hours": 1}, run_at_start=True),
+    Job(
+        "purge_rate_counters",
+        jobs.purge_rate_counters,
+        "interval",
+        lambda cfg: {"seconds": cfg["RATE_WINDOW_SECONDS"]},
+    ),
 )
 
 

@@ -108,7 +108,11 @@ def db(app):
 
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    """A test client that asks for English: the suite's assertions quote the English source texts.
+    Chinese (the default without the header) is tested in tests/i18n."""
+    test_client = app.test_client()
+    test_client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return test_client
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from field_app.api import (
 )
 from field_app.api.errors import register_error_handlers
 from field_app.api.openapi import build_spec
+from field_app.api.path_ids import init_blueprint as check_path_ids
 from field_app.registries import api as registry
 from field_app.transaction import committed
 
@@ -27,6 +28,7 @@ __all__ = ["register", "register_error_handlers"]
 
 def register(app: Flask) -> None:
     api = Blueprint("api", __name__, url_prefix="/api/v1")
+    check_path_ids(api)
     api.register_blueprint(auth.bp)
     api.register_blueprint(visits.bp)
     api.register_blueprint(caregivers.bp)

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
+from field_app import i18n
+from field_app.api.parsing import Instant
 from field_app.api.responses import Out, PresenceOut
 from field_app.api.schemas import StrictModel
+from field_app.i18n.web import request_language
 from field_app.models import Alert, AlertComment, AuditEntry, Visit
 from field_app.rules import get_rule
+from field_app.rules.explain import alert_message, explanation
 from field_app.services.presence import visit_presence
 from field_app.services.review import ACTIONS, state_of
 from field_app.timeutil import isoformat
@@ -46,18 +50,16 @@ class AlertQuery(StrictModel):
     agency_id: Id | None = None
     caregiver_id: Id | None = None
     client_id: Id | None = None
-    occurred_from: AwareDatetime | None = Field(
-        None, description="occurred_at >= this (ISO 8601 with offset)"
-    )
-    occurred_to: AwareDatetime | None = Field(None, description="occurred_at < this")
+    occurred_from: Instant | None = Field(None, description="occurred_at >= this (ISO 8601 with offset)")
+    occurred_to: Instant | None = Field(None, description="occurred_at < this")
     sort: Literal["risk", "newest", "oldest"] = "risk"
     page: int = Field(1, ge=1, le=100_000)
     per_page: int = Field(50, ge=1, le=200)
 
 
 class PeriodQuery(StrictModel):
-    occurred_from: AwareDatetime | None = None
-    occurred_to: AwareDatetime | None = None
+    occurred_from: Instant | None = None
+    occurred_to: Instant | None = None
 
 
 class ReviewFieldsOut(Out):
@@ -78,11 +80,12 @@ class AlertOut(Out):
     rule_name: str | None
     title_en: str | None
     title_zh: str | None
+    title: str | None  #: in the request's language (Accept-Language)
     severity: str
     score: int
     outcome: str
     status: str
-    message: str
+    message: str  #: the finding in the request's language; the code never changes
     evidence: dict[str, Any]
     subject_type: str
     subject_key: str
@@ -133,7 +136,15 @@ class TrailEntryOut(Out):
     reason: str | None
 
 
+class ExplanationOut(Out):
+    """The rule's reasons, in the request's language: why it matters, and what honest case looks alike."""
+
+    why: str | None = None
+    look_alike: str | None = None
+
+
 class AlertDetailOut(AlertOut):
+    explanation: ExplanationOut
     visits: list[AlertVisitOut]
     comments: list[CommentOut]
     trail: list[TrailEntryOut]
@@ -161,15 +172,25 @@ class RuleStatsOut(Out):
     rules: list[RuleStatOut]
 
 
-def rule_names(code: str) -> dict[str, str | None]:
+def rule_names(code: str, lang: str = i18n.DEFAULT) -> dict[str, str | None]:
     try:
         rule = get_rule(code)
     except KeyError:  # a rule retired since the alert was raised
-        return {"rule_name": None, "title_en": None, "title_zh": None}
-    return {"rule_name": rule.name, "title_en": rule.title_en, "title_zh": rule.title_zh}
+        return {"rule_name": None, "title_en": None, "title_zh": None, "title": None}
+    title = rule.title_zh if lang == "zh" else rule.title_en
+    return {"rule_name": rule.name, "title_en": rule.title_en, "title_zh": rule.title_zh, "title": title}
+
+
+def rule_explanation(code: str, lang: str) -> dict[str, str]:
+    """Why the rule matters and its legitimate look-alike, from its docstring (English) or the catalogue."""
+    try:
+        return explanation(lang, code, get_rule(code).doc)
+    except KeyError:
+        return {}
 
 
 def alert_json(a: Alert, visit_uuids: list[str]) -> dict[str, Any]:
+    lang = request_language()
     review = {
         "state": state_of(a),
         "first_reviewer_id": a.first_reviewer_id,
@@ -182,12 +203,12 @@ def alert_json(a: Alert, visit_uuids: list[str]) -> dict[str, Any]:
     return {
         "id": a.id,
         "rule_code": a.rule_code,
-        **rule_names(a.rule_code),
+        **rule_names(a.rule_code, lang),
         "severity": a.severity,
         "score": a.score,
         "outcome": a.outcome,
         "status": a.status,
-        "message": a.message,
+        "message": alert_message(lang, a),
         "evidence": dict(a.evidence or {}),
         "subject_type": a.subject_type,
         "subject_key": a.subject_key,

@@ -24,19 +24,23 @@ from field_app.api.alert_models import (
     RuleStatsOut,
     alert_json,
     comment_json,
+    rule_explanation,
     rule_names,
     trail_json,
     visit_summary,
 )
 from field_app.api.openapi import documented
 from field_app.api.parsing import parse_body, parse_query
+from field_app.i18n.web import request_language
 from field_app.models.user import ADMIN, AUDITOR, SUPERVISOR
 from field_app.security import current_user, require
 from field_app.services import review
 from field_app.services.alert_queries import (
     AlertFilter,
     comments_of,
+    is_partial,
     list_alerts,
+    part_of,
     rule_counts,
     trail_of,
     visible_alert,
@@ -72,7 +76,7 @@ def get_alerts():
     rows, total = list_alerts(current_user(), flt, q.sort, q.page, q.per_page)
     return jsonify(
         {
-            "items": [alert_json(a, uuids) for a, uuids in rows],
+            "items": [_item(a, uuids) for a, uuids in rows],
             "total": total,
             "page": q.page,
             "per_page": q.per_page,
@@ -80,10 +84,21 @@ def get_alerts():
     )
 
 
+def _item(alert, uuids: list[str]) -> dict:
+    """A queue row; a cross-agency alert shows an agency's staff only their part."""
+    if not is_partial(current_user(), alert):
+        return alert_json(alert, uuids)
+    visits, evidence = part_of(current_user(), alert)
+    return {**alert_json(alert, [v.uuid for v in visits]), "evidence": evidence}
+
+
 def _detail(alert) -> dict:
+    visits, evidence = part_of(current_user(), alert)
     return {
-        **alert_json(alert, [v.uuid for v in alert.visits]),
-        "visits": [visit_summary(v) for v in sorted(alert.visits, key=lambda v: v.check_in_at)],
+        **alert_json(alert, [v.uuid for v in visits]),
+        "evidence": evidence,
+        "explanation": rule_explanation(alert.rule_code, request_language()),
+        "visits": [visit_summary(v) for v in visits],
         "comments": [comment_json(c, name) for c, name in comments_of(alert.id)],
         "trail": [trail_json(e) for e in trail_of(alert.id)],
     }
@@ -102,18 +117,26 @@ def get_alert(alert_id: int):
 
 
 @bp.post("/alerts/<int:alert_id>/review")
-@require(SUPERVISOR)
+@require(SUPERVISOR, ADMIN)
 @documented(
-    "Take one review step, with a reason (supervisors)",
+    "Take one review step, with a reason (an agency's supervisors; the bureau for cross-agency alerts)",
     body=ReviewIn,
     responses={200: AlertOut},
-    errors=("alert_not_found", "invalid_transition", "second_reviewer_required"),
+    errors=(
+        "alert_not_found",
+        "invalid_transition",
+        "second_reviewer_required",
+        "bureau_decides",
+        "agency_decides",
+    ),
     tag="review",
 )
 def review_alert(alert_id: int):
     """open -start-> in_review -propose_confirm-> pending_second_review -confirm (another person)-> confirmed;
     dismiss and escalate from any undecided state; reopen from dismissed, confirmed or escalated. 409
-    invalid_transition for any other step, 409 second_reviewer_required when the first reviewer confirms."""
+    invalid_transition for any other step, 409 second_reviewer_required when the first reviewer confirms.
+    An agency's alert is decided by its supervisors; an alert spanning agencies by the bureau (admin):
+    403 bureau_decides / agency_decides otherwise."""
     body = parse_body(ReviewIn)
     alert = visible_alert(current_user(), alert_id, for_update=True)
     review.review(alert, current_user(), body.action, body.reason, now_utc())
@@ -142,7 +165,7 @@ def comment_alert(alert_id: int):
     "Dismiss up to 500 alerts as false positives, all or none (supervisors)",
     body=BulkDismissIn,
     responses={200: BulkDismissOut},
-    errors=("alert_not_found", "invalid_transition"),
+    errors=("alert_not_found", "invalid_transition", "bureau_decides"),
     tag="review",
 )
 def bulk_dismiss():

@@ -11,6 +11,8 @@ from field_app.api.openapi import documented
 from field_app.api.parsing import parse_body
 from field_app.api.responses import Out, answer
 from field_app.api.schemas import StrictModel
+from field_app.errors import DomainError
+from field_app.models import User
 from field_app.security import agency_ids, current_token, current_user, require
 from field_app.services import accounts, audit, ratelimit
 from field_app.timeutil import now_utc
@@ -72,6 +74,21 @@ def _lifetimes() -> tuple[timedelta, timedelta]:
     return timedelta(minutes=cfg["ACCESS_TOKEN_MINUTES"]), timedelta(days=cfg["REFRESH_TOKEN_DAYS"])
 
 
+def _authenticate_within_limits(username: str, password: str, limit: int, window: int, now) -> User:
+    """The limits count failed passwords only, per username and per client address (FIELD_APP_TRUSTED_
+    PROXIES decides which address): colleagues signing in behind one NAT never reach them, a refused
+    request counts nothing, and a user is locked only after ``limit`` wrong passwords for that user."""
+    keys = (f"sign-in:user:{username}", f"sign-in:ip:{request.remote_addr}")
+    for key in keys:
+        ratelimit.check(key, limit, window, now)
+    try:
+        return accounts.authenticate(username, password)
+    except DomainError:
+        for key in keys:
+            ratelimit.count_failure(key, window, now)
+        raise
+
+
 @bp.post("/auth/sign-in")
 @documented(
     "Sign in with a password; caregivers from their registered phone",
@@ -84,9 +101,9 @@ def sign_in():
     """Returns a short-lived access token and a refresh token; both are opaque and stored hashed."""
     body = parse_body(SignInIn)
     cfg, now = current_app.config, now_utc()
-    for key in (f"sign-in:user:{body.username}", f"sign-in:ip:{request.remote_addr}"):
-        ratelimit.hit(key, cfg["SIGN_IN_LIMIT"], cfg["RATE_WINDOW_SECONDS"], now)
-    user = accounts.authenticate(body.username, body.password)
+    user = _authenticate_within_limits(
+        body.username, body.password, cfg["SIGN_IN_LIMIT"], cfg["RATE_WINDOW_SECONDS"], now
+    )
     device = accounts.bind_device(user, body.device_id, cfg["UNREGISTERED_DEVICE"])
     pair = accounts.issue_pair(user, device, now, *_lifetimes())
     audit.record(f"user:{user.id}", "auth.sign_in", "user", user.id)
@@ -98,7 +115,7 @@ def sign_in():
     "Exchange a refresh token for a new pair (the old one is revoked)",
     body=RefreshIn,
     responses={200: TokensOut},
-    errors=("invalid_token",),
+    errors=("invalid_token", "refresh_token_reused"),
     tag="auth",
 )
 def refresh():

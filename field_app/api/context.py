@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from flask import current_app
 
+from field_app.i18n.web import request_language
 from field_app.services import challenges, confirmations, tags
 from field_app.services.attempts import Caller, Verifier, verifier_from
 from field_app.services.checks import face_settings
@@ -17,7 +18,8 @@ from field_app.verification.presence import LivenessPolicy
 
 def verifier() -> Verifier:
     """The verification settings, engine, limits and clock for this request."""
-    base = verifier_from(current_app.config, current_app.extensions.get("face_engine"), now_utc())
+    config, engine = current_app.config, current_app.extensions.get("face_engine")
+    base = verifier_from(config, engine, now_utc(), request_language())
     return replace(base, presence=presence_settings())
 
 

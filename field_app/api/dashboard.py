@@ -10,6 +10,7 @@ from field_app.api.parsing import Day, MonthQuery, QueryModel, parse_query
 from field_app.api.responses import Out
 from field_app.errors import NotFound
 from field_app.extensions import db
+from field_app.i18n.web import request_language
 from field_app.models import Agency
 from field_app.models.user import ADMIN, AUDITOR, SUPERVISOR
 from field_app.security import agency_ids, current_user, require, sees_agency
@@ -120,5 +121,5 @@ def monthly_report(agency_id: int):
     agency = db.session.get(Agency, agency_id)
     if agency is None or not sees_agency(current_user(), agency_id):
         raise NotFound("agency_not_found", f"No agency {agency_id}.", "agency_id")
-    context = report.monthly_report(agency, first, last, current_app.config["TIMEZONE"])
+    context = report.monthly_report(agency, first, last, current_app.config["TIMEZONE"], request_language())
     return Response(render_template("report/monthly.html", **context), mimetype="text/html")

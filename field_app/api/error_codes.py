@@ -30,8 +30,21 @@ PRESENCE_IN_ANSWER = (
 #: kind (errors.DomainError.kind) -> the codes of that kind
 CODES_BY_KIND: dict[str, tuple[str, ...]] = {
     "bad_request": ("malformed_json", "bad_request"),
-    "unauthenticated": ("authentication_required", "invalid_token", "invalid_credentials"),
-    "forbidden": ("forbidden", "not_yourself", "device_mismatch", "device_not_registered"),
+    "unauthenticated": (
+        "authentication_required",
+        "invalid_token",
+        "invalid_credentials",
+        "refresh_token_reused",
+    ),
+    "forbidden": (
+        "forbidden",
+        "not_yourself",
+        "device_mismatch",
+        "device_not_registered",
+        "second_person_required",
+        "bureau_decides",
+        "agency_decides",
+    ),
     "not_found": (
         "not_found",
         "visit_not_found",
@@ -45,6 +58,7 @@ CODES_BY_KIND: dict[str, tuple[str, ...]] = {
         "unknown_registry_kind",
         "challenge_not_found",
         "confirmation_not_found",
+        "enrolment_change_not_found",
     ),
     "conflict": (
         "attempt_id_reused",
@@ -64,6 +78,8 @@ CODES_BY_KIND: dict[str, tuple[str, ...]] = {
         "tag_exists",
         "confirmation_used",
         "confirmation_expired",
+        "enrolment_change_decided",
+        "already_enrolled",
     ),
     "too_large": ("request_too_large", "image_too_large"),
     "unsupported": ("json_required", "unsupported_media_type", "image_unsupported"),
@@ -95,6 +111,20 @@ CODES_BY_KIND: dict[str, tuple[str, ...]] = {
         "confirmation_code_invalid",
         *LIVENESS_VERDICTS,
         *PRESENCE_IN_ANSWER,
+        "invalid_visit_id",
+        "invalid_attempt_id",
+        "invalid_characters",
+        "too_deeply_nested",
+        "item_ends_before_start",
+        "outside_visit_window",
+        "password_too_short",
+        "password_too_common",
+        "password_repetitive",
+        "password_sequential",
+        "password_contains_username",
+        "too_few_photos",
+        "enrolment_photos_rejected",
+        "enrolment_photos_disagree",
     ),
     "too_many": ("rate_limited", "too_many_attempts"),
     "unavailable": ("database_unavailable",),
@@ -114,9 +144,11 @@ BODY = (
     "missing_field",
     "unknown_field",
     "invalid_field",
+    "invalid_characters",
+    "too_deeply_nested",
 )
 #: operations with query parameters
-QUERY = ("missing_field", "invalid_field", "unknown_field")
+QUERY = ("missing_field", "invalid_field", "unknown_field", "invalid_characters", "too_deeply_nested")
 #: bodies with a GPS fix / a photo / event times
 FIX = ("coordinates_out_of_range", "invalid_accuracy")
 PHOTO = ("invalid_base64", "image_invalid", "image_too_large", "image_unsupported")

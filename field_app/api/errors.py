@@ -4,6 +4,7 @@ including routing errors and the unexpected, answers ``{"error": {"code", "messa
 from __future__ import annotations
 
 import logging
+import traceback
 from typing import Any
 
 from flask import Flask, jsonify
@@ -11,6 +12,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from field_app.errors import DomainError
+from field_app.i18n.web import localise_error
 
 log = logging.getLogger(__name__)
 
@@ -42,14 +44,24 @@ HTTP_CODES = {
 
 def error_body(err: DomainError) -> dict[str, Any]:
     """The JSON body of a domain error: the error itself and its machine-readable details."""
-    return {"error": {"code": err.code, "message": err.message, "field": err.field}, **err.details}
+    message = localise_error(err.code, err.message, {**err.details, **err.params}, err.field)
+    return {"error": {"code": err.code, "message": message, "field": err.field}, **err.details}
 
 
 def status_of(err: DomainError) -> int:
     return STATUS_BY_KIND[err.kind]
 
 
+def _where(exc: BaseException) -> str:
+    """The exception's type and the frames it passed through, without its message or any values: an
+    error's message may quote SQL parameters, coordinates or names (PIPL); the request id in the log
+    record ties it to the request."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    return f"{type(exc).__module__}.{type(exc).__qualname__}\n" + "".join(traceback.format_list(frames))
+
+
 def _answer(status: int, code: str, message: str):
+    message = localise_error(code, message, {}, None)
     return jsonify({"error": {"code": code, "message": message, "field": None}}), status
 
 
@@ -69,7 +81,11 @@ def register_error_handlers(app: Flask) -> None:
         message = exc.description or exc.name
         if exc.code == 413:
             message = "The request body is larger than the server accepts (check the selfie size)."
-        return _answer(exc.code or 500, code, message)
+        response, status = _answer(exc.code or 500, code, message)
+        for name, value in exc.get_headers():
+            if name.lower() in ("allow", "retry-after"):  # e.g. 405 names the methods allowed
+                response.headers[name] = value
+        return response, status
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
@@ -86,5 +102,5 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
-        log.exception("unhandled error")
+        log.error("unhandled error: %s", _where(exc))
         return _answer(500, "internal_error", "Something went wrong on the server; it has been logged.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 from typing import Any
 
@@ -13,6 +14,8 @@ from field_app.api.errors import STATUS_BY_KIND
 from field_app.api.responses import ErrorOut
 
 REF = "#/components/schemas/{model}"
+#: an integer path segment is a database id (field_app.BoundedInt): PostgreSQL's integer range
+ID_SCHEMA = {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}
 
 
 def documented(
@@ -51,6 +54,8 @@ def operation_codes(view) -> list[str]:
     """Every error code a documented view may answer: its own and those of its shape."""
     meta = view.openapi
     codes = [*error_codes.ALWAYS, *meta["errors"]]
+    path_names = inspect.signature(view).parameters  # phone ids in the path are checked (api.path_ids)
+    codes += [f"invalid_{name}" for name in ("visit_id", "attempt_id") if name in path_names]
     if getattr(view, "roles", None):
         codes += error_codes.SIGNED_IN
     if meta["body"] is not None:
@@ -124,12 +129,22 @@ def _operation(view, endpoint: str, params: list, components: dict) -> dict[str,
                 **_json(_schema_ref(out, components, "serialization")),
             }
     error_ref = _schema_ref(ErrorOut, components, "serialization")
-    for status, codes in error_codes.by_status(operation_codes(view), STATUS_BY_KIND).items():
+    answered = operation_codes(view)
+    if any(p["in"] == "path" and p["schema"].get("type") == "integer" for p in params):
+        answered = [*answered, "not_found"]  # the router's own 404 for an id that is not a number
+    for status, codes in error_codes.by_status(answered, STATUS_BY_KIND).items():
         if str(status) in op["responses"]:  # a richer error shape of its own (e.g. rows at fault)
             op["responses"][str(status)]["x-error-codes"] = codes
         else:
             op["responses"][str(status)] = _error_response(codes, error_ref)
     return op
+
+
+def _string_param(name: str) -> dict[str, Any]:
+    """Phone-generated ids in paths follow the attempt_id rule (api.schemas.ClientId)."""
+    if name in ("visit_id", "attempt_id"):
+        return {"type": "string", "minLength": 8, "maxLength": 64, "pattern": "^[A-Za-z0-9_-]+$"}
+    return {"type": "string"}
 
 
 def build_spec(app: Flask) -> dict[str, Any]:
@@ -147,7 +162,7 @@ def build_spec(app: Flask) -> dict[str, Any]:
                 "name": name,
                 "in": "path",
                 "required": True,
-                "schema": {"type": "integer"} if conv == "int" else {"type": "string"},
+                "schema": dict(ID_SCHEMA) if conv == "int" else _string_param(name),
             }
             for conv, name in re.findall(r"<(?:(\w+):)?(\w+)>", rule.rule)
         ]
@@ -158,7 +173,11 @@ def build_spec(app: Flask) -> dict[str, Any]:
         "info": {
             "title": "field_app API",
             "version": "1",
-            "description": "Visit verification for long-term care insurance home care (长护险).",
+            "description": (
+                "Visit verification for long-term care insurance home care (长护险). Messages people read"
+                " (error messages, face and fence outcomes with retake hints, alert sentences, reports) follow"
+                " `Accept-Language`: Chinese (zh-CN) by default, English with `en`; codes never change."
+            ),
         },
         "paths": paths,
         "components": {

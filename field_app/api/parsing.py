@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, TypeVar, get_origin
 
 from flask import current_app, request
@@ -26,6 +27,7 @@ OUR_CODES = {
     "invalid_base64",
     "invalid_datum",
     "invalid_id",
+    "item_ends_before_start",
 }
 
 
@@ -59,18 +61,53 @@ def validation_context() -> dict:
         "now": now,
         "latest": now + timedelta(seconds=cfg["FUTURE_TOLERANCE_SECONDS"]),
         "earliest": now - timedelta(days=cfg["PAST_LIMIT_DAYS"]),
+        "accuracy_max_m": cfg["ACCURACY_MAX_M"],
     }
+
+
+#: deeper JSON than this is no request of ours (the deepest body, a registry row, is 3 levels)
+MAX_DEPTH = 32
+
+
+def _read_json() -> Any:
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:  # 100,000 nested brackets: the parser gives up, the body is refused
+        return None
+
+
+def refuse_nul_and_depth(data: Any, max_depth: int = MAX_DEPTH) -> None:
+    """A NUL character in any string or key (PostgreSQL cannot store it in text) or nesting deeper than
+    ``max_depth`` is refused with 422 naming the place; iterative, so depth itself cannot overflow."""
+    stack: list[tuple[Any, tuple, int]] = [(data, (), 0)]
+    while stack:
+        value, loc, depth = stack.pop()
+        if depth > max_depth:
+            raise Invalid(
+                "too_deeply_nested", "The JSON body is nested too deeply.", _field_path(loc) or None
+            )
+        if isinstance(value, str) and "\x00" in value:
+            raise Invalid(
+                "invalid_characters", "Text may not contain NUL characters.", _field_path(loc) or None
+            )
+        if isinstance(value, dict):
+            for key, item in value.items():
+                stack.append((key, loc, depth + 1))
+                stack.append((item, (*loc, key), depth + 1))
+        elif isinstance(value, list):
+            stack.extend((item, (*loc, n), depth + 1) for n, item in enumerate(value))
 
 
 def parse_body(model: type[M]) -> M:
     """Validate the JSON body against ``model``."""
     if not request.is_json:
         raise Unsupported("json_required", "Send the body as JSON with Content-Type: application/json.")
-    data = request.get_json(silent=True)
+    data = _read_json()
     if data is None:
         raise BadRequest("malformed_json", "The request body is not valid JSON.")
     if not isinstance(data, dict):
         raise Invalid("invalid_body", "The JSON body must be an object.")
+    refuse_nul_and_depth(data)
     try:
         return model.model_validate(data, context=validation_context())
     except ValidationError as exc:
@@ -87,6 +124,7 @@ def parse_query(model: type[M]) -> M:
     parameter is a 422 naming it. A repeated parameter counts once unless the model declares a list."""
     lists = _list_params(model)
     data = {k: (request.args.getlist(k) if k in lists else request.args.get(k)) for k in request.args}
+    refuse_nul_and_depth(data)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -119,6 +157,23 @@ def from_text(parse: Callable[[str], Any]) -> Callable[[Any], Any]:
     return validate
 
 
+def parse_instant(text: Any) -> datetime:
+    """An ISO 8601 date and time with an offset, as UTC; a bare number is not a time here (pydantic's lax
+    datetime would read '0.5' as a Unix time)."""
+    if not isinstance(text, str) or not re.match(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", text):
+        raise ValueError("expected an ISO 8601 date and time with an offset, e.g. 2026-11-30T08:00:00+08:00")
+    value = datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        raise ValueError("the time needs an offset, e.g. +08:00 or Z")
+    return value.astimezone(UTC)  # OverflowError at year 1 / 9999: from_text makes it a 422
+
+
+#: an instant in a query string: ISO 8601 with an offset, nothing else
+Instant = Annotated[
+    datetime,
+    BeforeValidator(from_text(parse_instant)),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
 #: a local day, exactly YYYY-MM-DD
 Day = Annotated[
     date, BeforeValidator(from_text(parse_day)), WithJsonSchema({"type": "string", "format": "date"})

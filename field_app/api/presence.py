@@ -18,6 +18,7 @@ from field_app.domain.scope import sees_agency
 from field_app.domain.shapes import BurstIn
 from field_app.errors import Conflict, NotFound
 from field_app.extensions import db
+from field_app.i18n.web import localise_error
 from field_app.models.user import ADMIN, AUDITOR, CAREGIVER, SUPERVISOR
 from field_app.security import current_user, ensure_self, require
 from field_app.services import challenges, tags
@@ -158,7 +159,8 @@ def send_burst(challenge_id: str):
         **{k: result.as_json()[k] for k in ("passed", "code", "message", "yaws")},
     }
     if not result.passed:
-        out["error"] = {"code": result.code, "message": result.message, "field": "frames"}
+        message = localise_error(result.code, result.message, {}, "frames")
+        out["error"] = {"code": result.code, "message": message, "field": "frames"}
     return jsonify(out), 200 if result.passed else 422
 
 

@@ -12,7 +12,7 @@ from field_app.api.schemas import StrictModel
 from field_app.errors import NotFound
 from field_app.models.user import ADMIN, AUDITOR, SUPERVISOR
 from field_app.security import current_user, require, sees_agency
-from field_app.services import audit, selfies
+from field_app.services import consent, selfies
 from field_app.services.lookup import client_or_404
 
 bp = Blueprint("privacy", __name__)
@@ -25,6 +25,7 @@ class ConsentIn(StrictModel):
 class ConsentOut(Out):
     client_id: int
     trail_consent: bool
+    trail_points_deleted: int = Field(description="Stored trail points deleted by this withdrawal (PIPL)")
 
 
 @bp.get("/attempts/<attempt_id>/selfie")
@@ -43,7 +44,7 @@ def get_selfie(attempt_id: str):
 @bp.put("/clients/<int:client_id>/consent")
 @require(SUPERVISOR, ADMIN)
 @documented(
-    "Record the client's consent to GPS trails (without it only check-in/out fixes are kept)",
+    "Record the client's consent to GPS trails; withdrawal deletes the trail already stored",
     body=ConsentIn,
     responses={200: ConsentOut},
     errors=("client_not_found",),
@@ -54,6 +55,7 @@ def put_consent(client_id: int):
     client = client_or_404(client_id)
     if not sees_agency(current_user(), client.agency_id):
         raise NotFound("client_not_found", f"No client {client_id}.", "client_id")
-    client.trail_consent = body.trail_consent
-    audit.record(f"user:{current_user().id}", "client.consent", "client", client.id, trail=body.trail_consent)
-    return answer(ConsentOut(client_id=client.id, trail_consent=client.trail_consent))
+    deleted = consent.set_trail_consent(f"user:{current_user().id}", client, body.trail_consent)
+    return answer(
+        ConsentOut(client_id=client.id, trail_consent=client.trail_consent, trail_points_deleted=deleted)
+    )

@@ -13,6 +13,7 @@ from field_app.api.responses import Out, PresenceOut
 from field_app.api.visits import own_visit
 from field_app.errors import NotFound
 from field_app.extensions import db
+from field_app.i18n.web import request_language
 from field_app.models import Caregiver
 from field_app.models.user import ADMIN, AUDITOR, SUPERVISOR
 from field_app.security import current_user, require, sees_agency
@@ -189,7 +190,7 @@ def get_replay(visit_id: str):
     geofence status of the earlier fix; speeds are haversine distance over time between consecutive fixes."""
     q = parse_query(ReplayQuery)
     visit = own_visit(visit_id)
-    return jsonify(service.replay(visit, q.datum, q.gap_minutes))
+    return jsonify(service.replay(visit, q.datum, q.gap_minutes, request_language()))
 
 
 @bp.get("/caregivers/<int:caregiver_id>/day")

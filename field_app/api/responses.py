@@ -20,8 +20,10 @@ from field_app.domain.views import (
     ItemOut,
     ItemsOut,
     Out,
+    PhotoQualityOut,
     PointOut,
     PresenceOut,
+    RetakeOut,
     UploadOut,
     VisitOut,
 )
@@ -41,6 +43,8 @@ __all__ = [
     "ItemOut",
     "ItemsOut",
     "Out",
+    "PhotoQualityOut",
+    "RetakeOut",
     "PointOut",
     "PresenceOut",
     "UploadOut",
@@ -58,6 +62,7 @@ def answer(model: BaseModel, status: int = 200):
 class ErrorOut(Out):
     error: ErrorBody
     retry_after_seconds: int | None = None  #: with 429 rate_limited
+    photos: list[PhotoQualityOut] | None = None  #: with 422 enrolment_photos_rejected
 
 
 class VisitViewOut(RootModel[VisitOut | FamilyVisitOut]):

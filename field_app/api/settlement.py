@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify
 
+from field_app import i18n
 from field_app.api.openapi import documented
 from field_app.api.parsing import MonthQuery, parse_query
 from field_app.api.responses import Out
 from field_app.errors import NotFound
 from field_app.extensions import db
+from field_app.i18n.web import request_language
 from field_app.models import Agency
 from field_app.models.user import ADMIN, AUDITOR, SUPERVISOR
 from field_app.security import current_user, require, sees_agency
@@ -100,7 +102,11 @@ def _csv(text: str, name: str) -> Response:
 
 def _client_statement(client_id: int) -> dict:
     first, last = _month()
-    return service.client_statement(_client(client_id), first, last, current_app.config["TIMEZONE"])
+    statement = service.client_statement(_client(client_id), first, last, current_app.config["TIMEZONE"])
+    lang = request_language()  # the withholding reasons in the reader's language; their codes stay
+    for visit in statement["visits"]:
+        visit["reasons"] = [{**r, "message": i18n.withheld_reason(lang, r)} for r in visit["reasons"]]
+    return statement
 
 
 def _agency_statement(agency_id: int) -> dict:

@@ -13,6 +13,7 @@ from field_app.api.openapi import documented
 from field_app.api.parsing import parse_body
 from field_app.api.responses import Out, answer
 from field_app.api.schemas import StrictModel
+from field_app.domain.shapes import Id
 from field_app.errors import Invalid, NotFound
 from field_app.extensions import db
 from field_app.models import Agency, SpotCheck, Visit
@@ -34,7 +35,7 @@ class SpotCheckIn(StrictModel):
     )
     size: int = Field(ge=1, le=1000, description="Visits wanted; fewer if the period has fewer")
     seed: int = Field(ge=0, le=2**31 - 1, description="The same seed on the same data draws the same sample")
-    agency_ids: list[int] | None = Field(
+    agency_ids: list[Id] | None = Field(
         None,
         min_length=1,
         max_length=500,

@@ -14,10 +14,12 @@ from field_app.api.parsing import parse_body
 from field_app.api.schemas import CheckInIn, CheckOutIn, ItemsIn, TrailBatchIn
 from field_app.domain.views import FamilyVisitOut, ItemOut, VisitOut
 from field_app.errors import NotFound
+from field_app.i18n.web import request_language
 from field_app.metrics import TRAIL_POINTS, VERIFICATIONS
 from field_app.models.user import CAREGIVER
 from field_app.security import current_token, current_user, ensure_visible, require
 from field_app.services import attendance, trail
+from field_app.services.attempts import sender_of_batch
 from field_app.services.lookup import visit_or_none
 from field_app.timeutil import now_utc
 
@@ -39,13 +41,7 @@ CHECK_IN_ERRORS = (
     "visit_conflict",
     "already_checked_in",
 )
-CHECK_OUT_ERRORS = (
-    *codes.ATTEMPT,
-    *PRESENCE,
-    "caregiver_not_found",
-    "not_checked_in",
-    "check_out_before_check_in",
-)
+CHECK_OUT_ERRORS = (*codes.ATTEMPT, *PRESENCE, "caregiver_not_found", "check_out_before_check_in")
 
 
 def own_visit(visit_id: str):
@@ -104,13 +100,24 @@ def check_out(visit_id: str):
     "Upload a batch of trail points",
     body=TrailBatchIn,
     responses={200: out.UploadOut},
-    errors=("visit_not_found", "visit_closed", *codes.FIX, *codes.TIMES),
+    errors=(
+        "visit_not_found",
+        "visit_closed",
+        "device_mismatch",
+        "outside_visit_window",
+        *codes.FIX,
+        *codes.TIMES,
+    ),
 )
 def add_trail(visit_id: str):
-    """Points may arrive late, out of order and more than once; stored points are skipped."""
+    """Points may arrive late, out of order and more than once; stored points are skipped. They must lie
+    within the visit (check-in to check-out, or now, ± FIELD_APP_VISIT_WINDOW_SLACK_MINUTES), and a
+    batch that names its phone must name the token's."""
     body = parse_body(TrailBatchIn)
     visit = own_visit(visit_id)
     cfg = current_app.config
+    if body.device_id is not None:
+        sender_of_batch(body.device_id, caller(current_user(), current_token()), verifier())
     result = trail.add_trail(
         visit,
         body,
@@ -118,6 +125,7 @@ def add_trail(visit_id: str):
         cfg["TRAIL_GRACE_HOURS"],
         cfg["GEOFENCE_ACCURACY_FACTOR"],
         timedelta(minutes=cfg["TRAIL_RESCAN_MINUTES"]),
+        timedelta(minutes=cfg["VISIT_WINDOW_SLACK_MINUTES"]),
     )
     TRAIL_POINTS.inc(result.stored)
     return out.answer(out.UploadOut(**result.__dict__))
@@ -129,7 +137,14 @@ def add_trail(visit_id: str):
     "Report the care items done (护理服务项目)",
     body=ItemsIn,
     responses={200: out.ItemsOut},
-    errors=("visit_not_found", "visit_closed", "unknown_service_item", *codes.TIMES),
+    errors=(
+        "visit_not_found",
+        "visit_closed",
+        "unknown_service_item",
+        "item_ends_before_start",
+        "outside_visit_window",
+        *codes.TIMES,
+    ),
 )
 def add_items(visit_id: str):
     """Items outside the care plan, or medical items by a non-nurse, are stored and marked."""
@@ -137,7 +152,13 @@ def add_items(visit_id: str):
     visit = own_visit(visit_id)
     cfg = current_app.config
     result = trail.add_items(
-        visit, body, now_utc(), cfg["TRAIL_GRACE_HOURS"], cfg["VISIT_MAX_MINUTES"], cfg["TIMEZONE"]
+        visit,
+        body,
+        now_utc(),
+        cfg["TRAIL_GRACE_HOURS"],
+        cfg["VISIT_MAX_MINUTES"],
+        cfg["TIMEZONE"],
+        timedelta(minutes=cfg["VISIT_WINDOW_SLACK_MINUTES"]),
     )
     items = [ItemOut.of(i) for i in visit.items]
     return out.answer(out.ItemsOut(**result.__dict__, items=items))
@@ -156,4 +177,4 @@ def get_visit(visit_id: str):
     visit = own_visit(visit_id)
     if current_user().role == "family":
         return out.answer(FamilyVisitOut.of(visit))
-    return jsonify(VisitOut.of(visit, with_trail=True).json())
+    return jsonify(VisitOut.of(visit, with_trail=True, lang=request_language()).json())

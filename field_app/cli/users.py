@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from field_app.errors import DomainError
 from field_app.extensions import db
 from field_app.models import Agency, Caregiver, Client
 from field_app.models.user import ROLES
@@ -50,8 +52,11 @@ def create(username, role, password, caregiver_code, insured_id, agency_codes, a
             client=client,
             agencies=agencies,
             all_agencies=all_agencies,
+            min_password_length=current_app.config["PASSWORD_MIN_LENGTH"],
         )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
+    except DomainError as exc:  # a weak password: its code and why
+        raise click.UsageError(f"{exc.code}: {exc.message}") from None
     audit.record("cli", "user.create", "user", user.id, role=role)
     click.echo(f"Created {role} {username} (user {user.id}).")

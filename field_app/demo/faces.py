@@ -22,6 +22,21 @@ def shared_people() -> dict[str, list[Path]]:
     }
 
 
+def labelled_people() -> dict[str, list[Path]]:
+    """Every labelled photo the project may use: ``people/`` and ``more_people/`` (its README), by person.
+
+    ``more_people`` is kept apart in ../shared so that code enumerating ``people/`` is unchanged;
+    threshold curves and the detection bench want every labelled photo, hence this union."""
+    merged = shared_people()
+    more = SHARED_FACES / "more_people"
+    if more.is_dir():
+        for person in sorted(p for p in more.iterdir() if p.is_dir()):
+            merged[person.name] = sorted(
+                p for p in person.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png")
+            )
+    return merged
+
+
 @cache
 def astronaut_jpeg(shift: int = 0) -> bytes:
     """Eileen Collins' NASA portrait from scikit-image (public domain), cropped to her head.

@@ -26,7 +26,7 @@ from field_app.models.user import ADMIN, AUDITOR, CAREGIVER, FAMILY, SUPERVISOR
 from field_app.services import attendance, trail
 from field_app.services.accounts import create_user
 from field_app.services.catalogue import load_catalogue
-from field_app.services.enrolment import enrol
+from field_app.services.enrolment import enrol_initial
 from field_app.verification.datum import GCJ02, from_wgs84
 
 JIAXING = (30.75, 120.75)
@@ -82,7 +82,7 @@ def _caregivers(agencies: list[Agency], settings, engine) -> list[tuple[Caregive
         caregiver.devices.append(Device(device_id=f"phone-{n:03d}"))
         db.session.add(caregiver)
         db.session.flush()
-        enrol(caregiver, photos[:1], settings, engine)
+        enrol_initial(caregiver, photos[:1], settings, "system:seed", engine)
         out.append((caregiver, _selfies(photos)))
     return out
 

@@ -31,7 +31,7 @@ from field_app.demo.simulate_frauds import Expected, Truth
 from field_app.demo.simulate_patterns import inject_all
 from field_app.demo.simulate_visits import Api, Scene, VisitDriver, stay_trail
 from field_app.demo.simulate_world import SimCaregiver, SimClient, World, catalogue_minutes, plan_start
-from field_app.demo.synthetic_faces import SyntheticFaceEngine
+from field_app.demo.synthetic_faces import SyntheticFaceEngine, synthetic_selfie
 from field_app.extensions import db
 from field_app.models import Alert, Visit, alert_visits
 from field_app.rules.base import HIT
@@ -44,17 +44,23 @@ def simulate_day(
     agencies: int = 3,
     caregivers_per_agency: int = 12,
     clients_per_agency: int = 30,
+    face_source=None,
+    retry_faces: int = 0,
 ) -> Truth:
-    """Build the world, drive the honest day and the frauds through the API; returns the ground truth."""
+    """Build the world, drive the honest day and the frauds through the API; returns the ground truth.
+
+    ``face_source`` (default: synthetic selfies) makes the phones' selfies, e.g. a
+    ``real_faces.RealFaceSource`` with ``real_faces.CompositeFaceEngine``; ``retry_faces`` lets a
+    caregiver whose own face failed retake it up to that many attempts per visit end."""
     if not isinstance(app.extensions.get("face_engine"), SyntheticFaceEngine):
         raise ValueError('simulated selfies need app.extensions["face_engine"] = SyntheticFaceEngine()')
     tz = app.config["TIMEZONE"]
     day = day or datetime.now(ZoneInfo(tz)).date() - timedelta(days=1)
     rng = random.Random(seed)
-    api = Api(app.test_client())
+    api = Api(app.test_client(), face_source=face_source or synthetic_selfie)
     world = World(app, rng, plan_start(day))
     world.add_agencies(agencies)  # loads the catalogue too
-    scene = Scene(world, api, VisitDriver(api, rng), rng, day, tz, catalogue_minutes(app))
+    scene = Scene(world, api, VisitDriver(api, rng, retry_faces), rng, day, tz, catalogue_minutes(app))
     populate(scene, caregivers_per_agency, clients_per_agency)
     truth = Truth(honest=honest_day(scene))
     inject_all(scene, truth)
@@ -115,7 +121,9 @@ def honest_day(scene: Scene) -> list[str]:
             scene.world.clients_of(caregiver.agency_id), key=lambda c: (visits[c.id], scene.rng.random())
         )
         start = scene.at(7) + timedelta(minutes=scene.rng.uniform(0, 60))
-        for client in clients[: scene.rng.randint(3, 5)]:
+        budget = getattr(scene.api.face_source, "visit_budget", lambda _: None)(caregiver.person)
+        count = scene.rng.randint(3, 5)  # drawn always: a budget must not shift the day's random stream
+        for client in clients[: count if budget is None else min(count, budget)]:
             codes = _codes(scene, caregiver, client)
             minutes = scene.required(codes) + scene.rng.uniform(15, 40)
             if start + timedelta(minutes=minutes) > scene.at(19):

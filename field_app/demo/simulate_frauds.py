@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from field_app.demo import gps
-from field_app.demo.simulate_visits import STRANGER, Scene, stay_trail
+from field_app.demo.simulate_visits import STRANGER, Scene, b64, stay_trail
 from field_app.demo.simulate_world import SimCaregiver, SimClient
 
 #: 180 yuan of daily-life care in 180 minutes: nine such visits pass the 1,500 yuan monthly cap
@@ -85,6 +85,20 @@ def face_substitution(s: Scene, t: Truth) -> None:
     t.expect(
         "X05", [injected_visit(s, t, cg, cl, s.at(9), faces_in=[colleague.person], face_out=colleague.person)]
     )
+
+
+def enrolment_swap(s: Scene, t: Truth) -> None:
+    """Three honest visits on earlier days, then a stranger's face enrolled onto her (the agency's
+    swap: here by the simulation's admin, so it applies at once), then the stranger's visit, which
+    now "matches". F04 must name the change and the stranger's visit."""
+    cg, cl = fresh_pair(s)
+    for days_before in (3, 2, 1):
+        injected_visit(s, t, cg, cl, s.at(9, days_before=days_before))
+    stranger = STRANGER + 500 + cg.person
+    photos = [b64(s.api.selfie(stranger)) for _ in range(3)]
+    s.api.post(f"/caregivers/{cg.id}/face-enrolments", {"photos": photos}, ok=(201,))
+    uuid = injected_visit(s, t, cg, cl, s.at(9), faces_in=[stranger], face_out=stranger)
+    t.expect("F04", [uuid], subject="enrolment_change:")
 
 
 # --- GPS ---------------------------------------------------------------------------------------

@@ -204,6 +204,7 @@ INJECTIONS = (
     long_day,
     shared_device,
     fr.face_substitution,
+    fr.enrolment_swap,
     minimum_pattern,
     one_spot,
     weekly_frequency,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import count
@@ -40,6 +41,8 @@ class Api:
 
     client: FlaskClient
     nonces: count = field(default_factory=lambda: count(1))
+    #: ``(person, nonce, faces) -> bytes``: synthetic selfies, or ``real_faces.RealFaceSource``
+    face_source: Callable[..., bytes] = synthetic_selfie
     tokens: dict[tuple[str, str | None], str] = field(default_factory=dict)
     addresses: dict[str, int] = field(default_factory=dict)
 
@@ -86,12 +89,13 @@ class Api:
 
     def selfie(self, person: int, faces: int = 1) -> bytes:
         """A fresh selfie (a nonce never used before) of ``person``."""
-        return synthetic_selfie(person, next(self.nonces), faces)
+        return self.face_source(person, next(self.nonces), faces)
 
     def enrol(self, caregiver: SimCaregiver) -> None:
-        """Enrolment is done in person at the agency, by staff."""
-        photo = b64(synthetic_selfie(caregiver.person, 0))  # nonce 0: the enrolment photo
-        self.post(f"/caregivers/{caregiver.id}/face-enrolments", {"photos": [photo]}, ok=(201,))
+        """Enrolment is done in person at the agency, by staff: three fresh photos (a gallery)."""
+        real = getattr(self.face_source, "enrolment", lambda _: None)(caregiver.person)
+        photos = [b64(p) for p in real] if real else [b64(self.selfie(caregiver.person)) for _ in range(3)]
+        self.post(f"/caregivers/{caregiver.id}/face-enrolments", {"photos": photos}, ok=(201,))
 
     def registry(self, kind: str, rows: list[dict]) -> dict:
         return self.post(f"/registry/{kind}", {"rows": rows})
@@ -165,11 +169,17 @@ class VisitPlan:
     late_batches: bool = False  #: hold the last trail batch until after check-out
 
 
+def _matched(answer: dict) -> bool:
+    return bool((answer.get("attempt") or {}).get("face", {}).get("matched"))
+
+
 class VisitDriver:
     """Sends one ``VisitPlan`` as check-in, trail batches, items and check-out."""
 
-    def __init__(self, api: Api, rng: random.Random):
-        self.api, self.rng = api, rng
+    def __init__(self, api: Api, rng: random.Random, retry_faces: int = 0):
+        """``retry_faces``: attempts per visit end a caregiver makes when her own face fails (a real
+        phone asks for a retake; 0 = none, as with synthetic faces, which never fail by accident)."""
+        self.api, self.rng, self.retry_faces = api, rng, retry_faces
 
     def _selfie(self, plan: VisitPlan, face: int) -> bytes:
         if face == -1:
@@ -207,7 +217,18 @@ class VisitDriver:
         faces = plan.faces_in or [plan.caregiver.person]
         for n, face in enumerate(faces):
             selfie = plan.selfie_in if plan.selfie_in and n == len(faces) - 1 else self._selfie(plan, face)
-            self._attempt(plan, "check-in", n, selfie, where, plan.start + timedelta(seconds=40 * n))
+            answer = self._attempt(plan, "check-in", n, selfie, where, plan.start + timedelta(seconds=40 * n))
+        self._retake(plan, "check-in", faces[-1], answer, len(faces), where, plan.start)
+
+    def _retake(
+        self, plan: VisitPlan, kind: str, face: int, answer: dict, n: int, where, at: datetime
+    ) -> None:
+        """The caregiver's own face failed: retake fresh selfies while attempts are left."""
+        while face == plan.caregiver.person and n < self.retry_faces and not _matched(answer):
+            answer = self._attempt(
+                plan, kind, n, self._selfie(plan, face), where, at + timedelta(seconds=40 * n)
+            )
+            n += 1
 
     def _batches(self, plan: VisitPlan) -> list[list[dict]]:
         """Trail batches as phones send them: every 20-40 fixes (20-40 min), some out of order or sent twice."""
@@ -230,6 +251,7 @@ class VisitDriver:
 
     def drive(self, plan: VisitPlan) -> str:
         """Send the whole visit; returns its uuid."""
+        getattr(self.api.face_source, "new_visit", lambda _: None)(plan.caregiver.person)
         self._check_in(plan)
         batches = self._batches(plan)
         held = batches.pop() if plan.late_batches and batches else None
@@ -248,9 +270,9 @@ class VisitDriver:
             )
         if plan.end is not None:
             face = plan.face_out if plan.face_out is not None else plan.caregiver.person
-            self._attempt(
-                plan, "check-out", 0, self._selfie(plan, face), plan.where_out or plan.client.home, plan.end
-            )
+            where = plan.where_out or plan.client.home
+            answer = self._attempt(plan, "check-out", 0, self._selfie(plan, face), where, plan.end)
+            self._retake(plan, "check-out", face, answer, 1, where, plan.end)
         if held:
             self._send_trail(plan, held)
         return plan.uuid

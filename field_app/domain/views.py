@@ -9,11 +9,14 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
+from field_app import i18n
 from field_app.errors import DomainError
 from field_app.extensions import db
-from field_app.models import FaceEnrolment, PerformedItem, TrailPoint, Visit, VisitAttempt
+from field_app.models import EnrolmentChange, FaceEnrolment, PerformedItem, TrailPoint, Visit, VisitAttempt
 from field_app.rules.facts import FACE_MATCHED
 from field_app.timeutil import isoformat
+from field_app.verification.quality import retake_json
+from field_app.verification.words import outcome_words
 
 #: what the face check concluded about a selfie (rules.facts FACE_*)
 FaceStatus = Literal["matched", "mismatch", "no_face", "multiple_faces", "face_too_small"]
@@ -31,8 +34,9 @@ class ErrorBody(Out):
     field: str | None
 
     @classmethod
-    def of(cls, err: DomainError) -> ErrorBody:
-        return cls(code=err.code, message=err.message, field=err.field)
+    def of(cls, err: DomainError, lang: str = i18n.DEFAULT) -> ErrorBody:
+        message = i18n.error_message(lang, err.code, err.message, {**err.details, **err.params}, err.field)
+        return cls(code=err.code, message=message, field=err.field)
 
 
 class FixOut(Out):
@@ -59,16 +63,34 @@ class FixOut(Out):
         }
 
 
+class RetakeOut(Out):
+    """Why a selfie did not match and what to do: reasons are stable codes (small, blurred, dark,
+    overexposed, turned_away, no_face, multiple_faces), hints are for people."""
+
+    reasons: list[str]
+    hints: list[str]
+
+    @classmethod
+    def of(cls, reasons: list[str] | None) -> RetakeOut | None:
+        advice = retake_json(reasons)
+        return None if advice is None else cls(**advice)
+
+
 class FaceOut(Out):
-    status: FaceStatus
+    status: FaceStatus  #: never translated
     matched: bool
     distance: float | None
     threshold: float | None
+    message: str | None = None  #: the outcome in the request's language (Accept-Language)
+    hint: str | None = None  #: how to retake, in the request's language; None when nothing to redo
+    retake: RetakeOut | None = None  #: null when matched
 
 
 class FenceOut(Out):
-    status: FenceStatus
+    status: FenceStatus  #: never translated
     distance_m: float
+    message: str | None = None  #: the outcome in the request's language
+    hint: str | None = None  #: what to do before retrying; None when inside
 
 
 class PresencePartsOut(Out):
@@ -121,7 +143,7 @@ class AttemptOut(Out):
     presence: PresenceOut | None = None
 
     @classmethod
-    def of(cls, a: VisitAttempt) -> AttemptOut:
+    def of(cls, a: VisitAttempt, lang: str = i18n.DEFAULT) -> AttemptOut:
         return cls(
             attempt_id=a.uuid,
             kind=a.kind,
@@ -135,8 +157,14 @@ class AttemptOut(Out):
                 matched=a.face_status == FACE_MATCHED,
                 distance=None if a.face_distance is None else round(a.face_distance, 4),
                 threshold=a.face_threshold,
+                **outcome_words(lang, "face", a.face_status),
+                retake=RetakeOut.of(a.retake_reasons),
             ),
-            geofence=FenceOut(status=a.geofence_status, distance_m=a.distance_m),
+            geofence=FenceOut(
+                status=a.geofence_status,
+                distance_m=a.distance_m,
+                **outcome_words(lang, "fence", a.geofence_status),
+            ),
             presence=PresenceOut.of_attempt(a),
         )
 
@@ -233,7 +261,7 @@ class VisitOut(Out):
     trail: list[PointOut] | None = None
 
     @classmethod
-    def of(cls, v: Visit, with_trail: bool = False) -> VisitOut:
+    def of(cls, v: Visit, with_trail: bool = False, lang: str = i18n.DEFAULT) -> VisitOut:
         family = FamilyVisitOut.fields_of(v)
         trail = None
         if with_trail:
@@ -251,7 +279,7 @@ class VisitOut(Out):
             check_in_at=family["check_in_at"],
             check_out_at=family["check_out_at"],
             duration=family["duration"],
-            attempts=[AttemptOut.of(a) for a in v.attempts],
+            attempts=[AttemptOut.of(a, lang) for a in v.attempts],
             items=family["items"],
             presence=PresenceOut.of_visit(v),
             trail=trail,
@@ -297,7 +325,46 @@ class EnrolmentItemOut(Out):
         return cls(enrolment_id=e.id, created_at=isoformat(e.created_at))
 
 
+class PhotoQualityOut(Out):
+    """One enrolment photo's feedback: usable or not, why, and what to do about it."""
+
+    index: int
+    accepted: bool
+    problems: list[str]  #: small | blurred | dark | overexposed | turned_away | no_face | ...
+    hints: list[str]
+    face_px: int | None = None
+    sharpness: float | None = None
+    brightness: float | None = None
+    yaw: float | None = None
+
+
 class EnrolmentOut(Out):
+    """An enrolment change: applied (201), waiting for a second person (202), or rejected."""
+
+    change_id: int
     caregiver_id: int
-    enrolments: list[EnrolmentItemOut]
+    status: Literal["applied", "pending", "rejected"]
+    requested_by: int
+    decided_by: int | None
+    photos: list[PhotoQualityOut]
+    enrolments: list[EnrolmentItemOut]  #: the caregiver's gallery now
     total: int
+    #: verified selfies before the change and their median distance to the new gallery (rule F04)
+    past_selfies: int | None
+    past_distance: float | None
+
+    @classmethod
+    def of(cls, change: EnrolmentChange) -> EnrolmentOut:
+        gallery = change.caregiver.enrolments
+        return cls(
+            change_id=change.id,
+            caregiver_id=change.caregiver_id,
+            status=change.status,
+            requested_by=change.requested_by,
+            decided_by=change.decided_by,
+            photos=[PhotoQualityOut(**p) for p in change.quality],
+            enrolments=[EnrolmentItemOut.of(e) for e in gallery],
+            total=len(gallery),
+            past_selfies=change.past_selfies,
+            past_distance=change.past_distance,
+        )

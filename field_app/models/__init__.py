@@ -3,7 +3,7 @@
 from field_app.models.agency import Agency
 from field_app.models.alert import Alert, ScanLock, ScanRun, alert_visits
 from field_app.models.audit import AuditEntry
-from field_app.models.caregiver import Caregiver, Device, FaceEnrolment
+from field_app.models.caregiver import Caregiver, Device, EnrolmentChange, FaceEnrolment
 from field_app.models.catalogue import ServiceItem
 from field_app.models.client import CarePlan, Client, care_plan_items
 from field_app.models.presence import (
@@ -29,6 +29,7 @@ __all__ = [
     "Client",
     "DeathRecord",
     "Device",
+    "EnrolmentChange",
     "FaceEnrolment",
     "GradeChange",
     "HospitalStay",

@@ -43,7 +43,9 @@ class Finding:
 
     subject_type: str
     subject_key: str
-    message: str  #: one English sentence with the numbers, for a supervisor
+    #: one English sentence with the numbers, for a supervisor; its Chinese is the catalogue's
+    #: ``rule.<CODE>.<outcome>`` template filled from ``evidence`` (``rules/explain.py``)
+    message: str
     evidence: Mapping[str, Any]  #: JSON-serialisable: the numbers compared, the ids involved
     visit_ids: tuple[int, ...] = ()
     caregiver_id: int | None = None

@@ -107,6 +107,9 @@ class Visit:
     tag_required: bool = False  #: the client's home has a tag and the policy requires a tap
     confirmation: str | None = None  #: two-way confirmation (双向确认): pending | confirmed | denied
     confirmation_expires_at: datetime | None = None  #: when an unanswered confirmation counts as missing
+    #: the schedule's planned end (排班), when the visit was planned; ends an open visit no earlier
+    #: than this (``support.visit_end``). The loader fills it once schedules exist (helper o).
+    planned_end: datetime | None = None
 
     @property
     def is_open(self) -> bool:
@@ -192,6 +195,19 @@ class ServiceItem:
 
 
 @dataclass(frozen=True)
+class EnrolmentChange:
+    """An applied change of a caregiver's enrolled face gallery, measured against her past selfies."""
+
+    id: int
+    caregiver_id: int
+    applied_at: datetime
+    past_selfies: int  #: verified selfies before the change that were compared
+    past_distance: float | None  #: median of their smallest distances to the new gallery
+    requested_by: int | None = None  #: user ids: who asked, who approved
+    decided_by: int | None = None
+
+
+@dataclass(frozen=True)
 class RuleContext:
     """Everything a rule may look up besides its subject; ``now`` is injected, never read."""
 
@@ -203,4 +219,6 @@ class RuleContext:
     enrolments: Mapping[int, tuple[tuple[float, ...], ...]] = field(default_factory=dict)
     #: attempts before the scanned ones (any caregiver), for the re-used selfie rule
     prior_attempts: tuple[Attempt, ...] = ()
+    #: caregiver id -> applied changes of her face gallery (the enrolment swap rule, F04)
+    enrolment_changes: Mapping[int, tuple[EnrolmentChange, ...]] = field(default_factory=dict)
     timezone: str = "Asia/Shanghai"  #: the clock face of service hours and days

@@ -5,7 +5,9 @@
 - ``iso``: a datetime as an ISO string for evidence (``None`` stays ``None``).
 - ``visit_finding``: a ``Finding`` about one visit, with the ids filled in from the visit.
 - ``pairs``: consecutive pairs of a sequence.
-- ``visit_end``: check-out time, or for an open visit ``now`` (or check-in + a limit, if earlier).
+- ``last_evidence_at``: the latest time the visit's phone recorded anything (fix, point, item, plan).
+- ``visit_end``: check-out time, or for an open visit its last evidence (capped by ``now`` and by
+  check-in + a limit): every time-based rule ends open visits here.
 - ``ordered_attempts`` / ``final_attempt``: attempts in arrival order, the last one of a kind.
 - ``timed_fixes``: every fix of a visit (attempts and trail points) in time order, with a reference
   (``{"attempt_id": 101}`` or ``{"point_index": 3}``) that evidence can quote.
@@ -83,12 +85,24 @@ def pairs(seq: Iterable[T]) -> Iterator[tuple[T, T]]:
     return pairwise(seq)
 
 
+def last_evidence_at(visit: Visit) -> datetime:
+    """The latest moment the visit is known to have lasted: its check-in, any attempt's fix (a failed
+    check-out too), trail points, items' ends, and its planned end when a schedule gives one."""
+    times = [visit.check_in_at, *(a.fix.at for a in visit.attempts), *(p.fix.at for p in visit.points)]
+    times += [i.ended_at or i.started_at for i in visit.items]
+    if visit.planned_end is not None:
+        times.append(visit.planned_end)
+    return max(t for t in times if t is not None)
+
+
 def visit_end(visit: Visit, now: datetime, open_limit: timedelta | None = None) -> datetime:
-    """When the visit ended: its check-out; while it is still open, ``now``, or ``check-in + open_limit``
-    when that is earlier (a check-out never made says nothing of when the caregiver left)."""
+    """When the visit ended: its check-out; while it is still open, its last evidence (a check-out
+    that failed or was never made says nothing of a later departure: an honest 70-minute visit whose
+    check-out failed must not "last" 240 minutes), never after ``now`` nor ``check-in + open_limit``."""
     if visit.check_out_at is not None:
         return visit.check_out_at
-    return now if open_limit is None else min(now, visit.check_in_at + open_limit)
+    end = min(now, last_evidence_at(visit))
+    return end if open_limit is None else min(end, visit.check_in_at + open_limit)
 
 
 def ordered_attempts(attempts: Sequence[Attempt]) -> list[Attempt]:

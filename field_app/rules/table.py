@@ -58,6 +58,7 @@ RULE_TABLE: tuple[RuleLine, ...] = (
     RuleLine("X07", "cross_visit.clients_from_one_spot"),
     RuleLine("X08", "cross_visit.weekly_frequency_exceeded"),
     RuleLine("X09", "cross_visit.monthly_cap_exceeded"),
+    RuleLine("F04", "cross_visit.enrolment_swap"),  # caregiver scope: a gallery change against past selfies
     # Against other agencies' registries (多部门协同)
     RuleLine("R01", "cross_agency.visit_during_hospital_stay"),
     RuleLine("R02", "cross_agency.visit_after_death"),

@@ -87,6 +87,7 @@ def build_chunk(visit_ids: list[int], now: datetime, tz: str, context_days: int)
         catalogue=loader.load_catalogue(),
         enrolments=loader.load_enrolments({v.agency_id for v in targets}),
         prior_attempts=loader.load_prior_attempts(caregivers, clients, start, end),
+        enrolment_changes=loader.load_enrolment_changes(caregivers),
         timezone=tz,
     )
     return ChunkFacts(targets, caregiver_window, client_window, ctx)

@@ -50,6 +50,8 @@ class Outcome:
 
     findings: dict[str, list[Finding]] = field(default_factory=lambda: defaultdict(list))
     scanned: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    #: group and population scopes: the visits each rule was shown whole (for clearing, see alerts)
+    seen_visits: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
     errors: list[dict[str, str]] = field(default_factory=list)
 
     def count(self) -> int:
@@ -80,6 +82,7 @@ def evaluate_groups(rules: RuleSet, scope: str, visits: list[Visit], ctx: RuleCo
     for visit in sorted(visits, key=lambda v: (v.check_in_at, v.id)):
         groups[getattr(visit, attr)].append(visit)
     for rule in rules.of_scope(scope):
+        out.seen_visits[rule.code].update(v.id for v in visits)
         for key, group in groups.items():
             _run(rule, group, ctx, rules.params[rule.code], out, f"{scope}:{key}")
 
@@ -87,4 +90,5 @@ def evaluate_groups(rules: RuleSet, scope: str, visits: list[Visit], ctx: RuleCo
 def evaluate_population(rules: RuleSet, visits: list[Visit], ctx: RuleContext, out: Outcome) -> None:
     ordered = sorted(visits, key=lambda v: (v.check_in_at, v.id))
     for rule in rules.of_scope("population"):
+        out.seen_visits[rule.code].update(v.id for v in ordered)
         _run(rule, ordered, ctx, rules.params[rule.code], out, "population")

@@ -108,3 +108,11 @@ def purge_selfies() -> int:
     from field_app.services.selfies import purge_expired
 
     return purge_expired(now_utc(), current_app.config["SELFIE_RETENTION_DAYS"])
+
+
+def purge_rate_counters(now: datetime | None = None) -> int:
+    """Delete rate-limit counters whose window is over: a counter lives one window, so random usernames
+    or addresses cannot grow the table (issue 17)."""
+    from field_app.services.ratelimit import purge_expired
+
+    return purge_expired(now or now_utc(), current_app.config["RATE_WINDOW_SECONDS"])

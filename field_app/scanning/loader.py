@@ -15,6 +15,7 @@ from field_app.models import (
     CertificateRecord,
     Client,
     DeathRecord,
+    EnrolmentChange,
     FaceEnrolment,
     GradeChange,
     HospitalStay,
@@ -252,6 +253,29 @@ def load_enrolments(agency_ids: Iterable[int]) -> dict[int, tuple[tuple[float, .
     )
     for caregiver_id, encoding in db.session.execute(stmt):
         out[caregiver_id].append(tuple(encoding.tolist()))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def load_enrolment_changes(caregiver_ids: Iterable[int]) -> dict[int, tuple[f.EnrolmentChange, ...]]:
+    """Applied gallery changes of these caregivers that were measured against past selfies."""
+    out: dict[int, list] = defaultdict(list)
+    stmt = select(EnrolmentChange).where(
+        EnrolmentChange.caregiver_id.in_(sorted(set(caregiver_ids))),
+        EnrolmentChange.status == "applied",
+        EnrolmentChange.past_selfies > 0,
+    )
+    for c in db.session.scalars(stmt):
+        out[c.caregiver_id].append(
+            f.EnrolmentChange(
+                c.id,
+                c.caregiver_id,
+                c.decided_at or c.requested_at,
+                c.past_selfies,
+                c.past_distance,
+                c.requested_by,
+                c.decided_by,
+            )
+        )
     return {k: tuple(v) for k, v in out.items()}
 
 

@@ -23,7 +23,7 @@ from field_app.metrics import ALERTS_RAISED
 from field_app.models import ScanRun
 from field_app.rules.base import Finding
 from field_app.scanning import targets as tg
-from field_app.scanning.alerts import UpsertCounts, clear_missing, upsert_findings
+from field_app.scanning.alerts import UpsertCounts, clear_explained_groups, clear_missing, upsert_findings
 from field_app.scanning.context import build_chunk, build_population, local_days
 from field_app.scanning.evaluate import (
     Outcome,
@@ -139,6 +139,8 @@ def _write(outcome: Outcome, rules: RuleSet, run: ScanRun, now: datetime, clear_
             ALERTS_RAISED.labels(rule.code).inc(counts.created - before)
         if clear_visit_scope and rule.scope == "visit":
             clear_missing(rule, outcome.scanned.get(rule.code, []), {x.subject_key for x in found}, counts)
+        elif rule.scope != "visit":  # caregiver, client, population: cleared by the visits they saw
+            clear_explained_groups(rule, outcome.seen_visits.get(rule.code, set()), found, counts)
     run.findings += outcome.count()
     run.alerts_created += counts.created
     run.alerts_updated += counts.updated + counts.cleared

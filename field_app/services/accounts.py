@@ -15,7 +15,9 @@ from field_app.errors import Forbidden, Invalid, Unauthenticated
 from field_app.extensions import db
 from field_app.models import Agency, ApiToken, Caregiver, Client, User
 from field_app.models.user import AUDITOR, CAREGIVER, FAMILY, ROLES, SUPERVISOR
+from field_app.passwords import MIN_LENGTH, check_password
 from field_app.services import audit
+from field_app.transaction import keep_on_refusal
 
 ACCESS, REFRESH = "access", "refresh"
 #: checked against when the username is unknown, so both paths cost one scrypt (no user enumeration)
@@ -43,16 +45,17 @@ def create_user(
     client: Client | None = None,
     agencies: list[Agency] | None = None,
     all_agencies: bool = False,
+    min_password_length: int = MIN_LENGTH,
 ) -> User:
-    """A new account; its role decides which binding it needs."""
+    """A new account; its role decides which binding it needs; the password must pass
+    ``passwords.check_password`` (Invalid with a password_* code otherwise)."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     if (role == CAREGIVER) != (caregiver is not None) or (role == FAMILY) != (client is not None):
         raise ValueError("a caregiver account needs a caregiver, a family account a client, others neither")
     if role in (SUPERVISOR, AUDITOR) and not (agencies or all_agencies):
         raise ValueError("supervisors and auditors need agencies or all_agencies")
-    if len(password) < 8:
-        raise ValueError("passwords have at least 8 characters")
+    check_password(password, username, min_password_length)
     user = User(
         username=username,
         password_hash=generate_password_hash(password, method="scrypt"),
@@ -144,10 +147,34 @@ def resolve(token: str, kind: str, now: datetime) -> ApiToken:
     return row
 
 
+def _reused(row: ApiToken, now: datetime) -> Unauthenticated:
+    """A rotated refresh token came back: a copy of it is in someone else's hands, or two requests raced
+    with it. Either way the whole sign-in ends (OAuth 2.0 Security BCP 4.14.2, refresh token reuse
+    detection); the caller signs in again. The handler commits the revocation before answering."""
+    keep_on_refusal(lambda: revoke_family(row, now))  # the refusal must not undo the revocation
+    return Unauthenticated(
+        "refresh_token_reused", "This refresh token was already used; the sign-in is revoked. Sign in again."
+    )
+
+
 def refresh(refresh_token: str, now: datetime, access: timedelta, lifetime: timedelta) -> TokenPair:
-    """Rotate: the old refresh token is revoked and a new pair issued in the same family."""
+    """Rotate: the old refresh token is revoked and a new pair issued in the same family.
+
+    The revocation is a conditional update (``WHERE revoked_at IS NULL``): of parallel refreshes with one
+    token exactly one changes the row and gets a pair; every other one is a reuse."""
+    hashed = hash_token(refresh_token)
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hashed))
+    if row is not None and row.kind == REFRESH and row.revoked_at is not None:
+        raise _reused(row, now)
     row = resolve(refresh_token, REFRESH, now)
-    row.revoked_at = now
+    won = db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.id == row.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if won != 1:
+        raise _reused(row, now)
     return issue_pair(row.user, row.device_id, now, access, lifetime, family=row.family)
 
 

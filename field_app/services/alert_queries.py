@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, select, true
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, true
 
 from field_app.domain.scope import agency_ids
 from field_app.errors import NotFound
@@ -38,9 +38,55 @@ class AlertFilter:
 
 
 def in_scope(user: User) -> ColumnElement[bool]:
-    """Supervisors and auditors see their agencies' alerts; admins (and all-agency staff) every alert."""
+    """Supervisors and auditors see their agencies' alerts, and the cross-agency alerts (no single
+    agency: X07 from one spot for clients of two agencies) that name one of their visits; admins (and
+    all-agency staff) every alert."""
     scope = agency_ids(user)
-    return true() if scope is None else Alert.agency_id.in_(sorted(scope))
+    if scope is None:
+        return true()
+    agencies = sorted(scope)
+    theirs = (
+        select(alert_visits.c.alert_id)
+        .join(Visit, Visit.id == alert_visits.c.visit_id)
+        .where(alert_visits.c.alert_id == Alert.id, Visit.agency_id.in_(agencies))
+    )
+    return or_(Alert.agency_id.in_(agencies), and_(Alert.agency_id.is_(None), exists(theirs)))
+
+
+def is_partial(user: User, alert: Alert) -> bool:
+    """The caller sees only a part of this alert: a cross-agency alert, seen by one agency's staff."""
+    return alert.agency_id is None and agency_ids(user) is not None
+
+
+def part_of(user: User, alert: Alert) -> tuple[list[Visit], dict]:
+    """The alert's visits and evidence as the caller may see them: whole for one agency's alert or
+    for the bureau; for a cross-agency alert, only the caller's agencies' visits, and evidence entries
+    naming another agency's visit are left out (their clients and caregivers are not the caller's)."""
+    scope = agency_ids(user)
+    visits = sorted(alert.visits, key=lambda v: v.check_in_at)
+    if not is_partial(user, alert):
+        return visits, dict(alert.evidence or {})
+    hidden = {key for v in visits if v.agency_id not in scope for key in (v.id, v.uuid)}
+    return [v for v in visits if v.agency_id in scope], _without(alert.evidence or {}, hidden)
+
+
+def _without(value, hidden: set):
+    """``value`` with every dict naming a hidden visit (``visit_id``) dropped and hidden ids removed
+    from ``visit_ids`` lists."""
+    if isinstance(value, dict):
+        return {
+            k: (
+                [i for i in v if i not in hidden]
+                if k == "visit_ids" and isinstance(v, list)
+                else _without(v, hidden)
+            )
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [
+            _without(v, hidden) for v in value if not (isinstance(v, dict) and v.get("visit_id") in hidden)
+        ]
+    return value
 
 
 def _conditions(user: User, flt: AlertFilter) -> list[ColumnElement[bool]]:

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from field_app import i18n
 from field_app.domain.shapes import AttemptIn
 from field_app.domain.views import AttemptOut, AttemptResultOut, ErrorBody, VisitOut
 from field_app.errors import Conflict, DomainError, Forbidden, Invalid
@@ -40,10 +41,14 @@ class Verifier:
     rate_window_seconds: int = 300
     device_policy: str = "refuse"  #: refuse | flag an attempt from another phone than the token's
     presence: Any = None  #: services.presence.PresenceSettings: liveness, tag, confirmation (None: off)
+    lang: str = i18n.DEFAULT  #: the language of the answer's words (outcomes, hints, error message)
 
 
-def verifier_from(config: Mapping[str, Any], engine: Any, now: datetime) -> Verifier:
-    """The verification settings and limits of the app's config, with the engine and the clock."""
+def verifier_from(
+    config: Mapping[str, Any], engine: Any, now: datetime, lang: str = i18n.DEFAULT
+) -> Verifier:
+    """The verification settings and limits of the app's config, with the engine, the clock and the
+    language the answer is written in."""
     return Verifier(
         face_settings=face_settings(config),
         engine=engine,
@@ -55,6 +60,7 @@ def verifier_from(config: Mapping[str, Any], engine: Any, now: datetime) -> Veri
         attempt_limit=config["ATTEMPT_LIMIT"],
         rate_window_seconds=config["RATE_WINDOW_SECONDS"],
         device_policy=config["UNREGISTERED_DEVICE"],
+        lang=lang,
     )
 
 
@@ -95,28 +101,40 @@ def sender_of(body: AttemptIn, caller: Caller, v: Verifier) -> Sender:
     A phone other than the token's is audited whatever the policy (the audit entry outlives a refusal)."""
     if body.caregiver_id is not None and body.caregiver_id != caller.caregiver_id:
         raise Forbidden("not_yourself", "Caregivers can only check in and out as themselves.", "caregiver_id")
-    device_id = body.device_id or caller.device_id
+    device_id = sender_of_batch(body.device_id, caller, v)
+    if not device_id:
+        raise Invalid("device_required", "Send device_id: this sign-in is bound to no phone.", "device_id")
+    return Sender(caller.caregiver_id, device_id)
+
+
+def sender_of_batch(device_id: str | None, caller: Caller, v: Verifier) -> str | None:
+    """The phone a request names (an attempt, a trail batch) must be the token's: another phone is audited
+    whatever the policy, and refused by the ``refuse`` policy. Returns the phone to record."""
+    device_id = device_id or caller.device_id
     if caller.device_id is not None and device_id != caller.device_id:
         actor = f"user:{caller.user_id}" if caller.user_id else f"caregiver:{caller.caregiver_id}"
         audit.record_evidence(actor, "visit.device_mismatch", "user", caller.user_id, policy=v.device_policy)
         if v.device_policy == "refuse":
             raise Forbidden(
                 "device_mismatch",
-                "This attempt comes from another phone than the one signed in.",
+                "This request comes from another phone than the one signed in.",
                 "device_id",
             )
-    if not device_id:
-        raise Invalid("device_required", "Send device_id: this sign-in is bound to no phone.", "device_id")
-    return Sender(caller.caregiver_id, device_id)
+    return device_id
 
 
 def find_replay(attempt_uuid: str, visit_uuid: str, kind: str, caregiver_id: int) -> AttemptResult | None:
-    """A re-sent attempt is answered from what was stored; an id re-used elsewhere, or by another
-    caregiver, is a conflict (their stored answer is not theirs to read)."""
-    prior = db.session.scalar(select(VisitAttempt).where(VisitAttempt.uuid == attempt_uuid))
+    """A re-sent attempt is answered from what was stored; the caregiver's own id re-used for another
+    visit or end is a conflict. Attempt ids are the caregiver's own: another caregiver's attempt with the
+    same id is not looked at, so the answer is the one any new id gets (nothing about them leaks)."""
+    prior = db.session.scalar(
+        select(VisitAttempt).where(
+            VisitAttempt.uuid == attempt_uuid, VisitAttempt.caregiver_id == caregiver_id
+        )
+    )
     if prior is None:
         return None
-    if prior.visit.uuid != visit_uuid or prior.kind != kind or prior.caregiver_id != caregiver_id:
+    if prior.visit.uuid != visit_uuid or prior.kind != kind:
         raise Conflict(
             "attempt_id_reused", "This attempt_id was already used for another attempt.", "attempt_id"
         )
@@ -134,13 +152,20 @@ def count_new_attempt(caller: Caller, sender: Sender, v: Verifier) -> None:
         ratelimit.hit(key, v.attempt_limit, v.rate_window_seconds, v.now)
 
 
-def remember_answer(attempt: VisitAttempt, visit: Visit, error: DomainError | None, retries_left: int) -> str:
-    """Build the answer from the stored rows and keep it on the attempt, so a re-send gets these bytes."""
+def remember_answer(
+    attempt: VisitAttempt,
+    visit: Visit,
+    error: DomainError | None,
+    retries_left: int,
+    lang: str = i18n.DEFAULT,
+) -> str:
+    """Build the answer from the stored rows and keep it on the attempt, so a re-send gets these bytes
+    (in the language of the first answer)."""
     answer = AttemptResultOut(
-        attempt=AttemptOut.of(attempt),
-        visit=VisitOut.of(visit),
+        attempt=AttemptOut.of(attempt, lang),
+        visit=VisitOut.of(visit, lang=lang),
         retries_left=max(0, retries_left),
-        error=None if error is None else ErrorBody.of(error),
+        error=None if error is None else ErrorBody.of(error, lang),
     )
     data = answer.model_dump(mode="json", exclude={"visit": {"trail"}})
     attempt.response_json = json.dumps(data, ensure_ascii=False, separators=(",", ":"))

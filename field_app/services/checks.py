@@ -16,9 +16,10 @@ from field_app.errors import DomainError, Invalid, TooLarge, Unsupported
 from field_app.models import Client
 from field_app.rules.facts import FACE_MATCHED, FACE_MISMATCH
 from field_app.verification.datum import to_wgs84
-from field_app.verification.face import FaceError, FaceSettings, analyse_selfie, match_face
+from field_app.verification.face import FaceError, FaceSettings, analyse_photo, match_face
 from field_app.verification.geofence import Fence, FenceResult, check_fix
 from field_app.verification.images import ImageError, ImageLimits
+from field_app.verification.quality import QualityLimits
 
 #: ImageError code -> the kind of refusal (anything else is an invalid image)
 IMAGE_REFUSALS: dict[str, type[DomainError]] = {"image_too_large": TooLarge, "image_unsupported": Unsupported}
@@ -27,6 +28,10 @@ IMAGE_REFUSALS: dict[str, type[DomainError]] = {"image_too_large": TooLarge, "im
 def image_refusal(exc: ImageError, field: str) -> DomainError:
     """A photo that cannot be used at all, as the domain error to raise."""
     return IMAGE_REFUSALS.get(exc.code, Invalid)(exc.code, exc.message, field)
+
+
+#: a face error's retake reason, in ``verification.quality.RETAKE_HINTS`` terms
+FACE_ERROR_REASON = {"face_too_small": "small"}
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,9 @@ class FaceOutcome:
     encoding: np.ndarray | None = None
     image_hash: str | None = None
     error: DomainError | None = None  #: why the face was not verified (stored, answered with the attempt)
+    #: why to retake a selfie that did not match (``verification.quality`` problems, or the face
+    #: error's code); empty for a mismatch with no visible problem, None when matched
+    retake: tuple[str, ...] | None = None
 
     @property
     def matched(self) -> bool:
@@ -70,11 +78,12 @@ def check_face(
     """Analyse a selfie and compare it with the caregiver's enrolments; a bad image is refused outright."""
     threshold = settings.match_threshold
     try:
-        sample = analyse_selfie(photo, settings, engine)
+        sample, quality = analyse_photo(photo, settings, engine, QualityLimits())
     except ImageError as exc:
         raise image_refusal(exc, "selfie") from None
     except FaceError as exc:
-        return FaceOutcome(exc.code, threshold, error=Invalid(exc.code, exc.message, "selfie"))
+        reason = (FACE_ERROR_REASON.get(exc.code, exc.code),)
+        return FaceOutcome(exc.code, threshold, error=Invalid(exc.code, exc.message, "selfie"), retake=reason)
     match = match_face(sample.encoding, enrolments, threshold)
     if match.matched:
         return FaceOutcome(FACE_MATCHED, threshold, float(match.distance), sample.encoding, sample.image_hash)
@@ -82,7 +91,13 @@ def check_face(
         "face_mismatch", "The face does not match the caregiver's enrolled face; retake the selfie.", "selfie"
     )
     return FaceOutcome(
-        FACE_MISMATCH, threshold, float(match.distance), sample.encoding, sample.image_hash, error
+        FACE_MISMATCH,
+        threshold,
+        float(match.distance),
+        sample.encoding,
+        sample.image_hash,
+        error,
+        retake=quality.problems,
     )
 
 

@@ -79,7 +79,7 @@ class PresenceInput:
     def error(self) -> Invalid | None:
         """The first presence problem, to answer 422 with."""
         if self.liveness in LIVENESS_ERRORS:
-            return Invalid(*LIVENESS_ERRORS[self.liveness], "challenge_id")
+            return Invalid(*LIVENESS_ERRORS[self.liveness], "challenge_id", nonce=self.nonce)
         if self.tap is not None and self.tap.status in TAG_ERRORS:
             return Invalid(*TAG_ERRORS[self.tap.status], "tag")
         return None

@@ -7,10 +7,12 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from field_app import i18n
 from field_app.extensions import db
 from field_app.models import Alert, Caregiver, TrailPoint, Visit, alert_visits
 from field_app.models.alert import ALERT_CLEARED
 from field_app.models.visit import CHECK_IN, CHECK_OUT
+from field_app.rules.explain import alert_message
 from field_app.services.checks import client_fence
 from field_app.services.presence import attempt_presence, visit_presence
 from field_app.supervision import geojson, travel
@@ -75,7 +77,9 @@ def _attempt_entry(a) -> dict[str, Any]:
     }
 
 
-def _timeline(visit: Visit, points, speeds: dict, alerts: list[Alert], datum: str) -> list[dict[str, Any]]:
+def _timeline(
+    visit: Visit, points, speeds: dict, alerts: list[Alert], datum: str, lang: str
+) -> list[dict[str, Any]]:
     entries = [(a.fix_time, _attempt_entry(a)) for a in visit.attempts]
     entries.append((visit.check_in_at, {"type": "check_in"}))
     for p in points:
@@ -115,7 +119,7 @@ def _timeline(visit: Visit, points, speeds: dict, alerts: list[Alert], datum: st
                 "type": "alert",
                 "alert_id": a.id,
                 "rule_code": a.rule_code,
-                "message": a.message,
+                "message": alert_message(lang, a),
                 "status": a.status,
                 "score": a.score,
             },
@@ -190,8 +194,8 @@ def _stats(positions: list[Position], gap_minutes: float) -> dict[str, Any]:
     }
 
 
-def replay(visit: Visit, datum: str, gap_minutes: float) -> dict[str, Any]:
-    """Everything an auditor needs to replay one visit."""
+def replay(visit: Visit, datum: str, gap_minutes: float, lang: str = i18n.DEFAULT) -> dict[str, Any]:
+    """Everything an auditor needs to replay one visit; alert sentences in ``lang``."""
     points = _points(visit)
     positions = _positions(visit, points)
     speeds = _speed_at(positions)
@@ -202,7 +206,7 @@ def replay(visit: Visit, datum: str, gap_minutes: float) -> dict[str, Any]:
         "agency_id": visit.agency_id,
         "state": visit.state,
         "verification_status": visit.verification_status,
-        "timeline": _timeline(visit, points, speeds, visit_alerts(visit), datum),
+        "timeline": _timeline(visit, points, speeds, visit_alerts(visit), datum, lang),
         "map": _map(visit, points, positions, speeds, datum),
         "stats": _stats(positions, gap_minutes),
         "presence": visit_presence(visit),

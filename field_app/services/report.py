@@ -9,9 +9,11 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup
 from sqlalchemy import func, select
 
+from field_app import i18n
 from field_app.extensions import db
 from field_app.models import Agency, Alert, Caregiver, Client
 from field_app.models.alert import ALERT_CONFIRMED
+from field_app.rules.explain import alert_message
 from field_app.services import dashboard, risk, settlement
 from field_app.supervision.periods import utc_bounds
 from field_app.supervision.svg import bar_chart
@@ -22,7 +24,7 @@ def _local(moment: datetime | None, tz: str) -> str:
     return "" if moment is None else moment.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
 
 
-def _violations(agency_id: int, start: datetime, end: datetime, tz: str) -> list[dict[str, Any]]:
+def _violations(agency_id: int, start: datetime, end: datetime, tz: str, lang: str) -> list[dict[str, Any]]:
     """Confirmed alerts (确认违规) that occurred in the month, oldest first."""
     occurred = func.coalesce(Alert.occurred_at, Alert.first_seen_at)
     stmt = (
@@ -45,7 +47,7 @@ def _violations(agency_id: int, start: datetime, end: datetime, tz: str) -> list
             "occurred": _local(a.occurred_at or a.first_seen_at, tz),
             "caregiver": code or "",
             "client": insured or "",
-            "message": a.message,
+            "message": alert_message(lang, a),
             "score": a.score,
             "decided": _local(a.decided_at, tz),
             "reason": a.decision_reason or "",
@@ -63,13 +65,15 @@ def _top_caregivers(agency_id: int, start: datetime, end: datetime) -> list[dict
     return [{**r, "code": names[r["id"]].code, "name": names[r["id"]].name} for r in rows]
 
 
-def _withheld(lines: list[settlement.Line], tz: str) -> list[dict[str, Any]]:
+def _withheld(lines: list[settlement.Line], tz: str, lang: str) -> list[dict[str, Any]]:
     return [
         {
             "visit_id": x.visit.uuid,
             "check_in": _local(x.visit.check_in_at, tz),
             "amount": str(x.amount),
-            "reasons": "; ".join(r["message"] for r in x.reasons),
+            "reasons": i18n.text(lang, "report.list_separator", default="; ").join(
+                i18n.withheld_reason(lang, r) for r in x.reasons
+            ),
         }
         for x in lines
         if not x.payable
@@ -92,30 +96,39 @@ def _headline(
     }
 
 
-def monthly_report(agency: Agency, first: date, last: date, tz: str) -> dict:
-    """What the monthly report page of one agency shows (the API renders it as HTML)."""
+def monthly_report(agency: Agency, first: date, last: date, tz: str, lang: str = i18n.DEFAULT) -> dict:
+    """What the monthly report page of one agency shows, in ``lang`` (the catalogue's ``report.*``; the
+    API renders it as HTML)."""
+
+    def t(key: str, **params: Any) -> str:
+        return i18n.text(lang, key, params)
+
     start, end = utc_bounds(first, last, tz)
     scope = {agency.id}
     per_day = dashboard.visits_per_day(first, last, tz, scope)
     by_rule = dashboard.alerts_by(Alert.rule_code, start, end, scope)
     lines = settlement.agency_lines(agency.id, first, last, tz)
     statement = settlement.agency_statement(agency.id, first, last, tz, lines)
-    violations = _violations(agency.id, start, end, tz)
+    violations = _violations(agency.id, start, end, tz, lang)
     context = {
+        "t": t,
+        "lang": lang,
         "agency": agency,
         "month": first.strftime("%Y-%m"),
         "timezone": tz,
         "headline": _headline(
             per_day, lines, sum(r["alerts"] for r in by_rule), len(violations), statement["totals"]
         ),
-        "visits_chart": Markup(bar_chart("Visits per day", [(d["date"][8:], d["visits"]) for d in per_day])),
+        "visits_chart": Markup(
+            bar_chart(t("report.visits_per_day"), [(d["date"][8:], d["visits"]) for d in per_day])
+        ),
         "alerts_chart": Markup(
-            bar_chart("Alerts by rule", [(r["key"], r["alerts"]) for r in by_rule], "#b5523b")
+            bar_chart(t("report.alerts_by_rule"), [(r["key"], r["alerts"]) for r in by_rule], "#b5523b")
         ),
         "violations": violations,
         "top_caregivers": _top_caregivers(agency.id, start, end),
         "clients": statement["clients"],
         "totals": statement["totals"],
-        "withheld": _withheld(lines, tz),
+        "withheld": _withheld(lines, tz, lang),
     }
     return context

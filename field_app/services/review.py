@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from field_app.errors import Conflict, DomainError, NotFound
+from field_app.errors import Conflict, DomainError, Forbidden, NotFound
 from field_app.extensions import db
 from field_app.models import Alert, AlertComment, AuditEntry, User
 from field_app.models.alert import (
@@ -27,6 +27,7 @@ from field_app.models.alert import (
     ALERT_IN_REVIEW,
     ALERT_OPEN,
 )
+from field_app.models.user import SUPERVISOR
 from field_app.services import audit
 from field_app.services.alert_queries import visible_alerts
 
@@ -100,6 +101,23 @@ APPLY: dict[str, Callable[[Alert, User, str, datetime], None]] = {
 }
 
 
+#: the bureau (医保局) decides alerts that span agencies ("reviewer": helper m's bureau reviewer)
+BUREAU = ("admin", "reviewer")
+
+
+def _check_decider(alert: Alert, user: User) -> None:
+    """An agency's alert is decided by its supervisors; one spanning agencies (no single agency) by
+    the bureau, since neither agency may judge the other's visits."""
+    if alert.agency_id is None and user.role not in BUREAU:
+        raise Forbidden(
+            "bureau_decides", f"Alert {alert.id} spans several agencies: the bureau decides it.", "alert_id"
+        )
+    if alert.agency_id is not None and user.role != SUPERVISOR and user.role != "reviewer":
+        raise Forbidden(
+            "agency_decides", f"Alert {alert.id} is decided by its agency's supervisors.", "alert_id"
+        )
+
+
 def refusal(alert: Alert, action: str) -> DomainError:
     source = state_of(alert)
     return Conflict(
@@ -111,6 +129,7 @@ def refusal(alert: Alert, action: str) -> DomainError:
 
 def review(alert: Alert, user: User, action: str, reason: str, now: datetime) -> AuditEntry:
     """Apply one review action to an alert the caller may act on; flushes, returns the audit entry."""
+    _check_decider(alert, user)
     source = state_of(alert)
     if source not in ALLOWED[action]:
         raise refusal(alert, action)

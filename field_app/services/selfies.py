@@ -16,9 +16,13 @@ from field_app.services import audit
 
 def read(user: User, attempt_uuid: str) -> Selfie:
     """The stored selfie of an attempt the user's agencies cover; the read is audited."""
-    attempt = db.session.scalar(select(VisitAttempt).where(VisitAttempt.uuid == attempt_uuid))
+    # attempt ids are unique per caregiver: of the attempts with this id, the newest the user may see
+    attempts = db.session.scalars(
+        select(VisitAttempt).where(VisitAttempt.uuid == attempt_uuid).order_by(VisitAttempt.id.desc())
+    )
+    attempt = next((a for a in attempts if sees_agency(user, a.visit.agency_id)), None)
     selfie = None if attempt is None else db.session.get(Selfie, attempt.id)
-    if selfie is None or not sees_agency(user, attempt.visit.agency_id):
+    if selfie is None:
         raise NotFound(
             "selfie_not_found", "No stored selfie for this attempt (none kept, purged, or not yours)."
         )

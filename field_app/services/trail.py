@@ -36,6 +36,22 @@ def _guard_upload_window(visit: Visit, now: datetime, grace_hours: float) -> Non
         )
 
 
+def _guard_in_visit(
+    visit: Visit, times: list[tuple[datetime | None, str]], now: datetime, slack: timedelta
+) -> None:
+    """Points and items belong to the visit: from ``slack`` before its check-in to ``slack`` after its
+    check-out (an open visit: after now). A point from 29 days earlier is another day, not this visit."""
+    earliest = visit.check_in_at - slack
+    latest = (visit.check_out_at or now) + slack
+    for at, field in times:
+        if at is not None and not earliest <= at <= latest:
+            raise Invalid(
+                "outside_visit_window",
+                "The time lies outside the visit: check-in to check-out, with the configured slack either side.",
+                field,
+            )
+
+
 def add_trail(
     visit: Visit,
     batch: TrailBatchIn,
@@ -43,6 +59,7 @@ def add_trail(
     grace_hours: float,
     accuracy_factor: float,
     rescan_open_after: timedelta,
+    slack: timedelta = timedelta(minutes=60),
 ) -> UploadResult:
     """Store new trail points with their geofence status; points already stored are skipped.
 
@@ -52,6 +69,7 @@ def add_trail(
     Its check-out marks it changed anyway, so a closed visit is always judged on its whole trail.
     """
     _guard_upload_window(visit, now, grace_hours)
+    _guard_in_visit(visit, [(p.time, f"points[{n}].time") for n, p in enumerate(batch.points)], now, slack)
     received = len(batch.points)
     if not visit.client.trail_consent:
         # Without the client's consent only check-in/out fixes are kept (PIPL); the rules say so.
@@ -95,10 +113,19 @@ def add_trail(
 
 
 def add_items(
-    visit: Visit, body: ItemsIn, now: datetime, grace_hours: float, max_minutes: int, tz: str
+    visit: Visit,
+    body: ItemsIn,
+    now: datetime,
+    grace_hours: float,
+    max_minutes: int,
+    tz: str,
+    slack: timedelta = timedelta(minutes=60),
 ) -> UploadResult:
     """Store performed items, marking those outside the care plan or needing a nurse the caregiver is not."""
     _guard_upload_window(visit, now, grace_hours)
+    times = [(i.started_at, f"items[{n}].started_at") for n, i in enumerate(body.items)]
+    times += [(i.ended_at, f"items[{n}].ended_at") for n, i in enumerate(body.items)]
+    _guard_in_visit(visit, times, now, slack)
     codes = {i.code for i in body.items}
     catalogue = {
         s.code: s for s in db.session.scalars(select(ServiceItem).where(ServiceItem.code.in_(codes)))

@@ -54,6 +54,14 @@ class ImageLimits:
     max_side: int = 800
     #: Pillow format names accepted; JPEG covers MPO (multi-picture JPEGs from some phones).
     formats: tuple[str, ...] = ("JPEG", "PNG", "WEBP", "HEIF", "AVIF")
+    #: The decode budget: pixels a format without reduced-size decoding (PNG, WebP, HEIF, AVIF) may have.
+    #: A JPEG is DCT-scaled while it is decoded (``Image.draft``), so it costs the same at 12 or 50 MP;
+    #: the others are decoded whole first (a black 7000x7000 PNG: 48 kB sent, +254 MB and 0.8 s of CPU).
+    #: 4096x3072 covers every 12 MP phone camera (4032x3024, 4080x3072) and keeps the worst accepted
+    #: upload near a normal check-in (bench/upload_cost.py).
+    max_decode_pixels: int = 4096 * 3072
+    #: formats whose decoder can shrink while decoding
+    reduced_decode: tuple[str, ...] = ("JPEG", "MPO")
 
 
 def load_selfie(data: bytes, limits: ImageLimits) -> np.ndarray:
@@ -94,6 +102,13 @@ def _open(data: bytes, limits: ImageLimits) -> Image.Image:
         raise ImageError(
             "image_too_large",
             f"The photo is {width}x{height} pixels; at most {limits.max_pixels} pixels are accepted.",
+        )
+    if image.format not in limits.reduced_decode and width * height > limits.max_decode_pixels:
+        raise ImageError(
+            "image_too_large",
+            f"The {image.format} photo is {width}x{height} pixels, above the decode budget of "
+            f"{limits.max_decode_pixels} pixels for formats decoded at full size; send a JPEG or a "
+            "smaller photo.",
         )
     return image
 

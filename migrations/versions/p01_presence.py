@@ -1,7 +1,7 @@
 """presence: liveness challenges, NFC tags and taps, two-way confirmations, client faces, presence decisions
 
 Revision ID: p01_presence
-Revises: b01_attempt_answer_as_text
+Revises: d01_enrolment_changes
 Create Date: 2026-12-04 17:28:25.232548
 
 """
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = 'p01_presence'
-down_revision = 'b01_attempt_answer_as_text'
+down_revision = 'd01_enrolment_changes'
 branch_labels = None
 depends_on = None
 

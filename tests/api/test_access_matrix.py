@@ -76,8 +76,29 @@ def two_agencies(app):
         ids["tokens"]["admin"] = f.token_for(f.add_user("admin"))
         _add_spot_checks(ids)
         _add_presence(ids)
+        _add_enrolment_changes(ids)
         db.session.commit()
     return ids
+
+
+def _add_enrolment_changes(ids) -> None:
+    """A pending re-enrolment per agency, asked for by another supervisor of it (the matrix's
+    supervisor of A is the second person)."""
+    from field_app.models import Agency, Caregiver, EnrolmentChange
+
+    for name in ("A", "B"):
+        requester = f.add_user("supervisor", agencies=[db.session.get(Agency, ids[name]["agency"])])
+        change = EnrolmentChange(
+            caregiver_id=ids[name]["caregiver"],
+            status="pending",
+            requested_by=requester.id,
+            samples=[],
+            quality=[],
+        )
+        db.session.add(change)
+        db.session.flush()
+        ids[name]["enrolment_change"] = change.id
+    assert db.session.get(Caregiver, ids["A"]["caregiver"]).enrolments
 
 
 def _add_spot_checks(ids) -> None:
@@ -181,8 +202,21 @@ ENDPOINTS = {
     "enrol": (
         "post",
         lambda ids, s: f"/api/v1/caregivers/{ids[s]['caregiver']}/face-enrolments",
-        lambda ids, s: {"photos": [f.b64(f.photo("obama", 2))]},
-        {"in": (403, 201, 403, 403, 201, 401), "out": (403, 404, 403, 403, 201, 401)},
+        lambda ids, s: {"photos": [f.b64(f.photo("obama", n)) for n in (1, 2, 3)]},
+        # A's caregiver has a face: the agency's re-enrolment waits for a second person (202)
+        {"in": (403, 202, 403, 403, 201, 401), "out": (403, 404, 403, 403, 201, 401)},
+    ),
+    "enrolment-change-get": (
+        "get",
+        lambda ids, s: f"/api/v1/enrolment-changes/{ids[s]['enrolment_change']}",
+        None,
+        {"in": (403, 200, 403, 403, 200, 401), "out": (403, 404, 403, 403, 200, 401)},
+    ),
+    "enrolment-change-decide": (
+        "post",
+        lambda ids, s: f"/api/v1/enrolment-changes/{ids[s]['enrolment_change']}/decision",
+        lambda ids, s: {"approve": False, "reason": "not seen in person"},
+        {"in": (403, 200, 403, 403, 200, 401), "out": (403, 404, 403, 403, 200, 401)},
     ),
     "registry": (
         "post",

@@ -45,5 +45,6 @@ def test_another_caregivers_attempt_id_is_not_answered_from_storage(app, client,
     check_in(client, w, "att-00000001", same_person, now)
     f.switch_caregiver(app, client, w)
     resp = check_in(client, w, "att-00000001", same_person, now)
-    assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "attempt_id_reused"
+    # attempt ids are per caregiver (issue 17): this is a new attempt of theirs, on a visit not theirs
+    assert resp.status_code == 404 and resp.get_json()["error"]["code"] == "visit_not_found"
     assert "attempt" not in resp.get_json()

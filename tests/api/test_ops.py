@@ -44,6 +44,7 @@ def test_a_database_outage_during_a_request_is_a_retryable_503(app, client, w, n
 
 def test_metrics_count_requests_and_verifications(client, w, now, same_person):
     check_in(client, w, "att-00000001", same_person, now - timedelta(seconds=5))
-    text = client.get("/metrics").get_data(as_text=True)
+    client.application.config["METRICS_TOKEN"] = "scraper-token"
+    text = client.get("/metrics", headers={"Authorization": "Bearer scraper-token"}).get_data(as_text=True)
     assert 'field_app_request_seconds_count{method="POST",route="/api/v1/visits/<visit_id>/check-in"' in text
     assert 'field_app_verifications_total{face="matched",geofence="inside",kind="check_in"}' in text

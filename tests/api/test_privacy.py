@@ -66,7 +66,7 @@ def test_consent_is_recorded_and_then_trails_are_not_kept(app, client, w, now, s
     caregiver_token = w.token
     f.sign_in(client, staff_token(app, w.agency_id, role="supervisor"))
     resp = client.put(f"/api/v1/clients/{w.client_id}/consent", json={"trail_consent": False})
-    assert resp.get_json() == {"client_id": w.client_id, "trail_consent": False}
+    assert resp.get_json() == {"client_id": w.client_id, "trail_consent": False, "trail_points_deleted": 0}
     f.sign_in(client, caregiver_token)
     check_in(client, w, "att-00000001", same_person, now - timedelta(minutes=5))
     trail = client.post(

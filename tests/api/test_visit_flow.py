@@ -154,7 +154,8 @@ def test_unknown_service_item_is_refused_and_nothing_stored(client, app, w, now,
 
 def test_check_out_without_check_in_is_refused(client, w, now, same_person):
     resp = check_out(client, w, "att-out-0001", same_person, now)
-    assert resp.status_code == 409 and assert_shape(resp)["error"]["code"] == "not_checked_in"
+    # answered exactly as another caregiver's visit is (issue 17: out of scope looks like missing)
+    assert resp.status_code == 404 and assert_shape(resp)["error"]["code"] == "visit_not_found"
 
 
 def test_check_out_of_a_closed_visit_is_refused_and_changes_nothing(client, w, now, same_person):

@@ -8,6 +8,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from tests.bench.test_bench_small import REPO, last_line
 
 
@@ -43,3 +45,15 @@ def test_checkin_bench_matches_the_selfie_and_reports_its_dlib_build():
     assert headline["blas"] in {"True", "False"} and headline["runs"] == "1" and headline["naive_runs"] == "1"
     assert "full-size distance" in out  # the naive path it is compared with ran on the same selfie
     assert float(headline["liveness_p95_ms"]) > 0 and headline["liveness_runs"] == "1"
+
+
+def test_face_threshold_bench_chooses_the_configured_threshold():
+    """The curve's operating point is the shipped default: re-running the bench cannot drift from config."""
+    from field_app.config import SETTINGS
+    from field_app.demo.faces import SHARED_FACES
+
+    if not (SHARED_FACES / "people").is_dir():
+        pytest.skip(f"{SHARED_FACES} is absent: the threshold curve needs the labelled photos")
+    headline = figures(run_script("face_threshold.py"))
+    assert float(headline["threshold"]) == SETTINGS["FACE_MATCH_THRESHOLD"][1]
+    assert headline["far"] == "0.0%" and headline["frr_gallery3"] == "0.0%"

@@ -98,7 +98,11 @@ def test_two_supervisors_confirm_an_alert(new_page, live_server, world, app, scr
 
     # The alert: evidence in words and numbers, its visit.
     wang.wait_for_url(re.compile(rf"/console/alerts/{alert_id}$"))
-    expect(wang.locator("#alert-message")).to_contain_text("outside the fence")
+    # The finding in the page's language (the console asks the API with Accept-Language), with the
+    # rule's reasons beside it.
+    expect(wang.locator("#alert-message")).to_contain_text("服务轨迹在电子围栏外停留")
+    expect(wang.locator("#alert-explanation")).to_contain_text("为何关注")
+    expect(wang.locator("#alert-explanation")).to_contain_text("容易混淆的正常情况")
     expect(wang.locator("#evidence-table")).to_contain_text("围栏外时长")
     expect(wang.locator("#visits-table")).to_contain_text(world.trail_visit)
     expect(wang.locator(".attempt")).to_have_count(2)
@@ -340,6 +344,8 @@ def test_the_interface_switches_to_english(new_page, live_server, world, screens
     screenshot(page, "13-queue-english")
     page.locator("#queue tbody .rule-link").click()
     expect(page.locator("#audit-table")).to_contain_text("Confirm (second review)")
+    expect(page.locator("#alert-message")).to_contain_text("The trail stayed outside the fence")
+    expect(page.locator("#alert-explanation")).to_contain_text("Legitimate look-alike")
     no_script_errors(page)
 
 

@@ -33,7 +33,7 @@ def add_alert(
         severity=columns.pop("severity", r.severity),
         score=r.score if score is None else score,
         message=f"{r.title_en}.",
-        evidence={"n": 1},
+        evidence=columns.pop("evidence", {"n": 1}),
         evidence_hash="h1",
         status=status,
         agency_id=agency_id,

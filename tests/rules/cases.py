@@ -9,7 +9,8 @@ A case file is ``{"rule": "F01", "cases": [case, ...]}``; a case is::
      "params": {"max_distance": 0.5},  # optional: threshold overrides
      "now": "2026-11-20T20:00:00+08:00",
      "context": {"clients": [...], "caregivers": [...], "enrolments": {"1": [[...128 floats]]},
-                 "prior_attempts": [attempt, ...]},
+                 "prior_attempts": [attempt, ...],
+                 "enrolment_changes": [{"applied_at", "past_selfies", "past_distance", ...}]},
      "subject": visit | [visit, ...]}  # a list for caregiver/client/population scopes
 
 Defaults: client 1 (agency 1) at home 30.75 N 120.75 E with a 100 m fence and a care plan of all
@@ -205,7 +206,24 @@ def build_context(case: dict) -> f.RuleContext:
         catalogue=catalogue,
         enrolments={int(k): tuple(tuple(e) for e in v) for k, v in ctx.get("enrolments", {}).items()},
         prior_attempts=tuple(prior),
+        enrolment_changes=_enrolment_changes(ctx.get("enrolment_changes", ())),
     )
+
+
+def _enrolment_changes(rows) -> dict[int, tuple[f.EnrolmentChange, ...]]:
+    out: dict[int, list] = {}
+    for n, r in enumerate(rows, start=1):
+        change = f.EnrolmentChange(
+            r.get("id", n),
+            r.get("caregiver_id", 1),
+            ts(r["applied_at"]),
+            r["past_selfies"],
+            r.get("past_distance"),
+            r.get("requested_by"),
+            r.get("decided_by"),
+        )
+        out.setdefault(change.caregiver_id, []).append(change)
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def build_subject(case: dict):

@@ -102,13 +102,20 @@ def test_local_day_and_time_use_the_clock_face_of_shanghai():
 def test_pairs_visit_end_and_final_attempt():
     assert list(support.pairs([1, 2, 3])) == [(1, 2), (2, 3)]
     assert list(support.pairs([1])) == []
+    # open, with a (failed) check-out attempt at +60: the visit ends at that last evidence
     open_visit = replace(visit(), check_out_at=None)
-    assert support.visit_end(open_visit, CTX.now) == CTX.now
+    assert support.visit_end(open_visit, CTX.now) == T0 + timedelta(minutes=60)
     assert support.visit_end(visit(), CTX.now) == T0 + timedelta(minutes=60)
-    # an open visit's assumed end: check-in + the limit, unless now comes first; a check-out wins over both
-    assert support.visit_end(open_visit, CTX.now, timedelta(minutes=240)) == T0 + timedelta(minutes=240)
-    assert support.visit_end(open_visit, CTX.now, timedelta(days=2)) == CTX.now
+    # never after check-in + the limit, nor after now; a check-out wins over both
+    assert support.visit_end(open_visit, CTX.now, timedelta(minutes=240)) == T0 + timedelta(minutes=60)
+    assert support.visit_end(open_visit, CTX.now, timedelta(minutes=10)) == T0 + timedelta(minutes=10)
+    assert support.visit_end(open_visit, T0 + timedelta(minutes=5)) == T0 + timedelta(minutes=5)
     assert support.visit_end(visit(), CTX.now, timedelta(minutes=10)) == T0 + timedelta(minutes=60)
+    # a trail point after the last fix, or a planned end, extends an open visit
+    trailed = replace(open_visit, points=(f.TrailPoint(fix(90)),))
+    assert support.visit_end(trailed, CTX.now) == T0 + timedelta(minutes=90)
+    planned = replace(open_visit, planned_end=T0 + timedelta(minutes=120))
+    assert support.visit_end(planned, CTX.now) == T0 + timedelta(minutes=120)
     retried = visit(
         attempts=[attempt(7, "check_in", 2), attempt(3, "check_in", 0), attempt(9, "check_out", 60)]
     )

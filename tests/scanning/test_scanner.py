@@ -243,3 +243,95 @@ def test_risk_ranks_caregivers_by_their_alerts(app, world):
         ranking = caregiver_risk()
     assert ranking[0]["id"] == world["caregiver_id"] and ranking[0]["risk"] > 0
     assert all(row["id"] != 2 or row["risk"] == 0 for row in ranking)
+
+
+def _move_check_out(app, vid, at):
+    with app.app_context():
+        from field_app.models import Visit
+
+        v = db.session.get(Visit, vid)
+        v.check_out_at, v.changed_at = at, now_utc()
+        v.attempts[-1].fix_time = at
+        db.session.commit()
+
+
+def test_a_caregiver_scope_alert_explained_by_late_data_is_cleared(app, world):
+    """X01 (caregiver_day) raised on a check-out time that a late upload corrects: cleared, not left open."""
+    first = visit(app, world, "v-overlap-01", yesterday_at(9), 60)
+    visit(app, world, "v-overlap-02", yesterday_at(9, 30), 60)
+    scan(app)
+    day = yesterday_at(9).date().isoformat()
+    assert ("X01", f"caregiver_day:{world['caregiver_id']}:{day}", ALERT_OPEN) in alerts(app)
+    _move_check_out(app, first, yesterday_at(9, 25))
+    scan(app)
+    assert ("X01", f"caregiver_day:{world['caregiver_id']}:{day}", ALERT_CLEARED) in alerts(app)
+
+
+def test_a_population_scope_alert_explained_by_late_data_is_cleared(app, world):
+    """X04 (device_day): the second caregiver's attempt turns out to come from her own phone."""
+    with app.app_context():
+        other = f.add_caregiver(db.session.get(Agency, world["agency_id"]), code="CG2", device_id="phone-2")
+        db.session.commit()
+        other_id = other.id
+    visit(app, world, "v-device-01", yesterday_at(9), 30)
+    with app.app_context():
+        second = f.add_visit(
+            "v-device-02", other_id, world["client_id"], world["agency_id"], yesterday_at(11), 30
+        )
+        from field_app.models import Visit
+
+        for a in db.session.get(Visit, second).attempts:
+            a.device_id = f"phone-{world['caregiver_id']}"
+        db.session.commit()
+    scan(app)
+    key = f"device_day:phone-{world['caregiver_id']}:{yesterday_at(9).date().isoformat()}"
+    assert ("X04", key, ALERT_OPEN) in alerts(app)
+    with app.app_context():
+        v = db.session.get(Visit, second)
+        for a in v.attempts:
+            a.device_id = f"phone-{other_id}"
+        v.changed_at = now_utc()
+        db.session.commit()
+    scan(app)
+    assert ("X04", key, ALERT_CLEARED) in alerts(app)
+
+
+def test_a_caregiver_scope_alert_is_kept_while_its_visits_still_show_the_pattern(app, world):
+    visit(app, world, "v-keep-0001", yesterday_at(9), 60)
+    third = visit(app, world, "v-keep-0002", yesterday_at(9, 30), 60)
+    scan(app)
+    with app.app_context():
+        from field_app.models import Visit
+
+        db.session.get(Visit, third).changed_at = now_utc()  # touched, still overlapping
+        db.session.commit()
+    scan(app)
+    day = yesterday_at(9).date().isoformat()
+    assert ("X01", f"caregiver_day:{world['caregiver_id']}:{day}", ALERT_OPEN) in alerts(app)
+
+
+def test_alert_evidence_cites_the_public_ids_the_api_resolves(app, world, client):
+    """No internal numeric ids in evidence or messages: visits by the phone's visit_id, attempts by
+    their attempt_id (GET /visits/{visit_id} resolves them)."""
+    visit(app, world, "v-public-0001", yesterday_at(9), 60)
+    visit(app, world, "v-public-0002", yesterday_at(9, 30), 60)
+    scan(app)
+    with app.app_context():
+        x01 = db.session.scalar(select(Alert).where(Alert.rule_code == "X01"))
+        assert x01.evidence["pairs"][0]["visit_ids"] == ["v-public-0001", "v-public-0002"]
+        assert "v-public-0001" in x01.message and "v-public-0002" in x01.message
+        short = db.session.scalar(select(Alert).where(Alert.rule_code == "T05")) or None
+    assert (
+        short is None or "attempt_id" not in short.evidence or isinstance(short.evidence["attempt_id"], str)
+    )
+
+
+def test_attempt_ids_in_evidence_are_the_phone_s_attempt_ids(app, world):
+    vid = visit(app, world, "v-mismatch-01", yesterday_at(9), 60, face_status="mismatch")
+    scan(app)
+    with app.app_context():
+        from field_app.models import Visit
+
+        attempts = {a.uuid for a in db.session.get(Visit, vid).attempts}
+        f01 = db.session.scalar(select(Alert).where(Alert.rule_code == "F01"))
+        assert {a["attempt_id"] for a in f01.evidence["attempts"]} <= attempts and f01.evidence["attempts"]

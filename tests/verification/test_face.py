@@ -223,7 +223,8 @@ def test_photos_of_the_same_person_are_within_the_threshold(people, face_setting
 @pytest.mark.faces
 def test_photos_of_different_people_are_well_beyond_the_threshold(people, face_settings):
     closest = pairs(people, same=False)[0]
-    assert closest[0] >= face_settings.match_threshold + 0.15, closest  # measured 0.70
+    # measured 0.70 here; 0.616 over more_people too, which the threshold keeps 0.05 below
+    assert closest[0] >= face_settings.match_threshold + 0.1, closest
 
 
 @pytest.mark.faces

@@ -1,20 +1,23 @@
-"""Interface text of the console, one JSON file per language; Chinese is the default."""
+"""Interface text of the console: the ``console`` and ``terms`` domains of the app's one catalogue
+(``field_app/i18n``, gettext .po files); Chinese is the default. API errors are not here: the API
+answers them in the page's language (the console sends ``Accept-Language``)."""
 
 from __future__ import annotations
 
-import json
 from functools import cache
-from pathlib import Path
 
-LANGUAGES = ("zh", "en")
-DEFAULT = "zh"
-HERE = Path(__file__).parent
+from field_app import i18n
+
+LANGUAGES = i18n.LANGUAGES
+DEFAULT = i18n.DEFAULT
+#: the catalogue's domains the pages' scripts read (the rest is rendered by the server)
+DOMAINS = ("console", "terms")
 
 
 @cache
 def strings(lang: str) -> dict[str, str]:
-    """The key -> text table of a language."""
-    return json.loads((HERE / f"{lang}.json").read_text(encoding="utf-8"))
+    """The key -> text table of a language that the pages need."""
+    return {k: v for name in DOMAINS for k, v in i18n.domain(lang, name).items()}
 
 
 def pick(requested: str | None) -> str:
@@ -24,7 +27,4 @@ def pick(requested: str | None) -> str:
 
 def translate(lang: str, key: str, **params: object) -> str:
     """The text of ``key``, with ``{name}`` placeholders filled; the key itself when missing (visible in review)."""
-    text = strings(lang).get(key, key)
-    for name, value in params.items():
-        text = text.replace("{" + name + "}", str(value))
-    return text
+    return i18n.text(lang, key, params)

@@ -1,8 +1,10 @@
 """More visit hours in one day than a caregiver can work (单日服务时长超限).
 
 Flags: a caregiver whose closed visits add up to more than ``max_hours`` on one local calendar day.
-A visit across local midnight is split between its two days. Open visits are left out: their end is
-unknown, and a forgotten check-out (T04) must not make a day look long.
+A visit across local midnight is split between its two days. An open visit counts until its last
+evidence (``support.visit_end``: its last fix, trail point, item or failed check-out), not until
+``now``: a forgotten check-out (T04) must not make a day look long, but a trail that shows her there
+is time worked.
 Why: billed minutes are what the fund pays for; ten or more hours of hands-on care a day, on top of
 travel between homes, is more than one person gives. Padding visit length, or one caregiver's
 account used by several people, shows up as an impossible working day.
@@ -20,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from field_app.rules.base import Rule
 from field_app.rules.cross_visit._common import group_finding
+from field_app.rules.support import visit_end
 
 
 def day_minutes(start: datetime, end: datetime, tz_name: str):
@@ -33,20 +36,18 @@ def day_minutes(start: datetime, end: datetime, tz_name: str):
         cursor = stop
 
 
-def _minutes_by_day(visits, tz_name):
-    """{caregiver id: {date: [(visit, minutes), ...]}} for closed visits."""
+def _minutes_by_day(visits, tz_name, now):
+    """{caregiver id: {date: [(visit, minutes), ...]}}, open visits until their last evidence."""
     out: dict = {}
     for visit in visits:
-        if visit.check_out_at is None:
-            continue
-        for day, minutes in day_minutes(visit.check_in_at, visit.check_out_at, tz_name):
+        for day, minutes in day_minutes(visit.check_in_at, visit_end(visit, now), tz_name):
             out.setdefault(visit.caregiver_id, {}).setdefault(day, []).append((visit, minutes))
     return out
 
 
 def evaluate(visits, ctx, params):
     limit_h = params["max_hours"]
-    for caregiver_id, days in _minutes_by_day(visits, ctx.timezone).items():
+    for caregiver_id, days in _minutes_by_day(visits, ctx.timezone, ctx.now).items():
         for day, parts in days.items():
             total = sum(m for _, m in parts)
             if total <= limit_h * 60:

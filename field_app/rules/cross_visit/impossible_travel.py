@@ -72,7 +72,7 @@ def evaluate(visits, ctx, params):
             first, second, worst = max(day_legs, key=lambda x: x[2]["speed_kmh"])
             yield group_finding(
                 f"caregiver_day:{caregiver_id}:{day.isoformat()}",
-                f"Check-out of visit {first.id} and check-in of visit {second.id} are "
+                f"Check-out of visit {first.uuid} and check-in of visit {second.uuid} are "
                 f"{worst['distance_m'] / 1000:.1f} km apart ({worst['effective_distance_m'] / 1000:.1f} km "
                 f"after {worst['accuracy_m']} m of accuracy) {worst['gap_minutes']:.0f} minutes apart: "
                 f"{worst['speed_kmh']:.0f} km/h, above {params['max_speed_kmh']} km/h.",

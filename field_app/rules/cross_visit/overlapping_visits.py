@@ -1,9 +1,10 @@
 """One caregiver in two visits at once (同一护理员服务时间重叠).
 
 Flags: a caregiver whose visits overlap in time: intervals from check-in to check-out sharing more
-than ``min_overlap_minutes``. A visit never checked out ends at ``now`` or ``max_open_minutes`` after
-its check-in, whichever is earlier: a missing check-out says nothing of when the caregiver left, and
-counting an open visit until ``now`` made one forgotten days ago overlap every later visit. One
+than ``min_overlap_minutes``. A visit not checked out ends at its last evidence (``support.visit_end``:
+its last fix, trail point, item or failed check-out, or its planned end), never later than
+``max_open_minutes`` after its check-in: a missing check-out says nothing of when the caregiver left,
+and assuming 240 minutes made an honest 70-minute visit whose check-out failed overlap the next one. One
 finding per caregiver and local day (the day the later visit began), listing every overlapping pair.
 Why: one person cannot care for two clients at once; overlapping visits are the plainest sign that
 at least one of them was billed without being given (a colleague or a fake GPS checking in).
@@ -65,7 +66,7 @@ def evaluate(visits, ctx, params):
             yield group_finding(
                 f"caregiver_day:{caregiver_id}:{day.isoformat()}",
                 f"Caregiver {caregiver_id} had {len(day_pairs)} overlapping visit pair(s) on {day}; "
-                f"visits {worst[0].id} and {worst[1].id} overlap by {worst[2]:.0f} minutes "
+                f"visits {worst[0].uuid} and {worst[1].uuid} overlap by {worst[2]:.0f} minutes "
                 f"(limit {limit}).",
                 {
                     "date": day.isoformat(),

@@ -1,7 +1,8 @@
 """One phone used by several caregivers on one day (多名护理员共用一台设备).
 
 Flags: a device id that sent check-in/out attempts for at least ``min_caregivers`` different
-caregivers on one local day (the day the server received the attempt).
+caregivers on one local day: the visit's day (its check-in's), not the day the server received the
+attempt, so a phone re-sending last week's offline visits is judged by last week.
 Why: the phone is what ties the selfie, the GPS fix and the clock to a person at a home. When one
 phone checks in several caregivers, one person can hold all their "visits": a coordinator clocking
 in the team from the office, or one caregiver billing under a colleague's name (代签).
@@ -25,7 +26,7 @@ def _attempts(visits, tz_name):
     for visit in visits:
         for attempt in visit.attempts:
             if attempt.device_id:
-                yield (attempt.device_id, day_of(attempt.received_at)), visit, attempt
+                yield (attempt.device_id, day_of(visit.check_in_at)), visit, attempt
 
 
 def evaluate(visits, ctx, params):

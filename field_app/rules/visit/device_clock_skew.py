@@ -31,7 +31,7 @@ def evaluate(visit, ctx, params):
     direction = "ahead of" if skew > 0 else "behind"
     yield visit_finding(
         visit,
-        f"The phone clock of attempt {attempt.id} was {abs(skew):.0f} s {direction} the server (limit {limit} s).",
+        f"The phone clock at the {attempt.kind.replace('_', '-')} was {abs(skew):.0f} s {direction} the server (limit {limit} s).",
         {
             "attempt_id": attempt.id,
             "skew_seconds": round(skew),

@@ -3,6 +3,8 @@
 
 export const config = JSON.parse(document.getElementById("console-config").textContent);
 const SESSION_KEY = "field_app.console.session";
+/** Every API call asks for the page's language: errors and alert texts come back in it. */
+export const LANGUAGE_HEADER = { "Accept-Language": config.lang };
 
 /** The interface text of a key in the page's language, with {name} placeholders filled. */
 export function t(key, params = {}) {
@@ -119,10 +121,8 @@ export function hideError() {
 
 export function describeError(error) {
   if (typeof error === "string") return error;
-  if (error instanceof ApiFailure) {
-    const known = tOr(`error.${error.code}`, null);
-    return known ? `${known} (${error.message})` : t("error.generic", { message: error.message });
-  }
+  // The API answers in the page's language (every call sends Accept-Language), so its message is shown as it is.
+  if (error instanceof ApiFailure) return error.message;
   return t("error.network", { message: error?.message ?? String(error) });
 }
 
@@ -163,7 +163,7 @@ function goToSignIn() {
 
 async function refreshTokens(session) {
   const response = await fetch(`${config.api}/auth/refresh`, {
-    method: "POST", headers: { "Content-Type": "application/json" },
+    method: "POST", headers: { "Content-Type": "application/json", ...LANGUAGE_HEADER },
     body: JSON.stringify({ refresh_token: session.refresh_token }),
   });
   if (!response.ok) return null;
@@ -192,7 +192,7 @@ export async function rawApi(path, { method = "GET", body, query } = {}) {
   }
   const send = (s) => fetch(config.api + path + queryString(query), {
     method,
-    headers: { Authorization: `Bearer ${s.access_token}`, Accept: "application/json",
+    headers: { Authorization: `Bearer ${s.access_token}`, Accept: "application/json", ...LANGUAGE_HEADER,
       ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });

@@ -6,6 +6,14 @@ const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
 const UNITS = { m: "unit.m", minutes: "unit.min", kmh: "unit.kmh", yuan: "unit.yuan", seconds: "unit.s",
   hours: "unit.h", mps: "unit.mps" };
 
+/** Code-like values (check_in, zero_jitter, not_in_care_plan, no_face) read as words in the page's language. */
+const VALUE_TERMS = ["kind", "signal", "reason", "face", "fence", "confirmation", "tap"];
+
+function term(value) {
+  const key = VALUE_TERMS.map((prefix) => `${prefix}.${value}`).find((k) => k in config.strings);
+  return key ? config.strings[key] : value;
+}
+
 export function label(key) {
   return tOr(`ev.${key}`, key.replaceAll("_", " "));
 }
@@ -23,7 +31,7 @@ function scalar(key, value) {
     return unit ? `${fmtNumber(value, 2)} ${unit}` : fmtNumber(value, 4);
   }
   if (typeof value === "string" && ISO_TIME.test(value)) return fmtDateTime(value);
-  return String(value);
+  return typeof value === "string" ? term(value) : String(value);
 }
 
 /** A value cell: scalars as text; lists of scalars joined; anything nested as a small nested table. */

@@ -43,8 +43,11 @@ function renderHead(alert) {
 
 function renderEvidence(alert) {
   const message = document.getElementById("alert-message");
-  message.textContent = alert.message;
-  message.lang = "en";  // rule messages are written in English
+  message.textContent = alert.message;  // the API answers in the page's language
+  const why = clear(document.getElementById("alert-explanation"));
+  const explanation = alert.explanation || {};
+  if (explanation.why) fact(why, t("alert.why"), explanation.why);
+  if (explanation.look_alike) fact(why, t("alert.look_alike"), explanation.look_alike);
   clear(document.querySelector("#evidence-table tbody")).append(...evidenceRows(alert.evidence));
   const facts = clear(document.getElementById("alert-facts"));
   fact(facts, t("alert.subject"), alert.subject_key);

@@ -1,5 +1,5 @@
 // Sign-in: username and password to POST /auth/sign-in; the tokens go to sessionStorage.
-import { ApiFailure, STAFF_ROLES, announce, config, getSession, saveSession, showError, t } from "../core.js";
+import { ApiFailure, LANGUAGE_HEADER, STAFF_ROLES, announce, config, getSession, saveSession, showError, t } from "../core.js";
 
 const form = document.getElementById("sign-in-form");
 const params = new URLSearchParams(location.search);
@@ -11,7 +11,7 @@ function nextPage() {
 }
 
 async function revoke(accessToken) {
-  await fetch(`${config.api}/auth/sign-out`, { method: "POST", headers: { Authorization: `Bearer ${accessToken}` } });
+  await fetch(`${config.api}/auth/sign-out`, { method: "POST", headers: { Authorization: `Bearer ${accessToken}`, ...LANGUAGE_HEADER } });
 }
 
 form.addEventListener("submit", async (event) => {
@@ -27,7 +27,8 @@ form.addEventListener("submit", async (event) => {
   button.disabled = true;
   try {
     const response = await fetch(`${config.api}/auth/sign-in`, {
-      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ username, password }),
+      method: "POST", headers: { "Content-Type": "application/json", ...LANGUAGE_HEADER },
+      body: JSON.stringify({ username, password }),
     });
     const body = await response.json().catch(() => null);
     if (!response.ok) throw new ApiFailure(response.status, body);
@@ -40,7 +41,8 @@ form.addEventListener("submit", async (event) => {
     announce(t("sign_in.done"));
     location.assign(nextPage());
   } catch (error) {
-    showError(error);
+    // A caregiver is refused by the API for want of a phone: here that means "not this console".
+    showError(error instanceof ApiFailure && error.code === "device_required" ? t("sign_in.wrong_role") : error);
     form.password.select();
   } finally {
     button.disabled = false;
