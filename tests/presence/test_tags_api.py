@@ -186,6 +186,18 @@ def test_staff_list_a_clients_tags(client, w, app):
     assert [t["uid"] for t in body["tags"]] == [UID] and "file_key_enc" not in body["tags"][0]
 
 
+def test_a_client_id_beyond_the_database_integer_is_404_for_both_methods_of_the_tags_path(client, w, app):
+    """GET and POST share the path as two rules: an id above 2**31 - 1 must not match either (not 405)."""
+    f.sign_in(client, _staff(app, client, w, role="admin"))
+    for resp in (
+        client.get("/api/v1/clients/2147483648/tags"),
+        client.post("/api/v1/clients/2147483648/tags"),
+    ):
+        assert resp.status_code == 404 and resp.get_json()["error"]["code"] == "not_found"
+    assert client.get("/api/v1/clients/2147483647/tags").status_code == 404  # in range: no such client
+    assert client.get("/api/v1/clients/2147483647/tags").get_json()["error"]["code"] == "client_not_found"
+
+
 def test_a_replayed_tap_raises_p02_with_the_presence_decision_in_the_alert(client, w, app, now):
     from field_app.models import Alert
     from field_app.scanning import jobs
