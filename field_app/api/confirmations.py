@@ -16,7 +16,6 @@ from field_app.api.presence import visible_client
 from field_app.api.responses import Out
 from field_app.api.schemas import StrictModel
 from field_app.domain.shapes import Photo
-from field_app.extensions import db
 from field_app.models.user import ADMIN, FAMILY, SUPERVISOR
 from field_app.security import current_user, require
 from field_app.services import client_faces, confirmations, presence
@@ -109,7 +108,6 @@ def answer_confirmation():
     now = now_utc()
     answered = confirmations.answer(current_user(), body.code, body.confirmed, now, s.confirmations)
     presence.on_answer(answered.visit, now)
-    db.session.commit()
     return jsonify(_confirmation_json(answered, None))
 
 
@@ -133,7 +131,6 @@ def enrol_client_face(client_id: int):
     rows = client_faces.enrol(
         client, body.photos, body.consent_by, actor, face_settings(current_app.config), engine
     )
-    db.session.commit()
     return jsonify(
         {"client_id": client.id, "enrolled": len(rows), "total": client_faces.count(client.id)}
     ), 201

@@ -16,8 +16,7 @@ from field_app.api.responses import ErrorBody, Out
 from field_app.api.schemas import StrictModel
 from field_app.domain.scope import sees_agency
 from field_app.domain.shapes import BurstIn
-from field_app.errors import Conflict, NotFound
-from field_app.extensions import db
+from field_app.errors import NotFound
 from field_app.i18n.web import localise_error
 from field_app.models.user import ADMIN, AUDITOR, CAREGIVER, SUPERVISOR
 from field_app.security import current_user, ensure_self, require
@@ -98,7 +97,6 @@ def issue_challenge(visit_id: str):
     s = challenge_settings()
     challenge = challenges.issue(caregiver, visit_id, body.kind, now_utc(), s)
     required = challenges.required(caregiver, visit_id, s)
-    db.session.commit()
     return jsonify(
         {
             "challenge_id": challenge.nonce,
@@ -145,15 +143,10 @@ def send_burst(challenge_id: str):
     caregiver = caregiver_or_404(user.caregiver_id)
     enrolments = [e.encoding for e in caregiver.enrolments]
     engine = current_app.extensions.get("face_engine")
-    try:
-        result = challenges.judge(
-            challenge, body.frames, enrolments, face_settings(cfg), challenge_settings(), now_utc(), engine
-        )
-    except Conflict as exc:
-        if exc.code == "challenge_used":
-            db.session.commit()  # the replay attempt itself is evidence (audit log)
-        raise
-    db.session.commit()
+    # a replayed burst is refused 409 challenge_used; its audit entry is kept (audit.record_evidence)
+    result = challenges.judge(
+        challenge, body.frames, enrolments, face_settings(cfg), challenge_settings(), now_utc(), engine
+    )
     out = {
         "challenge_id": challenge.nonce,
         **{k: result.as_json()[k] for k in ("passed", "code", "message", "yaws")},
@@ -198,7 +191,6 @@ def register_tag(client_id: int):
     client = visible_client(client_id)
     s = presence_settings()
     tag = tags.register(client.id, body.uid, f"user:{current_user().id}", s.tag_master, now_utc())
-    db.session.commit()
     return jsonify(_tag_json(tag)), 201
 
 

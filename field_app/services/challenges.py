@@ -77,7 +77,9 @@ def own_challenge(nonce: str, caregiver_id: int) -> LivenessChallenge:
 
 def _guard_fresh(challenge: LivenessChallenge, now: datetime) -> None:
     if challenge.status != ISSUED:
-        audit.record(f"caregiver:{challenge.caregiver_id}", "liveness.replayed", "challenge", challenge.id)
+        audit.record_evidence(
+            f"caregiver:{challenge.caregiver_id}", "liveness.replayed", "challenge", challenge.id
+        )
         raise Conflict(
             "challenge_used", "This challenge was already answered; ask for a new one.", "challenge_id"
         )
