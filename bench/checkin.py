@@ -1,6 +1,7 @@
-"""Time the face part of a check-in on a 12 MP phone-like selfie, against the naive full-size approach.
+"""Time the face part of a check-in on a 12 MP phone-like selfie, against the naive full-size approach,
+and the liveness burst a check-in adds when liveness is required (3 frames of 12 MP, real head turn).
 
-Run: .venv/bin/python bench/checkin.py [--runs 20] [--naive-runs 2]
+Run: .venv/bin/python bench/checkin.py [--runs 20] [--naive-runs 2] [--liveness-runs 10]
 The last line holds the headline figures as key=value pairs.
 """
 
@@ -22,6 +23,7 @@ sys.path.insert(0, str(REPO))  # a plain script: make field_app importable witho
 
 from field_app.verification.face import FaceSettings, analyse_selfie, default_engine, match_face  # noqa: E402
 from field_app.verification.images import load_selfie  # noqa: E402
+from field_app.verification.liveness import TURN_RIGHT, analyse_burst, judge_burst  # noqa: E402
 
 FACES = REPO.parent / "shared" / "faces" / "people"
 
@@ -68,6 +70,32 @@ def timed(function: Callable[[], object], runs: int) -> list[float]:
     return times
 
 
+def burst_sources(face: Image.Image) -> list[Image.Image]:
+    """Three frames of one person turning right: obama/5 (frontal), obama/5 moved a little, obama/4
+    (turned); without ../shared, the one portrait three times (the verdict is then 'not seen')."""
+    if (FACES / "obama").is_dir():
+        frontal = Image.open(FACES / "obama" / "5.jpg").convert("RGB")
+        moved = frontal.crop((8, 8, frontal.width, frontal.height)).resize(frontal.size)
+        return [frontal, moved, Image.open(FACES / "obama" / "4.jpg").convert("RGB")]
+    return [face, face.rotate(2), face.rotate(-2)]
+
+
+def time_liveness(face: Image.Image, enrolment: np.ndarray, settings: FaceSettings, runs: int) -> list[float]:
+    """Milliseconds to judge a 3-frame 12 MP burst (decode, detect, encode, landmarks, verdict)."""
+    frames = [phone_selfie(f) for f in burst_sources(face)]
+
+    def judge():
+        return judge_burst(
+            analyse_burst(frames, settings), [TURN_RIGHT], [enrolment], settings.match_threshold
+        )
+
+    verdict = judge()
+    print(
+        f"liveness burst: 3 x 4000x3000 JPEG, passed {verdict.passed} ({verdict.code}), yaws {verdict.as_json()['yaws']}"
+    )
+    return timed(judge, runs) if runs > 0 else [float("nan")]
+
+
 def p95(times: list[float]) -> float:
     return float(np.percentile(times, 95))
 
@@ -99,6 +127,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20, help="timed runs of analyse_selfie + match_face")
     parser.add_argument("--naive-runs", type=int, default=2, help="timed runs of the naive approach")
+    parser.add_argument(
+        "--liveness-runs", type=int, default=10, help="timed runs of a 3-frame liveness burst"
+    )
     args = parser.parse_args()
 
     import dlib
@@ -121,10 +152,13 @@ def main() -> None:
     times = timed(check, args.runs)
     print_stages(selfie, settings, sample.box, max(3, args.runs // 4))
     naive_ms = time_naive(selfie, enrolment, args.naive_runs)
+    live = time_liveness(face, enrolment, settings, args.liveness_runs)
     p50 = statistics.median(times)
     print(
         f"blas={dlib.DLIB_USE_BLAS} runs={args.runs} p50_ms={p50:.0f} p95_ms={p95(times):.0f} "
-        f"naive_runs={args.naive_runs} naive_ms={naive_ms:.0f} speedup={naive_ms / p50:.1f}"
+        f"naive_runs={args.naive_runs} naive_ms={naive_ms:.0f} speedup={naive_ms / p50:.1f} "
+        f"liveness_runs={args.liveness_runs} liveness_p50_ms={statistics.median(live):.0f} "
+        f"liveness_p95_ms={p95(live):.0f} with_liveness_p95_ms={p95(times) + p95(live):.0f}"
     )
 
 

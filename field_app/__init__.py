@@ -15,10 +15,15 @@ from field_app.extensions import db, migrate
 
 
 class BoundedInt(IntegerConverter):
-    """Integer path segments are database ids: above 2**31 - 1 (PostgreSQL's integer) no such object exists.
-    Such an id becomes -1, which no row has, so the operation answers its own documented 404 instead of
-    overflowing the database driver (500). (Refusing the match would answer 405 wherever another rule
-    serves the same path with other methods: Werkzeug checks methods before converters.)"""
+    """Integer path segments are database ids: above 2**31 - 1 (PostgreSQL's integer) no such object exists,
+    so the route does not match (404) instead of overflowing the database driver (500). The bound is in the
+    regex too: werkzeug checks a rule's methods before its converter, so with GET and POST on one path as
+    two rules, a value refused only by ``to_python`` would answer 405 instead of 404."""
+
+    regex = (
+        r"\d{1,9}|1\d{9}|20\d{8}|21[0-3]\d{7}|214[0-6]\d{6}|2147[0-3]\d{5}|21474[0-7]\d{4}"
+        r"|214748[0-2]\d{3}|2147483[0-5]\d{2}|21474836[0-3]\d|214748364[0-7]"
+    )
 
     def to_python(self, value: str) -> int:
         number = super().to_python(value)

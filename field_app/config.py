@@ -26,6 +26,17 @@ def _bool(text: str) -> bool:
     raise ValueError(f"expected true/false, got {text!r}")
 
 
+def _aes_key_hex(text: str) -> str:
+    key = text.strip()
+    if len(key) != 32 or any(c not in "0123456789abcdefABCDEF" for c in key):
+        raise ValueError("expected 32 hex digits (an AES-128 key)")
+    return key.upper()
+
+
+def _int_list(text: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in text.replace(" ", "").split(",") if x)
+
+
 def _positive_float(text: str) -> float:
     value = float(text)
     if not value > 0 or value == float("inf"):
@@ -70,6 +81,19 @@ SETTINGS: dict[str, tuple[Callable[[str], Any], Any]] = {
     "VISIT_WINDOW_SLACK_MINUTES": (int, 60),
     "ACCURACY_MAX_M": (float, 20_000.0),  # a fix less precise than this is no position at all
     "SELFIE_RETENTION_DAYS": (int, 0),  # 0 = selfies are not stored at all, only their encodings
+    # Presence (在场证明): liveness by challenge, bedside NFC tags, two-way confirmation (README "Presence").
+    "LIVENESS_POLICY": (str, "off"),  # off | always | agencies | risk: when a check-in/out needs a burst
+    "LIVENESS_AGENCIES": (_int_list, ()),  # agency ids, for the "agencies" policy
+    "LIVENESS_RISK_MIN_SCORE": (int, 50),  # "risk": caregivers whose alert risk is at least this ...
+    "LIVENESS_SAMPLE_RATE": (float, 0.0),  # ... plus this share of the other visits, at random
+    "LIVENESS_CHALLENGE_SECONDS": (int, 120),  # a challenge's life, from issue to the check-in using it
+    "LIVENESS_YAW_THRESHOLD": (float, 0.14),  # measured: bench/liveness_threshold.py
+    "LIVENESS_ACTIONS": (int, 1),  # head movements asked per challenge: 1 or 2
+    "TAG_MASTER_KEY": (_aes_key_hex, ""),  # 32 hex digits; empty in development = derived from SECRET_KEY
+    "TAG_REQUIRED": (_bool, False),  # a valid tap at check-in and check-out where the client has a tag
+    "CONFIRMATION_POLICY": (str, "off"),  # off | sample | always: family confirmation at check-out
+    "CONFIRMATION_SAMPLE_RATE": (float, 0.1),  # "sample": this share of visits, more for risky caregivers
+    "CONFIRMATION_MINUTES": (int, 720),  # the signed code's life
     # Rule library and scheduler.
     "RULES_FILE": (str, ""),  # JSON {"F01": {"max_mismatches": 2}, "disabled": ["T05"], "preview": ["X10"]}
     "SCAN_INTERVAL_SECONDS": (int, 60),
@@ -103,6 +127,12 @@ SETTINGS: dict[str, tuple[Callable[[str], Any], Any]] = {
     "MAP_TILE_ATTRIBUTION": (str, ""),  # the tile provider's required credit
     "MAP_TILE_SUBDOMAINS": (str, "abc"),  # letters or digits substituted for {s}
     "MAP_TILE_MAX_ZOOM": (int, 18),
+}
+
+
+PRESENCE_WORDS = {
+    "LIVENESS_POLICY": ("off", "always", "agencies", "risk"),
+    "CONFIRMATION_POLICY": ("off", "sample", "always"),
 }
 
 
@@ -155,6 +185,11 @@ def check_production_safety(config: Mapping[str, Any]) -> None:
         raise RuntimeError(f"{PREFIX}SECRET_KEY must be set to a real secret when {PREFIX}ENV=production")
     if config.get("UNREGISTERED_DEVICE", "refuse") not in ("refuse", "flag"):
         raise RuntimeError(f"{PREFIX}UNREGISTERED_DEVICE must be 'refuse' or 'flag'")
+    for name, words in PRESENCE_WORDS.items():
+        if config.get(name, words[0]) not in words:
+            raise RuntimeError(f"{PREFIX}{name} must be one of {', '.join(words)}")
+    if config.get("ENV") == "production" and config.get("TAG_REQUIRED") and not config.get("TAG_MASTER_KEY"):
+        raise RuntimeError(f"{PREFIX}TAG_MASTER_KEY must be set when tags are required in production")
 
 
 def metrics_multiproc_dir() -> str | None:

@@ -7,12 +7,14 @@ from field_app.api import (
     alerts,
     auth,
     caregivers,
+    confirmations,
     dashboard,
     family,
     feedback,
     imports,
     master_data,
     phones,
+    presence,
     privacy,
     reference,
     replay,
@@ -48,6 +50,8 @@ def register(app: Flask) -> None:
     api.register_blueprint(schedules.bp)
     api.register_blueprint(imports.bp)
     api.register_blueprint(family.bp)
+    api.register_blueprint(presence.bp)
+    api.register_blueprint(confirmations.bp)
     api.register_blueprint(reference.bp)
     for supervision in (replay, spot_checks, settlement, dashboard):
         api.register_blueprint(supervision.bp)

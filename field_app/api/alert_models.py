@@ -8,12 +8,13 @@ from pydantic import Field, StringConstraints
 
 from field_app import i18n
 from field_app.api.parsing import Instant
-from field_app.api.responses import Out
+from field_app.api.responses import Out, PresenceOut
 from field_app.api.schemas import StrictModel
 from field_app.i18n.web import request_language
 from field_app.models import Alert, AlertComment, AuditEntry, Visit
 from field_app.rules import get_rule
 from field_app.rules.explain import alert_message, explanation
+from field_app.services.presence import visit_presence
 from field_app.services.review import ACTIONS, state_of
 from field_app.timeutil import isoformat
 
@@ -113,6 +114,7 @@ class AlertVisitOut(Out):
     verification_status: str
     check_in_at: str
     check_out_at: str | None
+    presence: PresenceOut | None = None  #: the presence decision of the visit's end (在场判定)
 
 
 class CommentOut(Out):
@@ -230,6 +232,7 @@ def visit_summary(v: Visit) -> dict[str, Any]:
         "verification_status": v.verification_status,
         "check_in_at": isoformat(v.check_in_at),
         "check_out_at": isoformat(v.check_out_at),
+        "presence": visit_presence(v),
     }
 
 

@@ -7,6 +7,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+#: a failed liveness burst (answered 422 with the verdict; the challenge is spent)
+LIVENESS_VERDICTS = (
+    "liveness_action_not_seen",
+    "liveness_several_people",
+    "liveness_not_caregiver",
+    "liveness_duplicate_frames",
+    "liveness_frame_unusable",
+)
+#: presence problems of a stored check-in/out, only inside its 200 answer (challenge_* are also 4xx of a burst)
+PRESENCE_IN_ANSWER = (
+    "liveness_required",
+    "liveness_failed",
+    "liveness_burst_missing",
+    "challenge_other_visit",
+    "tag_replayed",
+    "tag_forged",
+    "tag_other_client",
+    "tag_unknown",
+)
+
 #: kind (errors.DomainError.kind) -> the codes of that kind
 CODES_BY_KIND: dict[str, tuple[str, ...]] = {
     "bad_request": ("malformed_json", "bad_request"),
@@ -36,6 +56,8 @@ CODES_BY_KIND: dict[str, tuple[str, ...]] = {
         "spot_check_not_found",
         "spot_check_item_not_found",
         "unknown_registry_kind",
+        "challenge_not_found",
+        "confirmation_not_found",
         "enrolment_change_not_found",
         "tree_head_not_found",  # evidence log
         "upload_not_found",  # clips
@@ -59,6 +81,11 @@ CODES_BY_KIND: dict[str, tuple[str, ...]] = {
         "invalid_transition",
         "second_reviewer_required",
         "registry_import_conflict",
+        "challenge_used",
+        "challenge_expired",
+        "tag_exists",
+        "confirmation_used",
+        "confirmation_expired",
         "enrolment_change_decided",
         "already_enrolled",
         "chunk_offset_gap",  # clips: resumable uploads
@@ -112,6 +139,13 @@ CODES_BY_KIND: dict[str, tuple[str, ...]] = {
         "invalid_period",
         "unknown_agency",
         "registry_rows_invalid",
+        # presence (README "Presence"): refusals, and verdicts inside a burst's or an attempt's answer
+        "burst_size",
+        "tag_uid_invalid",
+        "tag_data_invalid",
+        "confirmation_code_invalid",
+        *LIVENESS_VERDICTS,
+        *PRESENCE_IN_ANSWER,
         "invalid_visit_id",
         "invalid_attempt_id",
         "invalid_characters",

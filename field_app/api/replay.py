@@ -9,7 +9,7 @@ from pydantic import BeforeValidator, WithJsonSchema
 
 from field_app.api.openapi import documented
 from field_app.api.parsing import Day, QueryModel, from_text, parse_query
-from field_app.api.responses import Out
+from field_app.api.responses import Out, PresenceOut
 from field_app.api.visits import own_visit
 from field_app.errors import NotFound
 from field_app.extensions import db
@@ -34,6 +34,7 @@ class AttemptEntryOut(Out):
     geofence_status: str
     distance_m: float
     accuracy_m: float
+    presence: PresenceOut | None = None
 
 
 class MarkEntryOut(Out):
@@ -116,6 +117,7 @@ class ReplayOut(Out):
     timeline: list[AttemptEntryOut | MarkEntryOut | PointEntryOut | ItemEntryOut | AlertEntryOut]
     map: FeatureCollectionOut
     stats: DwellOut
+    presence: PresenceOut | None = None  #: the decision of the visit's end
 
 
 class DayVisitOut(Out):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, Response, current_app, jsonify
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from field_app.api import error_codes as codes
 from field_app.api import responses as out
@@ -25,7 +25,16 @@ from field_app.timeutil import now_utc
 
 bp = Blueprint("visits", __name__)
 #: what a check-in/out refuses with (a stored attempt always answers 200)
+#: presence problems inside the answer (liveness, tag), and malformed tag data refused outright
+PRESENCE = (
+    *codes.PRESENCE_IN_ANSWER,
+    "challenge_used",
+    "challenge_expired",
+    "challenge_not_found",
+    "tag_data_invalid",
+)
 CHECK_IN_ERRORS = (
+    *PRESENCE,
     *codes.ATTEMPT,
     "caregiver_not_found",
     "client_not_found",
@@ -33,7 +42,7 @@ CHECK_IN_ERRORS = (
     "already_checked_in",
     "planned_visit_mismatch",
 )
-CHECK_OUT_ERRORS = (*codes.ATTEMPT, "caregiver_not_found", "check_out_before_check_in")
+CHECK_OUT_ERRORS = (*codes.ATTEMPT, *PRESENCE, "caregiver_not_found", "check_out_before_check_in")
 
 
 def own_visit(visit_id: str):
@@ -80,6 +89,7 @@ def check_in(visit_id: str):
 )
 def check_out(visit_id: str):
     """Closes the visit unless the face check failed and a retry is left; checks the duration."""
+    request.max_content_length = current_app.config["MAX_CONTENT_LENGTH"] * 2  # and a client selfie
     body = parse_body(CheckOutIn)
     who = caller(current_user(), current_token())
     return _answer(attendance.check_out(visit_id, body, who, verifier()))

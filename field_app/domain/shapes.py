@@ -134,6 +134,19 @@ class FixIn(StrictModel):
         return self
 
 
+class TagTapIn(StrictModel):
+    """The URL parameters of one NTAG 424 DNA tap (SUN message, NXP AN12196), as the tag wrote them."""
+
+    picc_data: str = Field(
+        pattern=r"^[0-9A-Fa-f]{32}$", description="Encrypted PICC data (UID + read counter), hex"
+    )
+    cmac: str = Field(pattern=r"^[0-9A-Fa-f]{16}$", description="Truncated SDM MAC, hex")
+    enc: str | None = Field(
+        None, pattern=r"^([0-9A-Fa-f]{32}){1,16}$", description="Encrypted file data, hex"
+    )
+    tapped_at: EventTime = Field(description="When the phone read the tag")
+
+
 class AttemptIn(StrictModel):
     """What check-in and check-out share: who, which phone, where, the selfie."""
 
@@ -147,6 +160,10 @@ class AttemptIn(StrictModel):
     device_time: DeviceTime = Field(description="The phone's clock when sending")
     fix: FixIn
     selfie: Photo
+    challenge_id: str | None = Field(
+        None, min_length=8, max_length=64, description="A liveness challenge whose burst passed (活体检测)"
+    )
+    tag: TagTapIn | None = Field(None, description="The bedside tag's tap (NTAG 424 DNA SUN)")
 
 
 class CheckInIn(AttemptIn):
@@ -157,7 +174,15 @@ class CheckInIn(AttemptIn):
 
 
 class CheckOutIn(AttemptIn):
-    pass
+    client_selfie: Photo | None = Field(
+        None, description="The client's face, for two-way confirmation (双向确认) where enrolled with consent"
+    )
+
+
+class BurstIn(StrictModel):
+    """The frames of a liveness burst, in the order taken."""
+
+    frames: list[Photo] = Field(min_length=1, max_length=5)
 
 
 class TrailPointIn(FixIn):

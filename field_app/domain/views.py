@@ -93,6 +93,43 @@ class FenceOut(Out):
     hint: str | None = None  #: what to do before retrying; None when inside
 
 
+class PresencePartsOut(Out):
+    """What the decision was made of (verification.presence.PresenceParts)."""
+
+    face: str
+    fence: str
+    liveness: str
+    liveness_required: bool
+    tag: str
+    tag_required: bool
+    confirmation: str | None
+    trail: str | None
+    client_face: str | None = None
+
+
+class PresenceOut(Out):
+    """The presence decision (在场判定): present | not_present | undetermined, the policy line, the parts."""
+
+    decision: str
+    reason: str
+    parts: PresencePartsOut
+
+    @classmethod
+    def of_attempt(cls, a: VisitAttempt | None) -> PresenceOut | None:
+        d = None if a is None else a.presence
+        return (
+            None
+            if d is None
+            else cls(decision=d.decision, reason=d.reason, parts=PresencePartsOut(**d.parts))
+        )
+
+    @classmethod
+    def of_visit(cls, v: Visit) -> PresenceOut | None:
+        """The decision of the visit's end: the last check-out attempt's, else the last check-in's."""
+        ends = v.attempts_of("check_out") or v.attempts_of("check_in")
+        return cls.of_attempt(ends[-1]) if ends else None
+
+
 class AttemptOut(Out):
     attempt_id: str
     kind: Literal["check_in", "check_out"]
@@ -103,6 +140,7 @@ class AttemptOut(Out):
     fix: FixOut
     face: FaceOut
     geofence: FenceOut
+    presence: PresenceOut | None = None
 
     @classmethod
     def of(cls, a: VisitAttempt, lang: str = i18n.DEFAULT) -> AttemptOut:
@@ -127,6 +165,7 @@ class AttemptOut(Out):
                 distance_m=a.distance_m,
                 **outcome_words(lang, "fence", a.geofence_status),
             ),
+            presence=PresenceOut.of_attempt(a),
         )
 
 
@@ -218,6 +257,7 @@ class VisitOut(Out):
     duration: DurationOut
     attempts: list[AttemptOut]
     items: list[ItemOut]
+    presence: PresenceOut | None = None  #: the decision of the visit's end (在场判定)
     trail: list[PointOut] | None = None
 
     @classmethod
@@ -241,6 +281,7 @@ class VisitOut(Out):
             duration=family["duration"],
             attempts=[AttemptOut.of(a, lang) for a in v.attempts],
             items=family["items"],
+            presence=PresenceOut.of_visit(v),
             trail=trail,
         )
 

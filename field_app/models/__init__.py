@@ -7,6 +7,14 @@ from field_app.models.caregiver import Caregiver, Device, EnrolmentChange, FaceE
 from field_app.models.catalogue import ServiceItem
 from field_app.models.client import CarePlan, Client, FamilyMember, care_plan_items
 from field_app.models.plan import CarePlanCaregiver, CarePlanLine, PlannedVisit, SchemeRate
+from field_app.models.presence import (
+    ClientFaceEnrolment,
+    LivenessChallenge,
+    NfcTag,
+    PresenceDecision,
+    TagTap,
+    VisitConfirmation,
+)
 from field_app.models.review import AlertComment, SpotCheck, SpotCheckItem, VisitFeedback
 from field_app.models.user import ApiToken, RateCounter, Selfie, User, user_agencies
 from field_app.models.visit import PerformedItem, TrailPoint, Visit, VisitAttempt
@@ -49,4 +57,10 @@ __all__ = [
     "SpotCheck",
     "SpotCheckItem",
     "VisitFeedback",
+    "ClientFaceEnrolment",
+    "LivenessChallenge",
+    "NfcTag",
+    "PresenceDecision",
+    "TagTap",
+    "VisitConfirmation",
 ]

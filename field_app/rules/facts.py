@@ -68,6 +68,18 @@ class TrailPoint:
 
 
 @dataclass(frozen=True)
+class TagTap:
+    """A bedside tag tap sent with a check-in/out attempt (NTAG 424 DNA), as the server judged it."""
+
+    attempt_id: int | None
+    kind: str  #: the attempt's kind: "check_in" | "check_out"
+    status: str  #: valid | replayed | forged | other_client | unknown_tag
+    tapped_at: datetime  #: the phone's time of the tap
+    attempt_at: datetime  #: the attempt's fix time
+    read_counter: int | None = None
+
+
+@dataclass(frozen=True)
 class PerformedItem:
     """A service item (护理服务项目) the caregiver reported doing."""
 
@@ -105,6 +117,10 @@ class Visit:
     items: tuple[PerformedItem, ...] = ()
     uuid: str = ""
     family_confirmed: bool | None = None  #: the client/family's answer (参保人确认); None = none given
+    taps: tuple[TagTap, ...] = ()  #: bedside tag taps sent with the attempts
+    tag_required: bool = False  #: the client's home has a tag and the policy requires a tap
+    confirmation: str | None = None  #: two-way confirmation (双向确认): pending | confirmed | denied
+    confirmation_expires_at: datetime | None = None  #: when an unanswered confirmation counts as missing
     #: the schedule's planned end (排班), when the visit was planned; ends an open visit no earlier
     #: than this (``support.visit_end``). The loader fills it once schedules exist (helper o).
     planned_end: datetime | None = None

@@ -47,6 +47,10 @@ RULE_TABLE: tuple[RuleLine, ...] = (
     # Audio/video evidence (音频视频)
     RuleLine("E01", "visit.clip_reused"),
     RuleLine("E02", "visit.clip_request_missed"),
+    RuleLine("C02", "visit.confirmation_missing"),
+    RuleLine("P01", "visit.tag_tap_missing"),
+    RuleLine("P02", "visit.tag_tap_replayed"),
+    RuleLine("P03", "visit.tag_tap_far_in_time"),
     # Across visits
     RuleLine("X01", "cross_visit.overlapping_visits"),
     RuleLine("X02", "cross_visit.impossible_travel"),

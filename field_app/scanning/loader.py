@@ -30,6 +30,7 @@ from field_app.models import (
     care_plan_items,
 )
 from field_app.rules import facts as f
+from field_app.scanning.presence_facts import presence_by_visit
 
 CHUNK = 900  # stay under SQLite's bound-parameter limit in IN (...) lists
 
@@ -134,6 +135,7 @@ def load_visits(visit_ids: Iterable[int], with_points: bool) -> list[f.Visit]:
     attempts, items, confirmed = attempts_by_visit(ids), items_by_visit(ids), confirmations_by_visit(ids)
     points = points_by_visit(ids) if with_points else {}
     clips, missed = clip_facts.clips_by_visit(ids), clip_facts.missed_requests_by_visit(ids)
+    presence = presence_by_visit(ids, _rows)
     visits = [
         f.Visit(
             id=h.id,
@@ -150,6 +152,7 @@ def load_visits(visit_ids: Iterable[int], with_points: bool) -> list[f.Visit]:
             clips=tuple(clips.get(h.id, ())),
             missed_clip_requests=tuple(missed.get(h.id, ())),
             planned_visit_id=h.planned_visit_id,
+            **presence.get(h.id, {}),
         )
         for h in heads
     ]

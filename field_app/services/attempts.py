@@ -40,6 +40,7 @@ class Verifier:
     attempt_limit: int | None = None  #: new attempts per caregiver and per phone per window; None: uncounted
     rate_window_seconds: int = 300
     device_policy: str = "refuse"  #: refuse | flag an attempt from another phone than the token's
+    presence: Any = None  #: services.presence.PresenceSettings: liveness, tag, confirmation (None: off)
     lang: str = i18n.DEFAULT  #: the language of the answer's words (outcomes, hints, error message)
 
 

@@ -20,7 +20,7 @@ from field_app.models import Caregiver, Client, Selfie, Visit, VisitAttempt
 from field_app.models.visit import CHECK_IN, CHECK_OUT, CLOSED
 from field_app.rules.facts import FACE_MATCHED
 from field_app.schedules import linking
-from field_app.services import audit, visit_state
+from field_app.services import audit, presence, visit_state
 from field_app.services.attempts import (
     AttemptResult,
     Caller,
@@ -142,24 +142,37 @@ def _record(kind: str, visit_uuid: str, body: AttemptIn, caller: Caller, v: Veri
     raise AssertionError("unreachable")
 
 
-def _finish(kind: str, visit: Visit, body: AttemptIn, sender: Sender, checks, v: Verifier) -> AttemptResult:
+def _presence_check(caregiver, client_id: int, visit_uuid: str, kind: str, body, v: Verifier):
+    """Liveness challenge, tag tap, client's face (services.presence); None when not configured."""
+    if v.presence is None:
+        return None
+    return presence.check(caregiver, client_id, visit_uuid, kind, body, v.now, v.presence)
+
+
+def _finish(
+    kind: str, visit: Visit, body: AttemptIn, sender: Sender, checks, v: Verifier, checked=None
+) -> AttemptResult:
     """Store the attempt (and its selfie), refresh the visit's status, audit, and keep the answer."""
     face, place = checks
     attempt = _store_attempt(visit, kind, body, sender, checks, v.now)
     if v.keep_selfies:
         _keep_selfie(attempt, body.selfie)
+    problem = None if checked is None else presence.record(checked, visit, attempt, v.now)
     retries_left = v.max_attempts - len(visit.attempts_of(kind))
-    if kind == CHECK_OUT and (face.matched or retries_left == 0):
+    if kind == CHECK_OUT and ((face.matched and problem is None) or retries_left == 0):
         # A face still failing at the last retry closes the visit unverified; helper m's visit
         # maintenance queue (issue 13) is where it must go next, not a dead end: hook it here.
         visit.state, visit.check_out_at = CLOSED, body.fix.time
+        if v.presence is not None:
+            presence.after_check_out(visit, checked, v.now, v.presence)
     visit_state.refresh(visit, v.max_minutes)
     details = {"attempt": body.attempt_id, "face": face.status, "geofence": place.fence.status}
     if kind == CHECK_OUT:
         details["state"] = visit.state
     audit.record(f"caregiver:{sender.caregiver_id}", f"visit.{kind}", "visit", visit.uuid, **details)
     db.session.flush()
-    return AttemptResult(remember_answer(attempt, visit, face.error, retries_left, v.lang), attempt, visit)
+    answer = remember_answer(attempt, visit, face.error or problem, retries_left, v.lang)
+    return AttemptResult(answer, attempt, visit)
 
 
 def _check_in_new(visit_uuid: str, body: CheckInIn, sender: Sender, v: Verifier) -> AttemptResult:
@@ -178,10 +191,11 @@ def _check_in_new(visit_uuid: str, body: CheckInIn, sender: Sender, v: Verifier)
             raise Conflict("already_checked_in", "This visit is already checked in with a matching face.")
         _guard_attempts_left(visit, CHECK_IN, v.max_attempts)
     checks = _run_checks(caregiver, body, client_fence(client), v)
+    checked = _presence_check(caregiver, client.id, visit_uuid, CHECK_IN, body, v)
     if visit is None:
         visit = _open_visit(visit_uuid, caregiver, client, body.fix.time)
         linking.link(visit, body.planned_visit_id, body.fix.time)  # 排班: the planned visit it fulfils
-    return _finish(CHECK_IN, visit, body, sender, checks, v)
+    return _finish(CHECK_IN, visit, body, sender, checks, v, checked)
 
 
 def _open_visit(visit_uuid: str, caregiver: Caregiver, client: Client, at: datetime) -> Visit:
@@ -208,7 +222,8 @@ def _check_out_new(visit_uuid: str, body: CheckOutIn, sender: Sender, v: Verifie
             "check_out_before_check_in", "The check-out fix is earlier than the check-in.", "fix.time"
         )
     checks = _run_checks(caregiver, body, client_fence(visit.client), v)
-    return _finish(CHECK_OUT, visit, body, sender, checks, v)
+    checked = _presence_check(caregiver, visit.client_id, visit_uuid, CHECK_OUT, body, v)
+    return _finish(CHECK_OUT, visit, body, sender, checks, v, checked)
 
 
 def check_in(visit_uuid: str, body: CheckInIn, caller: Caller, v: Verifier) -> AttemptResult:

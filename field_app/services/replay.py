@@ -14,6 +14,7 @@ from field_app.models.alert import ALERT_CLEARED
 from field_app.models.visit import CHECK_IN, CHECK_OUT
 from field_app.rules.explain import alert_message
 from field_app.services.checks import client_fence
+from field_app.services.presence import attempt_presence, visit_presence
 from field_app.supervision import geojson, travel
 from field_app.supervision.dwell import Position, Span, dwell, ordered, speeds_mps
 from field_app.supervision.periods import utc_bounds
@@ -72,6 +73,7 @@ def _attempt_entry(a) -> dict[str, Any]:
         "geofence_status": a.geofence_status,
         "distance_m": round(a.distance_m, 1),
         "accuracy_m": a.accuracy_m,
+        "presence": attempt_presence(a),
     }
 
 
@@ -207,6 +209,7 @@ def replay(visit: Visit, datum: str, gap_minutes: float, lang: str = i18n.DEFAUL
         "timeline": _timeline(visit, points, speeds, visit_alerts(visit), datum, lang),
         "map": _map(visit, points, positions, speeds, datum),
         "stats": _stats(positions, gap_minutes),
+        "presence": visit_presence(visit),
     }
 
 

@@ -75,6 +75,7 @@ def two_agencies(app):
                 tokens["family"] = f.token_for(f.add_user("family", client=client))
         ids["tokens"]["admin"] = f.token_for(f.add_user("admin"))
         _add_spot_checks(ids)
+        _add_presence(ids)
         _add_enrolment_changes(ids)
         db.session.commit()
     return ids
@@ -120,6 +121,28 @@ def _add_spot_checks(ids) -> None:
         db.session.add(check)
         db.session.flush()
         ids[name].update(spot_check=check.id, spot_item=check.items[0].id)
+
+
+def _add_presence(ids) -> None:
+    """Presence: a liveness challenge of each agency's caregiver, a confirmation asked for each done visit."""
+    from flask import current_app
+
+    from field_app.models import Caregiver, Visit
+    from field_app.services import challenges, confirmations
+    from field_app.verification.liveness import LivenessSettings
+    from field_app.verification.presence import LivenessPolicy
+
+    s = challenges.ChallengeSettings(LivenessPolicy(), 120, 1, LivenessSettings(), "k")
+    secret = current_app.config["SECRET_KEY"]
+    cs = confirmations.ConfirmationSettings("always", 0.1, 60, secret)
+    for name in ("A", "B"):
+        caregiver = db.session.get(Caregiver, ids[name]["caregiver"])
+        issued = challenges.issue(
+            caregiver, ids[name]["visit"], "check_in", datetime.now(UTC), s
+        )  # 120 s to live
+        ids[name]["challenge"] = issued.nonce
+        done = db.session.scalar(select(Visit).where(Visit.uuid == ids[name]["done"]))
+        ids[name]["code"] = confirmations.code_for(confirmations.ask(done, "policy", NOW, cs), secret)
 
 
 def _attempt(ids, side, attempt_id, with_client=True):
@@ -451,6 +474,44 @@ ENDPOINTS = {
         lambda ids, s: "/api/v1/imports/clients?dry_run=true",
         None,
         {"in": (403, 403, 403, 403, 415, 401), "out": (403, 403, 403, 403, 415, 401)},
+    ),
+    # presence: liveness challenges and bursts (caregivers), tags (staff, bureau), confirmations (family)
+    "challenge": (
+        "post",
+        lambda ids, s: f"/api/v1/visits/{ids[s]['visit']}/challenge",
+        lambda ids, s: {"caregiver_id": ids["A"]["caregiver"], "kind": "check_in"},
+        {"in": (201, 403, 403, 403, 403, 401), "out": (404, 403, 403, 403, 403, 401)},
+    ),
+    "burst": (
+        "post",
+        lambda ids, s: f"/api/v1/challenges/{ids[s]['challenge']}/burst",
+        lambda ids, s: {"frames": [f.b64(f.photo("obama", 1))]},  # one frame: 422 burst_size, cheaply
+        {"in": (422, 403, 403, 403, 403, 401), "out": (404, 403, 403, 403, 403, 401)},
+    ),
+    "register-tag": (
+        "post",
+        lambda ids, s: f"/api/v1/clients/{ids[s]['client']}/tags",
+        lambda ids, s: {"uid": "04A1B2C3D4E5F6"},
+        {"in": (403, 201, 403, 403, 201, 401), "out": (403, 404, 403, 403, 201, 401)},
+    ),
+    "list-tags": ("get", lambda ids, s: f"/api/v1/clients/{ids[s]['client']}/tags", None, STAFF_READ),
+    "enrol-client-face": (
+        "post",
+        lambda ids, s: f"/api/v1/clients/{ids[s]['client']}/face-enrolments",
+        lambda ids, s: {"photos": [f.b64(f.photo("obama", 2))], "consent_by": "family"},
+        {"in": (403, 201, 403, 403, 201, 401), "out": (403, 404, 403, 403, 201, 401)},
+    ),
+    "my-confirmations": (
+        "get",
+        lambda ids, s: "/api/v1/me/confirmations",
+        None,
+        {"in": (403, 403, 403, 200, 403, 401), "out": (403, 403, 403, 200, 403, 401)},
+    ),
+    "answer-confirmation": (
+        "post",
+        lambda ids, s: "/api/v1/confirmations/answer",
+        lambda ids, s: {"code": ids[s]["code"], "confirmed": True},
+        {"in": (403, 403, 403, 200, 403, 401), "out": (403, 403, 403, 404, 403, 401)},
     ),
 }
 CASES = [(e, side, role) for e in ENDPOINTS for side in ("in", "out") for role in ROLES]

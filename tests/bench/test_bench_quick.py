@@ -38,11 +38,13 @@ def test_geofence_bench_times_circle_and_polygon_fences_for_a_fix_and_a_trail():
 
 
 def test_checkin_bench_matches_the_selfie_and_reports_its_dlib_build():
-    out = run_script("checkin.py", "--runs", "1", "--naive-runs", "1")
+    out = run_script("checkin.py", "--runs", "1", "--naive-runs", "1", "--liveness-runs", "1")
     assert "matched True" in out
+    assert "liveness burst: 3 x 4000x3000 JPEG" in out
     headline = figures(out)
     assert headline["blas"] in {"True", "False"} and headline["runs"] == "1" and headline["naive_runs"] == "1"
     assert "full-size distance" in out  # the naive path it is compared with ran on the same selfie
+    assert float(headline["liveness_p95_ms"]) > 0 and headline["liveness_runs"] == "1"
 
 
 def test_face_threshold_bench_chooses_the_configured_threshold():

@@ -139,6 +139,24 @@ def build_visit(d: dict) -> f.Visit:
         clips=tuple(build_clip(c, vid, cg, n) for n, c in enumerate(d.get("clips", ()))),
         missed_clip_requests=tuple(ts(t) for t in d.get("missed_clip_requests", ())),
         planned_visit_id=d.get("planned_visit_id"),
+        taps=tuple(build_tap(t, attempts) for t in d.get("taps", ())),
+        tag_required=d.get("tag_required", False),
+        confirmation=d.get("confirmation"),
+        confirmation_expires_at=ts(d.get("confirmation_expires_at")),
+    )
+
+
+def build_tap(d: dict, attempts: list[f.Attempt]) -> f.TagTap:
+    """A tag tap sent with the visit's first attempt of its kind (``attempt_at`` = that attempt's fix)."""
+    kind = d.get("kind", "check_in")
+    sent_with = next(a for a in attempts if a.kind == kind)
+    return f.TagTap(
+        attempt_id=sent_with.id,
+        kind=kind,
+        status=d.get("status", "valid"),
+        tapped_at=ts(d["tapped_at"]) if "tapped_at" in d else sent_with.fix.at,
+        attempt_at=sent_with.fix.at,
+        read_counter=d.get("read_counter"),
     )
 
 

@@ -4,6 +4,7 @@ import {
   announce, api, busy, clear, config, consoleUrl, el, fmtDateTime, fmtNumber, pageData, rawApi, requireUser,
   ruleTitle, severityBadge, showError, statusChip, t, tOr,
 } from "../core.js";
+import { presenceChip } from "../presence.js";
 import { evidenceRows } from "../evidence.js";
 
 const MAX_VISITS_WITH_ATTEMPTS = 5;
@@ -61,7 +62,7 @@ function renderEvidence(alert) {
 
 function renderVisits(alert) {
   const body = clear(document.querySelector("#visits-table tbody"));
-  if (!alert.visits.length) body.append(el("tr", {}, el("td", { colspan: "5", class: "empty", text: t("alert.no_visits") })));
+  if (!alert.visits.length) body.append(el("tr", {}, el("td", { colspan: "6", class: "empty", text: t("alert.no_visits") })));
   for (const visit of alert.visits) {
     const replay = consoleUrl(`/visits/${encodeURIComponent(visit.visit_id)}/replay?alert=${alert.id}`);
     body.append(el("tr", {},
@@ -69,6 +70,7 @@ function renderVisits(alert) {
       el("td", { text: fmtDateTime(visit.check_in_at) }),
       el("td", { text: fmtDateTime(visit.check_out_at) }),
       el("td", {}, statusChip(visit.verification_status)),
+      el("td", {}, presenceChip(visit.presence)),
       el("td", {}, el("a", { href: replay, class: "replay-link",
         "aria-label": t("alert.replay_visit", { visit: visit.visit_id }), text: t("alert.replay") }))));
   }

@@ -3,6 +3,7 @@ import {
   api, clear, config, consoleUrl, el, fmtDateTime, fmtNumber, fmtTime, pageData, requireUser, showError, t, tOr,
 } from "../core.js";
 import { ReplayMap, legend } from "../map.js";
+import { renderPresence } from "../presence.js";
 
 const user = requireUser();
 const visitId = pageData().visitId;
@@ -162,6 +163,7 @@ async function load() {
     document.getElementById("datum-note").textContent = datumNote(replay.map.datum);
     legend(document.getElementById("legend"), view.span);
     renderStats(replay);
+    renderPresence(document.getElementById("presence"), replay.presence);
     renderTimeline(replay);
     const seconds = Math.max(1, Math.round((view.span.end - view.span.start) / 1000));
     slider.max = String(seconds);
